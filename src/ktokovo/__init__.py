@@ -1,0 +1,36 @@
+"""ktokovo: model a multi-party negotiation and forecast who gets the better of whom.
+
+>>> import ktokovo
+>>> sc = ktokovo.load("ukraine-2025")
+>>> res = ktokovo.run(sc, model="bdm", preset="scholz2011", rounds=10, seed=0)
+>>> frame = res.to_frame()
+"""
+
+from ._errors import KtokovoError, ParameterError, Problem, ScenarioError
+from ._run import ModelResult, run
+from ._scenario import Actor, Issue, Scenario, Source
+from ._whowhom import gains, issue_gains, pairwise
+from .formats import builtin_scenarios, dumps, load, loads, save
+from .models import MODELS
+
+__all__ = [
+    "MODELS",
+    "Actor",
+    "Issue",
+    "KtokovoError",
+    "ModelResult",
+    "ParameterError",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "Source",
+    "builtin_scenarios",
+    "dumps",
+    "gains",
+    "issue_gains",
+    "load",
+    "loads",
+    "pairwise",
+    "run",
+    "save",
+]

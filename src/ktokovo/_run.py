@@ -1,0 +1,196 @@
+"""Running a model on a scenario, and the result it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from ._errors import ParameterError
+from ._scenario import Scenario
+from .models import MODELS
+
+DEFAULT_ROUNDS = 10
+
+
+def package_version() -> str:
+    try:
+        return version("ktokovo")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+@dataclass(frozen=True, eq=False)
+class ModelResult:
+    """What one model forecasts for one scenario.
+
+    Attributes
+    ----------
+    positions : (n_rounds + 1, n_actors, n_issues) every actor's position in every round on each issue's
+        own scale, round 0 first; NaN where the actor takes no position. Static models have one round.
+    forecast : (n_issues,) the model's forecast on each issue's own scale (for ``bdm``, the weighted
+        median of the final positions).
+    mean : (n_issues,) the capability × salience weighted mean of the final positions.
+    """
+
+    model: str
+    scenario: Scenario
+    parameters: Mapping[str, Any]
+    preset: str | None
+    rounds: int
+    seed: int | None
+    version: str
+    positions: np.ndarray
+    forecast: np.ndarray
+    mean: np.ndarray
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
+        for name in ("positions", "forecast", "mean"):
+            getattr(self, name).setflags(write=False)
+
+    @property
+    def issues(self) -> tuple[str, ...]:
+        return self.scenario.issue_names
+
+    @property
+    def actors(self) -> tuple[str, ...]:
+        return self.scenario.actor_names
+
+    def to_frame(self) -> Any:
+        """Every actor's position in every round: a long pandas DataFrame
+        (columns round, actor, issue, position)."""
+        import pandas as pd
+
+        n_rounds, n_actors, n_issues = self.positions.shape
+        frame = pd.DataFrame({
+            "round": np.repeat(np.arange(n_rounds), n_actors * n_issues),
+            "actor": np.tile(np.repeat(self.actors, n_issues), n_rounds),
+            "issue": np.tile(self.issues, n_rounds * n_actors),
+            "position": self.positions.reshape(-1),
+        })
+        return frame.dropna(subset=["position"]).reset_index(drop=True)
+
+    def forecast_frame(self) -> Any:
+        """One row per issue: the forecast, the weighted mean, and the words of the nearest labelled point."""
+        import pandas as pd
+
+        issues = self.scenario.issues
+        return pd.DataFrame({
+            "issue": self.issues,
+            "forecast": self.forecast,
+            "mean": self.mean,
+            "nearest_label": [issue.nearest_label(v) for issue, v in zip(issues, self.forecast)],
+        })
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data: parameters, and per issue the forecast and every actor's positions by round."""
+        issues = {}
+        for j, issue in enumerate(self.scenario.issues):
+            rounds = {
+                actor: [_json_number(v) for v in self.positions[:, i, j]]
+                for i, actor in enumerate(self.actors)
+                if not np.isnan(self.positions[0, i, j])
+            }
+            issues[issue.name] = {
+                "forecast": _json_number(self.forecast[j]),
+                "mean": _json_number(self.mean[j]),
+                "nearest_label": issue.nearest_label(float(self.forecast[j])),
+                "scale": list(issue.scale),
+                "positions_by_round": rounds,
+            }
+        return {
+            "model": self.model,
+            "preset": self.preset,
+            "parameters": dict(self.parameters),
+            "rounds": self.rounds,
+            "seed": self.seed,
+            "version": self.version,
+            "issues": issues,
+        }
+
+
+def _json_number(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), 10)
+
+
+def resolve_parameters(model: str, preset: str | None, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """The model's defaults, overlaid by the preset, overlaid by explicit parameters; every name and
+    value checked."""
+    if model not in MODELS:
+        raise ParameterError(f"unknown model '{model}'; known models: {', '.join(MODELS)}")
+    module = MODELS[model]
+    settings = dict(module.PARAMETERS)
+    if preset is not None:
+        if preset not in module.PRESETS:
+            known = ", ".join(module.PRESETS) or "none"
+            raise ParameterError(f"unknown preset '{preset}' for model '{model}'; its presets: {known}")
+        settings.update(module.PRESETS[preset])
+    for name, value in parameters.items():
+        if name not in module.PARAMETERS:
+            known = ", ".join(module.PARAMETERS) or "none"
+            raise ParameterError(f"unknown parameter '{name}' for model '{model}'; its parameters: {known}")
+        settings[name] = value
+    choices = getattr(module, "CHOICES", {})
+    if model == "nash":
+        choices = {"utility": module.UTILITIES}
+    for name, allowed in choices.items():
+        if settings[name] not in allowed:
+            raise ParameterError(f"parameter '{name}' of model '{model}' must be one of {list(allowed)}, "
+                                 f"not {settings[name]!r}")
+    if model == "bdm":
+        q = settings["q"]
+        if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0.0 <= q <= 1.0:
+            raise ParameterError(f"parameter 'q' of model 'bdm' must be a number in [0, 1], not {q!r}")
+        settings["q"] = float(q)
+    return settings
+
+
+def run(scenario: Scenario, model: str = "bdm", *, preset: str | None = None, rounds: int = DEFAULT_ROUNDS,
+        seed: int | None = 0, rng: np.random.Generator | int | None = None, **parameters: Any) -> ModelResult:
+    """Run one model on every issue of a scenario.
+
+    Parameters
+    ----------
+    scenario : the negotiation.
+    model : "mean", "median", "nash" or "bdm" (see :data:`ktokovo.MODELS`).
+    preset : a named parameter set of the model, for example "scholz2011" for "bdm".
+    rounds : rounds to run, for models that run in rounds.
+    seed, rng : randomness. The standard models are deterministic; the seed is recorded with the result.
+    **parameters : the model's parameters, overriding the preset.
+
+    Examples
+    --------
+    >>> import ktokovo
+    >>> res = ktokovo.run(ktokovo.load("ec-emissions-1994"), model="bdm", preset="scholz2011", rounds=10)
+    >>> round(float(res.mean[0]), 6)
+    7.242131
+    """
+    settings = resolve_parameters(model, preset, parameters)
+    if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or rounds < 0:
+        raise ParameterError(f"rounds must be a whole number >= 0, not {rounds!r}")
+    module = MODELS[model]
+    generator = np.random.default_rng(rng if rng is not None else seed)
+    n_rounds = 1 if module.STATIC else rounds + 1
+    n_actors, n_issues = scenario.positions.shape
+    positions = np.full((n_rounds, n_actors, n_issues), np.nan)
+    forecast = np.empty(n_issues)
+    mean = np.empty(n_issues)
+    unit = scenario.unit_positions()
+    for j, issue in enumerate(scenario.issues):
+        present = ~np.isnan(unit[:, j])
+        status_quo = None if issue.status_quo is None else float(issue.to_unit(issue.status_quo))
+        path, value, average = module.solve(unit[present, j], scenario.capabilities[present],
+                                            scenario.saliences[present, j], status_quo, rounds=rounds,
+                                            rng=generator, **settings)
+        positions[:, present, j] = issue.from_unit(path)
+        forecast[j] = issue.from_unit(value)
+        mean[j] = issue.from_unit(average)
+    return ModelResult(model=model, scenario=scenario, parameters=settings, preset=preset,
+                       rounds=0 if module.STATIC else rounds, seed=seed, version=package_version(),
+                       positions=positions, forecast=forecast, mean=mean)

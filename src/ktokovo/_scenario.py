@@ -1,0 +1,256 @@
+"""The scenario: actors, issues, and each actor's position and salience on each issue.
+
+Plain immutable data. Formats (``ktokovo.formats``) build it; models read it. Nothing here reads
+files or prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+import numpy as np
+
+from ._errors import Problem, ScenarioError
+
+SALIENCE_MAX = 100.0
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an estimate comes from: a document, a place in it, and a few quoted words."""
+
+    document: str
+    locator: str = ""
+    quote: str = ""
+    note: str = ""
+
+    def __str__(self) -> str:
+        parts = [self.document]
+        if self.locator:
+            parts.append(self.locator)
+        text = ", ".join(parts)
+        if self.quote:
+            text += f': "{self.quote}"'
+        if self.note:
+            text += f" ({self.note})"
+        return text
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A party to the negotiation."""
+
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One question at stake, on a scale whose ends are described in words.
+
+    ``scale`` is the issue's own scale (for example years 4–10); models work on 0–100 and results are
+    reported back on this scale. ``points`` are labelled points between the ends, on the own scale.
+    ``status_quo`` and ``outcome`` (the recorded real outcome, if known) are on the own scale too.
+    """
+
+    name: str
+    question: str = ""
+    low_label: str = ""
+    high_label: str = ""
+    scale: tuple[float, float] = (0.0, 100.0)
+    points: tuple[tuple[float, str], ...] = ()
+    status_quo: float | None = None
+    outcome: float | None = None
+
+    def to_unit(self, value: float | np.ndarray) -> float | np.ndarray:
+        """Map a value on the issue's own scale to 0–100."""
+        low, high = self.scale
+        return (np.asarray(value, dtype=float) - low) * (100.0 / (high - low))
+
+    def from_unit(self, value: float | np.ndarray) -> float | np.ndarray:
+        """Map a value on 0–100 back to the issue's own scale."""
+        low, high = self.scale
+        return np.asarray(value, dtype=float) * ((high - low) / 100.0) + low
+
+    def nearest_label(self, value: float) -> str:
+        """The words of the labelled point (ends included) nearest to ``value`` (own scale)."""
+        low, high = self.scale
+        marks = [(low, self.low_label), *self.points, (high, self.high_label)]
+        marks = [(v, words) for v, words in marks if words]
+        if not marks:
+            return ""
+        return min(marks, key=lambda mark: abs(mark[0] - value))[1]
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    out = np.array(array, dtype=float)
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A negotiation.
+
+    Attributes
+    ----------
+    capabilities : (n_actors,) array, >= 0, any scale (only ratios matter).
+    positions : (n_actors, n_issues) array on each issue's own scale; NaN where an actor takes no
+        position.
+    saliences : (n_actors, n_issues) array, 0–100; 0 where an actor takes no position.
+    capability_ranges : (n_actors, 2) low–high confidence ranges; NaN where none is given.
+    position_ranges, salience_ranges : (n_actors, n_issues, 2) the same for positions and saliences.
+    sources : where each estimate comes from, keyed ``"capability/ACTOR"``,
+        ``"position/ACTOR/ISSUE"``, ``"salience/ACTOR/ISSUE"``, ``"status_quo/ISSUE"``,
+        ``"outcome/ISSUE"``.
+    documents : the documents sources refer to, short name to full reference.
+    """
+
+    name: str
+    actors: tuple[Actor, ...]
+    issues: tuple[Issue, ...]
+    capabilities: np.ndarray
+    positions: np.ndarray
+    saliences: np.ndarray
+    capability_ranges: np.ndarray | None = None
+    position_ranges: np.ndarray | None = None
+    salience_ranges: np.ndarray | None = None
+    sources: Mapping[str, Source] = field(default_factory=dict)
+    documents: Mapping[str, str] = field(default_factory=dict)
+    title: str = ""
+    description: str = ""
+    date: str = ""
+
+    def __post_init__(self) -> None:
+        n_actors, n_issues = len(self.actors), len(self.issues)
+        set_ = object.__setattr__
+        set_(self, "actors", tuple(self.actors))
+        set_(self, "issues", tuple(self.issues))
+        set_(self, "capabilities", _frozen(self.capabilities))
+        set_(self, "positions", _frozen(self.positions))
+        set_(self, "saliences", _frozen(self.saliences))
+        nan = np.nan
+        for name, shape in (
+            ("capability_ranges", (n_actors, 2)),
+            ("position_ranges", (n_actors, n_issues, 2)),
+            ("salience_ranges", (n_actors, n_issues, 2)),
+        ):
+            value = getattr(self, name)
+            set_(self, name, _frozen(np.full(shape, nan) if value is None else value))
+        set_(self, "sources", MappingProxyType(dict(self.sources)))
+        set_(self, "documents", MappingProxyType(dict(self.documents)))
+        problems = self._check(n_actors, n_issues)
+        if problems:
+            raise ScenarioError(problems)
+
+    def _check(self, n_actors: int, n_issues: int) -> list[Problem]:
+        problems: list[Problem] = []
+        if n_actors == 0:
+            problems.append(Problem("a scenario needs at least one actor", field="actors"))
+        if n_issues == 0:
+            problems.append(Problem("a scenario needs at least one issue", field="issues"))
+        expected = {
+            "capabilities": (n_actors,),
+            "positions": (n_actors, n_issues),
+            "saliences": (n_actors, n_issues),
+            "capability_ranges": (n_actors, 2),
+            "position_ranges": (n_actors, n_issues, 2),
+            "salience_ranges": (n_actors, n_issues, 2),
+        }
+        for name, shape in expected.items():
+            if getattr(self, name).shape != shape:
+                problems.append(
+                    Problem(f"shape {getattr(self, name).shape}, expected {shape}", field=name)
+                )
+        if problems:
+            return problems
+        for kind, names in (("actor", [a.name for a in self.actors]), ("issue", [i.name for i in self.issues])):
+            seen: set[str] = set()
+            for name in names:
+                if name in seen:
+                    problems.append(Problem(f"duplicate {kind} name", field=kind, value=name))
+                seen.add(name)
+        caps = self.capabilities
+        if not np.all(np.isfinite(caps)) or np.any(caps < 0):
+            problems.append(Problem("capabilities must be finite and >= 0", field="capability"))
+        sal = self.saliences
+        if not np.all(np.isfinite(sal)) or np.any(sal < 0) or np.any(sal > SALIENCE_MAX):
+            problems.append(Problem("saliences must lie in 0–100", field="salience"))
+        for j, issue in enumerate(self.issues):
+            low, high = issue.scale
+            if not (np.isfinite(low) and np.isfinite(high) and low < high):
+                problems.append(Problem("scale needs low < high", field=f"{issue.name}.scale", value=issue.scale))
+                continue
+            column = self.positions[:, j]
+            given = column[~np.isnan(column)]
+            if np.any(np.isinf(given)) or np.any((given < low) | (given > high)):
+                problems.append(
+                    Problem(f"positions must lie on the issue's scale {low:g}–{high:g}", field=f"{issue.name}.position")
+                )
+            for label, value in (("status_quo", issue.status_quo), ("outcome", issue.outcome)):
+                if value is not None and not (np.isfinite(value) and low <= value <= high):
+                    problems.append(
+                        Problem(f"must lie on the issue's scale {low:g}–{high:g}", field=f"{issue.name}.{label}", value=value)
+                    )
+        return problems
+
+    # -- derived views -------------------------------------------------------------------------
+    @property
+    def actor_names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.actors)
+
+    @property
+    def issue_names(self) -> tuple[str, ...]:
+        return tuple(i.name for i in self.issues)
+
+    def unit_positions(self) -> np.ndarray:
+        """Positions mapped to 0–100 on every issue: (n_actors, n_issues), NaN where none."""
+        out = np.empty_like(self.positions)
+        for j, issue in enumerate(self.issues):
+            out[:, j] = issue.to_unit(self.positions[:, j])
+        return out
+
+    def actor_index(self, name: str) -> int:
+        try:
+            return self.actor_names.index(name)
+        except ValueError:
+            raise ScenarioError(Problem("unknown actor", field="actor", value=name)) from None
+
+    def issue_index(self, name: str) -> int:
+        try:
+            return self.issue_names.index(name)
+        except ValueError:
+            raise ScenarioError(Problem("unknown issue", field="issue", value=name)) from None
+
+    def replace(self, **changes: object) -> Scenario:
+        """A copy with some fields replaced (the scenario itself never changes)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def permuted(self, order: list[int] | np.ndarray) -> Scenario:
+        """The same scenario with its actors listed in another order."""
+        order = np.asarray(order)
+        return self.replace(
+            actors=tuple(self.actors[i] for i in order),
+            capabilities=self.capabilities[order],
+            positions=self.positions[order],
+            saliences=self.saliences[order],
+            capability_ranges=self.capability_ranges[order],
+            position_ranges=self.position_ranges[order],
+            salience_ranges=self.salience_ranges[order],
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        arrays = ("capabilities", "positions", "saliences", "capability_ranges", "position_ranges", "salience_ranges")
+        plain = ("name", "actors", "issues", "title", "description", "date")
+        return (
+            all(getattr(self, f) == getattr(other, f) for f in plain)
+            and dict(self.sources) == dict(other.sources)
+            and dict(self.documents) == dict(other.documents)
+            and all(np.array_equal(getattr(self, f), getattr(other, f), equal_nan=True) for f in arrays)
+        )
+
+    __hash__ = None  # type: ignore[assignment]

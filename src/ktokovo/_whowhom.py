@@ -1,0 +1,90 @@
+"""Who gets the better of whom: gains and losses of each actor under a forecast.
+
+All distances are on the 0–100 scale of each issue, so issues with different scales weigh alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._run import ModelResult
+
+
+def _unit(result: ModelResult) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Initial positions (n_actors, n_issues), forecasts (n_issues,), reference points (n_actors, n_issues)
+    and saliences (n_actors, n_issues), on 0–100."""
+    scenario = result.scenario
+    own = scenario.unit_positions()
+    forecast = np.array([issue.to_unit(v) for issue, v in zip(scenario.issues, result.forecast)], dtype=float)
+    reference = own.copy()
+    for j, issue in enumerate(scenario.issues):
+        if issue.status_quo is not None:
+            reference[:, j] = issue.to_unit(issue.status_quo)
+    salience = np.where(np.isnan(own), 0.0, scenario.saliences)
+    return own, forecast, reference, salience
+
+
+def issue_gains(result: ModelResult) -> np.ndarray:
+    """(n_actors, n_issues): how much nearer the forecast is to each actor's position than the status quo
+    is (points on 0–100; without a status quo, the reference is the actor's own starting position, so
+    the gain is minus the distance to the forecast). NaN where the actor takes no position."""
+    own, forecast, reference, _ = _unit(result)
+    return np.abs(reference - own) - np.abs(forecast[None, :] - own)
+
+
+def gains(result: ModelResult) -> Any:
+    """Each actor's salience-weighted gain across issues, best first (a pandas DataFrame with columns
+    actor, gain, best_issue, worst_issue)."""
+    import pandas as pd
+
+    per_issue = issue_gains(result)
+    _, _, _, salience = _unit(result)
+    total = salience.sum(axis=1)
+    weighted = np.where(total > 0, np.nansum(per_issue * salience, axis=1) / np.where(total > 0, total, 1), np.nan)
+    masked = np.where(salience > 0, per_issue, np.nan)
+    names = result.scenario.issue_names
+    rows = []
+    for i, actor in enumerate(result.actors):
+        row = masked[i]
+        has = ~np.isnan(row)
+        rows.append({
+            "actor": actor,
+            "gain": weighted[i],
+            "best_issue": names[int(np.nanargmax(row))] if has.any() else "",
+            "worst_issue": names[int(np.nanargmin(row))] if has.any() else "",
+        })
+    frame = pd.DataFrame(rows).sort_values("gain", ascending=False, kind="stable").reset_index(drop=True)
+    frame.index = frame.index + 1
+    frame.index.name = "rank"
+    return frame
+
+
+def pairwise(result: ModelResult) -> Any:
+    """For every pair of actors, who ends nearer its own position on the issues both care about.
+
+    Columns: actor_a, actor_b, issues (how many both care about), distance_a and distance_b (each
+    one's salience-weighted mean distance from the forecast), advantage (distance_b − distance_a:
+    positive when actor_a gets the better of actor_b), better (the name of the one who does).
+    """
+    import pandas as pd
+
+    own, forecast, _, salience = _unit(result)
+    distance = np.abs(forecast[None, :] - own)
+    cares = salience > 0
+    rows = []
+    actors = result.actors
+    for a in range(len(actors)):
+        for b in range(a + 1, len(actors)):
+            common = cares[a] & cares[b]
+            if not common.any():
+                continue
+            d_a = float(np.sum(salience[a, common] * distance[a, common]) / np.sum(salience[a, common]))
+            d_b = float(np.sum(salience[b, common] * distance[b, common]) / np.sum(salience[b, common]))
+            advantage = d_b - d_a
+            better = actors[a] if advantage > 0 else actors[b] if advantage < 0 else "even"
+            rows.append({"actor_a": actors[a], "actor_b": actors[b], "issues": int(common.sum()),
+                         "distance_a": d_a, "distance_b": d_b, "advantage": advantage, "better": better})
+    columns = ["actor_a", "actor_b", "issues", "distance_a", "distance_b", "advantage", "better"]
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,447 @@
+"""Tabular formats: ktokovo's long CSV and Excel (one row per actor and issue), the BDM format
+(``Actor, Capability, Position, Salience``), KTAB's SMP CSV, and decide's ``#A/#P/#M/#D`` files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._errors import Problem, ScenarioError
+from .._scenario import Scenario, Source
+from ._build import Cell, RawScenario, Record, build_reporting
+
+# -- ktokovo long format (CSV and xlsx) ---------------------------------------------------------------
+
+LONG_REQUIRED = ("actor", "issue", "position", "salience", "capability")
+LONG_OPTIONAL = (
+    "actor_description", "position_low", "position_high", "salience_low", "salience_high",
+    "capability_low", "capability_high", "position_source", "salience_source", "capability_source",
+    "issue_question", "issue_low", "issue_high", "issue_points", "scale_low", "scale_high",
+    "status_quo", "outcome",
+)
+LONG_COLUMNS = LONG_REQUIRED + LONG_OPTIONAL
+_ACTOR_COLUMNS = {"actor_description": "description", "capability": "capability",
+                  "capability_low": "capability_low", "capability_high": "capability_high",
+                  "capability_source": "capability_source"}
+_ISSUE_COLUMNS = {"issue_question": "question", "issue_low": "low_label", "issue_high": "high_label",
+                  "issue_points": "points", "scale_low": "scale_low", "scale_high": "scale_high",
+                  "status_quo": "status_quo", "outcome": "outcome"}
+
+
+def long_rows_to_scenario(header: Sequence[Any], rows: Iterable[tuple[int, Sequence[Any]]], file: str | None,
+                          name: str) -> Scenario:
+    """Build a scenario from the long table. ``rows`` yields (line or row number, values)."""
+    columns = [str(c).strip().lower() if c is not None else "" for c in header]
+    problems = []
+    missing = [c for c in LONG_REQUIRED if c not in columns]
+    if missing:
+        problems.append(Problem(f"missing required columns {missing}; the long format needs "
+                                f"{', '.join(LONG_REQUIRED)}", file=file, line=1, field=",".join(missing)))
+    for column in columns:
+        if column not in LONG_COLUMNS:
+            problems.append(Problem(f"unknown column; allowed: {', '.join(LONG_COLUMNS)}", file=file, line=1,
+                                    field=column or "<blank>"))
+    if problems:
+        raise ScenarioError(problems)
+    raw = RawScenario(file=file, meta={"name": Cell(name)})
+    actors: dict[str, Record] = {}
+    issues: dict[str, Record] = {}
+    conflicts: list[Problem] = []
+    for line, values in rows:
+        if all(v is None or str(v).strip() == "" for v in values):
+            continue
+        if len(values) > len(columns):
+            conflicts.append(Problem(f"{len(values)} values but {len(columns)} columns", file=file, line=line))
+            continue
+        row = {c: Cell(values[k] if k < len(values) else None, line, c) for k, c in enumerate(columns)}
+        stance = {k: row[k] for k in ("actor", "issue", "position", "salience", "position_low", "position_high",
+                                      "salience_low", "salience_high", "position_source", "salience_source")
+                  if k in row}
+        raw.stances.append(stance)
+        _merge(actors, row["actor"], row, _ACTOR_COLUMNS, conflicts, file)
+        _merge(issues, row["issue"], row, _ISSUE_COLUMNS, conflicts, file)
+    for record in issues.values():
+        if "points" in record:
+            record["points"] = _parse_points(record["points"], conflicts, file)
+    raw.actors = list(actors.values())
+    raw.issues = list(issues.values())
+    return build_reporting(raw, conflicts)
+
+
+def _merge(table: dict[str, Record], key: Cell, row: Record, columns: dict[str, str], conflicts: list[Problem],
+           file: str | None) -> None:
+    """Attributes of an actor or issue repeat on every row: keep the first, flag contradictions."""
+    name = str(key.value).strip() if key.value is not None else ""
+    if not name:
+        return
+    record = table.setdefault(name, {"name": key})
+    for column, attribute in columns.items():
+        cell = row.get(column)
+        if cell is None or cell.value is None or str(cell.value).strip() == "":
+            continue
+        if attribute not in record:
+            record[attribute] = cell
+        elif str(record[attribute].value).strip() != str(cell.value).strip() and not _same_number(
+                record[attribute].value, cell.value):
+            conflicts.append(Problem(f"contradicts line {record[attribute].line} for '{name}'", file=file,
+                                     line=cell.line, field=column, value=cell.value))
+
+
+def _same_number(a: Any, b: Any) -> bool:
+    try:
+        return float(a) == float(b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _parse_points(cell: Cell, problems: list[Problem], file: str | None) -> Cell:
+    """``"25=words; 75=other words"`` to a list of (value, words) cells."""
+    points = []
+    for part in str(cell.value).split(";"):
+        if not part.strip():
+            continue
+        value, sep, words = part.partition("=")
+        if not sep:
+            problems.append(Problem("labelled points are written 'value=words; value=words'", file=file,
+                                    line=cell.line, field=cell.field, value=part.strip()))
+            continue
+        points.append((Cell(value.strip(), cell.line, cell.field), Cell(words.strip(), cell.line, cell.field)))
+    return Cell(points, cell.line, cell.field)
+
+
+def _source_text(source: Source | None) -> str:
+    if source is None:
+        return ""
+    parts = [source.document, source.locator, source.quote, source.note]
+    while parts and not parts[-1]:
+        parts.pop()
+    return " | ".join(parts)
+
+
+def _num(value: float | None) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
+def scenario_to_long_rows(scenario: Scenario) -> list[list[Any]]:
+    """One row per actor and issue with a position; actors without any position get one row each."""
+    rows = []
+    sources = scenario.sources
+    for i, actor in enumerate(scenario.actors):
+        actor_cells = {
+            "actor_description": actor.description or None,
+            "capability": _num(scenario.capabilities[i]),
+            "capability_low": _num(scenario.capability_ranges[i, 0]),
+            "capability_high": _num(scenario.capability_ranges[i, 1]),
+            "capability_source": _source_text(sources.get(f"capability/{actor.name}")) or None,
+        }
+        wrote = False
+        for j, issue in enumerate(scenario.issues):
+            if np.isnan(scenario.positions[i, j]) and (wrote or j < len(scenario.issues) - 1):
+                continue
+            key = f"{actor.name}/{issue.name}"
+            given = not np.isnan(scenario.positions[i, j])
+            cells = {
+                "actor": actor.name, "issue": issue.name,
+                "position": _num(scenario.positions[i, j]),
+                "salience": _num(scenario.saliences[i, j]) if given else None,
+                "position_low": _num(scenario.position_ranges[i, j, 0]),
+                "position_high": _num(scenario.position_ranges[i, j, 1]),
+                "salience_low": _num(scenario.salience_ranges[i, j, 0]),
+                "salience_high": _num(scenario.salience_ranges[i, j, 1]),
+                "position_source": _source_text(sources.get(f"position/{key}")) or None,
+                "salience_source": _source_text(sources.get(f"salience/{key}")) or None,
+                "issue_question": issue.question or None,
+                "issue_low": issue.low_label or None,
+                "issue_high": issue.high_label or None,
+                "issue_points": "; ".join(f"{_num(v)}={w}" for v, w in issue.points) or None,
+                "scale_low": _num(issue.scale[0]),
+                "scale_high": _num(issue.scale[1]),
+                "status_quo": _num(issue.status_quo),
+                "outcome": _num(issue.outcome),
+                **actor_cells,
+            }
+            rows.append([cells[c] for c in LONG_COLUMNS])
+            wrote = True
+    return rows
+
+
+def _check_sources_survive(scenario: Scenario, fmt: str) -> None:
+    """The long formats carry sources of estimates only; say so rather than drop others silently."""
+    lost = [k for k in scenario.sources if k.startswith(("status_quo/", "outcome/"))]
+    if lost:
+        raise ScenarioError(Problem(f"the {fmt} format cannot hold sources of status quo or outcome; "
+                                    "save as YAML to keep them", field="sources", value=lost[:3]))
+
+
+def read_long_csv(text: str, file: str | None, name: str) -> Scenario:
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+        rows = [(reader.line_num, row) for row in reader]
+    except StopIteration:
+        raise ScenarioError(Problem("the file is empty", file=file)) from None
+    except csv.Error as error:
+        raise ScenarioError(Problem(f"not valid CSV: {error}", file=file, line=reader.line_num)) from None
+    return long_rows_to_scenario(header, rows, file, name)
+
+
+def write_long_csv(scenario: Scenario) -> str:
+    _check_sources_survive(scenario, "CSV")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(LONG_COLUMNS)
+    for row in scenario_to_long_rows(scenario):
+        writer.writerow(["" if v is None else v for v in row])
+    return out.getvalue()
+
+
+def read_xlsx(data: bytes, file: str | None, name: str) -> Scenario:
+    import openpyxl  # imported here: only Excel users pay for it
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise ScenarioError(Problem(f"not a readable .xlsx workbook ({type(error).__name__})", file=file)) from None
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise ScenarioError(Problem("the first sheet is empty", file=file)) from None
+    header = tuple(c for c in header)
+    while header and header[-1] is None:
+        header = header[:-1]
+    body = [(number, tuple(row)[: len(header)] if len(row) > len(header) and all(
+        v is None for v in row[len(header):]) else tuple(row)) for number, row in enumerate(rows, start=2)]
+    book.close()
+    return long_rows_to_scenario(header, body, f"{file} (sheet '{sheet.title}', line = row)", name)
+
+
+def write_xlsx(scenario: Scenario) -> bytes:
+    import openpyxl
+
+    _check_sources_survive(scenario, "Excel")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "scenario"
+    sheet.append(list(LONG_COLUMNS))
+    for row in scenario_to_long_rows(scenario):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# -- BDM format: one issue ------------------------------------------------------------------------------
+
+_BDM_ALIASES = {"actor": ("actor", "stakeholder", "name"), "capability": ("capability", "resources", "power", "clout"),
+                "position": ("position",), "salience": ("salience",)}
+
+
+def looks_like_bdm(header: Sequence[str]) -> bool:
+    names = [h.strip().lower() for h in header]
+    return len(names) == 4 and all(names[k] in _BDM_ALIASES[f] for k, f in enumerate(_BDM_ALIASES))
+
+
+def read_bdm_csv(text: str, file: str | None, name: str) -> Scenario:
+    """BDM's table (Bueno de Mesquita 1994; Scholz et al. 2011 Table 1): one issue.
+
+    The issue's scale is 0–100 when every position lies in it, otherwise the positions' own range.
+    """
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader)
+    rows = [(reader.line_num, row) for row in reader if any(v.strip() for v in row)]
+    raw = RawScenario(file=file, meta={"name": Cell(name)})
+    fields = list(_BDM_ALIASES)
+    numbers = []
+    problems = []
+    for line, row in rows:
+        if len(row) != 4:
+            problems.append(Problem(f"expected 4 values, found {len(row)}", file=file, line=line))
+            continue
+        cells = {f: Cell(v.strip(), line, header[k].strip()) for k, (f, v) in enumerate(zip(fields, row))}
+        raw.actors.append({"name": cells["actor"], "capability": cells["capability"]})
+        raw.stances.append({"actor": cells["actor"], "issue": Cell(name, line, "issue"),
+                            "position": cells["position"], "salience": cells["salience"]})
+        try:
+            numbers.append(float(cells["position"].value))
+        except ValueError:
+            pass
+    finite = [v for v in numbers if math.isfinite(v)]
+    low, high = (0.0, 100.0)
+    if finite and (min(finite) < 0 or max(finite) > 100) and min(finite) < max(finite):
+        low, high = min(finite), max(finite)
+    raw.issues.append({"name": Cell(name, 1, "issue"), "scale_low": Cell(low), "scale_high": Cell(high)})
+    return build_reporting(raw, problems)
+
+
+def write_bdm_csv(scenario: Scenario) -> str:
+    if len(scenario.issues) != 1:
+        raise ScenarioError(Problem(f"the BDM format holds one issue; this scenario has {len(scenario.issues)}",
+                                    field="issues", value=len(scenario.issues)))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Actor", "Capability", "Position", "Salience"])
+    for i, actor in enumerate(scenario.actors):
+        if not np.isnan(scenario.positions[i, 0]):
+            writer.writerow([actor.name, _num(scenario.capabilities[i]), _num(scenario.positions[i, 0]),
+                             _num(scenario.saliences[i, 0])])
+    return out.getvalue()
+
+
+# -- KTAB SMP CSV ------------------------------------------------------------------------------------------
+
+def looks_like_ktab(first_row: Sequence[str]) -> bool:
+    cells = [c.strip() for c in first_row]
+    while cells and not cells[-1]:
+        cells.pop()
+    return len(cells) == 4 and all(c.isdigit() for c in cells[2:4])
+
+
+def read_ktab_csv(text: str, file: str | None) -> Scenario:
+    """KTAB's SMP CSV (``smpread.cpp::csvRead``): a title row ``name, description, n_actors, n_dims``,
+    a header row ``Actor, Description, Power, <dim>, <salience>, ...``, then one row per actor.
+    Positions and saliences are on 0–100."""
+    rows = list(csv.reader(io.StringIO(text)))
+    title = [c.strip() for c in rows[0]]
+    problems = []
+    n_actors, n_dims = int(title[2]), int(title[3])
+    header = [c.strip() for c in rows[1]] if len(rows) > 1 else []
+    while header and not header[-1]:
+        header.pop()
+    if len(header) != 3 + 2 * n_dims:
+        problems.append(Problem(f"the header should have 3 + 2 x {n_dims} columns, found {len(header)}", file=file,
+                                line=2))
+        raise ScenarioError(problems)
+    dims = [header[3 + 2 * d] for d in range(n_dims)]
+    raw = RawScenario(file=file, meta={"name": Cell(title[0]), "description": Cell(title[1])})
+    raw.issues = [{"name": Cell(d, 2, header[3 + 2 * k])} for k, d in enumerate(dims)]
+    body = [(k + 3, [c.strip() for c in row]) for k, row in enumerate(rows[2:]) if any(c.strip() for c in row)]
+    if len(body) != n_actors:
+        problems.append(Problem(f"the title row promises {n_actors} actors, the file has {len(body)}", file=file,
+                                line=1, field="numActors", value=n_actors))
+    for line, row in body:
+        while row and not row[-1]:
+            row.pop()
+        if len(row) != len(header):
+            problems.append(Problem(f"expected {len(header)} values, found {len(row)}", file=file, line=line))
+            continue
+        name = Cell(row[0], line, header[0])
+        raw.actors.append({"name": name, "description": Cell(row[1], line, header[1]),
+                           "capability": Cell(row[2], line, header[2])})
+        for d, dim in enumerate(dims):
+            raw.stances.append({"actor": name, "issue": Cell(dim, line, "dimension"),
+                                "position": Cell(row[3 + 2 * d], line, header[3 + 2 * d]),
+                                "salience": Cell(row[4 + 2 * d], line, header[4 + 2 * d])})
+    return build_reporting(raw, problems)
+
+
+def write_ktab_csv(scenario: Scenario) -> str:
+    bad = [i.name for i in scenario.issues if i.scale != (0.0, 100.0)]
+    if bad or np.isnan(scenario.positions).any():
+        raise ScenarioError(Problem("KTAB's CSV needs every actor's position on every issue, on 0–100", field="issues",
+                                    value=bad or "missing positions"))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([scenario.name, scenario.description, len(scenario.actors), len(scenario.issues)])
+    header = ["Actor", "Description", "Power"]
+    for issue in scenario.issues:
+        header += [issue.name, f"{issue.name} salience"]
+    writer.writerow(header)
+    for i, actor in enumerate(scenario.actors):
+        row = [actor.name, actor.description, _num(scenario.capabilities[i])]
+        for j in range(len(scenario.issues)):
+            row += [_num(scenario.positions[i, j]), _num(scenario.saliences[i, j])]
+        writer.writerow(row)
+    return out.getvalue()
+
+
+# -- decide's #A/#P/#M/#D files ------------------------------------------------------------------------------
+
+def looks_like_decide(text: str) -> bool:
+    head = text.lstrip()[:20]
+    return head.startswith(("'#A'", "#A", '"#A"', "'#P'", "#P"))
+
+
+def read_decide(text: str, file: str | None, name: str) -> Scenario:
+    """decide-exchange-model input (Stokman's exchange model; foarsitter/decide-exchange-model):
+    ``#A actor``, ``#P issue``, two ``#M issue value`` lines giving the scale's ends, and
+    ``#D actor issue position salience power`` with salience on 0–1. Fields are separated by tabs,
+    semicolons or commas and may be quoted with single quotes."""
+    first = text.splitlines()[0] if text else ""
+    delimiter = "\t" if "\t" in first else (";" if ";" in first else ",")
+    raw = RawScenario(file=file, meta={"name": Cell(name)}, salience_max=1.0)
+    issues: dict[str, Record] = {}
+    scales: dict[str, list[Cell]] = {}
+    powers: dict[str, Cell] = {}
+    problems = []
+    for line, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter, quotechar="'"), start=1):
+        row = [c.strip() for c in row]
+        while row and not row[-1]:
+            row.pop()
+        if not row:
+            continue
+        tag = row[0].strip("'\"")
+        if tag == "#A" and len(row) >= 2:
+            raw.actors.append({"name": Cell(row[1], line, "actor"),
+                               "description": Cell(row[3] if len(row) > 3 else "", line, "description")})
+        elif tag == "#P" and len(row) >= 2:
+            issues[row[1]] = {"name": Cell(row[1], line, "issue"),
+                              "question": Cell(row[3] if len(row) > 3 else "", line, "description")}
+        elif tag == "#M" and len(row) == 3:
+            scales.setdefault(row[1], []).append(Cell(row[2], line, "value"))
+        elif tag == "#D" and len(row) == 6:
+            actor = Cell(row[1], line, "actor")
+            raw.stances.append({"actor": actor, "issue": Cell(row[2], line, "issue"),
+                                "position": Cell(row[3], line, "position"),
+                                "salience": Cell(row[4], line, "salience")})
+            power = Cell(row[5], line, "power")
+            if row[1] in powers and not _same_number(powers[row[1]].value, power.value):
+                problems.append(Problem(f"power differs from line {powers[row[1]].line}; ktokovo takes one "
+                                        "capability per actor", file=file, line=line, field="power", value=row[5]))
+            powers.setdefault(row[1], power)
+        else:
+            problems.append(Problem("not a #A, #P, #M or #D line of the expected length", file=file, line=line,
+                                    field="tag", value=row[0]))
+    for issue, record in issues.items():
+        marks = scales.get(issue, [])
+        numbers = []
+        for mark in marks:
+            try:
+                numbers.append((float(mark.value), mark))
+            except ValueError:
+                problems.append(Problem("expected a number", file=file, line=mark.line, field="value",
+                                        value=mark.value))
+        if len(numbers) >= 2:
+            record["scale_low"] = min(numbers, key=lambda n: n[0])[1]
+            record["scale_high"] = max(numbers, key=lambda n: n[0])[1]
+        raw.issues.append(record)
+    for record in raw.actors:
+        power = powers.get(str(record["name"].value))
+        record["capability"] = power if power is not None else Cell(None, record["name"].line, "power")
+    return build_reporting(raw, problems)
+
+
+def write_decide(scenario: Scenario) -> str:
+    lines = []
+    for actor in scenario.actors:
+        lines.append(f"'#A'\t'{actor.name}'\t'{actor.name}'\t'{actor.description}'")
+    for issue in scenario.issues:
+        lines.append(f"'#P'\t'{issue.name}'\t'{issue.name}'\t'{issue.question}'")
+        lines.append(f"'#M'\t'{issue.name}'\t{_num(issue.scale[0])}")
+        lines.append(f"'#M'\t'{issue.name}'\t{_num(issue.scale[1])}")
+    for i, actor in enumerate(scenario.actors):
+        for j, issue in enumerate(scenario.issues):
+            if not np.isnan(scenario.positions[i, j]):
+                lines.append(f"'#D'\t'{actor.name}'\t'{issue.name}'\t{_num(scenario.positions[i, j])}\t"
+                             f"{_num(scenario.saliences[i, j] / 100.0)}\t{_num(scenario.capabilities[i])}")
+    return "\n".join(lines) + "\n"

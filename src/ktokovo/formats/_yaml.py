@@ -1,0 +1,259 @@
+"""The YAML scenario format (the primary, human-edited one).
+
+A number may be written plainly (``capability: 80``) or as a mapping that carries its confidence range
+and source::
+
+    capability: {value: 80, confidence: [70, 90], source: {document: article, locator: "¶6", quote: "..."}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import yaml
+
+from .._errors import Problem, ScenarioError
+from .._scenario import Scenario, Source
+from ._build import Cell, RawScenario, Record, build
+
+SCHEMA_VERSION = 1
+
+_TOP = {"schema_version", "name", "title", "description", "date", "documents", "salience_scale", "actors",
+        "issues", "stances"}
+_ACTOR = {"name", "description", "capability"}
+_ISSUE = {"name", "question", "low", "high", "scale", "points", "status_quo", "outcome"}
+_STANCE = {"actor", "issue", "position", "salience"}
+_ESTIMATE = {"value", "confidence", "source"}
+
+
+def _line_map(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
+    """1-based line of every key and item in the composed YAML tree, by path."""
+    lines = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines.update(_line_map(value, (*path, key.value)))
+            lines[(*path, key.value)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines.update(_line_map(item, (*path, index)))
+    return lines
+
+
+def read_yaml(text: str, file: str | None) -> Scenario:
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.constructor.ConstructorError as error:
+        line = error.problem_mark.line + 1 if error.problem_mark else None
+        raise ScenarioError(Problem("YAML tags are not allowed in a scenario", file=file, line=line,
+                                    value=str(error.problem))) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise ScenarioError(Problem(f"not valid YAML: {getattr(error, 'problem', error)}", file=file,
+                                    line=mark.line + 1 if mark else None)) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(Problem("a YAML scenario must be a mapping (keys such as actors:, issues:, stances:)",
+                                    file=file, line=1, value=type(data).__name__))
+    lines = _line_map(root) if root is not None else {}
+    problems: list[Problem] = []
+
+    def where(*path: Any) -> int | None:
+        while path and path not in lines:
+            path = path[:-1]
+        return lines.get(path)
+
+    def unknown(mapping: dict[str, Any], allowed: set[str], path: tuple[Any, ...]) -> None:
+        for key in mapping:
+            if key not in allowed:
+                problems.append(Problem(f"unknown key; allowed: {', '.join(sorted(allowed))}", file=file,
+                                        line=where(*path, key), field=str(key)))
+
+    def cell(value: Any, *path: Any) -> Cell:
+        return Cell(value, where(*path), ".".join(str(p) for p in path))
+
+    def items(key: str) -> list[tuple[int, dict[str, Any]]]:
+        value = data.get(key)
+        if value is None:
+            problems.append(Problem(f"missing the list '{key}'", file=file, field=key))
+            return []
+        if not isinstance(value, list):
+            problems.append(Problem(f"'{key}' must be a list", file=file, line=where(key), field=key))
+            return []
+        out = []
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                out.append((index, item))
+            else:
+                problems.append(Problem("each entry must be a mapping", file=file, line=where(key, index),
+                                        field=f"{key}[{index}]", value=item))
+        return out
+
+    def estimate(record: Record, key: str, value: Any, *path: Any) -> None:
+        """Plain number, or {value, confidence: [low, high], source}."""
+        if isinstance(value, dict):
+            unknown(value, _ESTIMATE, path)
+            record[key] = cell(value.get("value"), *path, "value")
+            confidence = value.get("confidence")
+            if confidence is not None:
+                if isinstance(confidence, list) and len(confidence) == 2:
+                    record[f"{key}_low"] = cell(confidence[0], *path, "confidence")
+                    record[f"{key}_high"] = cell(confidence[1], *path, "confidence")
+                else:
+                    problems.append(Problem("confidence must be a list [low, high]", file=file,
+                                            line=where(*path, "confidence"), field=f"{key}.confidence",
+                                            value=confidence))
+            if "source" in value:
+                record[f"{key}_source"] = cell(value["source"], *path, "source")
+        else:
+            record[key] = cell(value, *path)
+
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        problems.append(Problem(f"unsupported schema_version; this ktokovo reads version {SCHEMA_VERSION}",
+                                file=file, line=where("schema_version"), field="schema_version", value=version))
+    unknown(data, _TOP, ())
+    raw = RawScenario(file=file)
+    for key in ("name", "title", "description", "date"):
+        if key in data:
+            raw.meta[key] = cell(data[key], key)
+    documents = data.get("documents") or {}
+    if isinstance(documents, dict):
+        raw.documents = {str(k): str(v) for k, v in documents.items()}
+    else:
+        problems.append(Problem("documents must be a mapping of short name to reference", file=file,
+                                line=where("documents"), field="documents"))
+    salience_scale = data.get("salience_scale", [0, 100])
+    if salience_scale in ([0, 100], [0, 1]):
+        raw.salience_max = float(salience_scale[1])
+    else:
+        problems.append(Problem("salience_scale must be [0, 100] or [0, 1]", file=file,
+                                line=where("salience_scale"), field="salience_scale", value=salience_scale))
+
+    for index, item in items("actors"):
+        path = ("actors", index)
+        unknown(item, _ACTOR, path)
+        record: Record = {"name": cell(item.get("name"), *path, "name"),
+                          "description": cell(item.get("description"), *path, "description")}
+        estimate(record, "capability", item.get("capability"), *path, "capability")
+        raw.actors.append(record)
+
+    for index, item in items("issues"):
+        path = ("issues", index)
+        unknown(item, _ISSUE, path)
+        record = {"name": cell(item.get("name"), *path, "name")}
+        for key, target in (("question", "question"), ("low", "low_label"), ("high", "high_label")):
+            record[target] = cell(item.get(key), *path, key)
+        scale = item.get("scale", [0, 100])
+        if isinstance(scale, list) and len(scale) == 2:
+            record["scale_low"] = cell(scale[0], *path, "scale")
+            record["scale_high"] = cell(scale[1], *path, "scale")
+        else:
+            problems.append(Problem("scale must be a list [low, high]", file=file, line=where(*path, "scale"),
+                                    field="scale", value=scale))
+        points = item.get("points") or {}
+        if isinstance(points, dict):
+            record["points"] = Cell([(cell(k, *path, "points", k), cell(v, *path, "points", k))
+                                     for k, v in points.items()])
+        else:
+            problems.append(Problem("points must map a value to its words", file=file, line=where(*path, "points"),
+                                    field="points"))
+        for key in ("status_quo", "outcome"):
+            if key in item:
+                estimate(record, key, item[key], *path, key)
+        raw.issues.append(record)
+
+    for index, item in items("stances"):
+        path = ("stances", index)
+        unknown(item, _STANCE, path)
+        record = {"actor": cell(item.get("actor"), *path, "actor"), "issue": cell(item.get("issue"), *path, "issue")}
+        for key in ("position", "salience"):
+            if key in item:
+                estimate(record, key, item[key], *path, key)
+        raw.stances.append(record)
+
+    if problems:
+        # Report structural problems together with whatever the builder finds in the rest.
+        try:
+            build(raw)
+        except ScenarioError as error:
+            problems += error.problems
+        raise ScenarioError(problems)
+    return build(raw)
+
+
+def _estimate(value: float, confidence: np.ndarray, source: Source | None) -> Any:
+    plain = _number(value)
+    if np.all(np.isnan(confidence)) and source is None:
+        return plain
+    out: dict[str, Any] = {"value": plain}
+    if not np.all(np.isnan(confidence)):
+        out["confidence"] = [_number(confidence[0]), _number(confidence[1])]
+    if source is not None:
+        out["source"] = _source(source)
+    return out
+
+
+def _number(value: float) -> int | float:
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
+def _source(source: Source) -> dict[str, str]:
+    return {k: v for k, v in vars(source).items() if v}
+
+
+def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain YAML-ready data (the inverse of :func:`read_yaml`)."""
+    sources = scenario.sources
+    data: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "name": scenario.name}
+    for key in ("title", "description", "date"):
+        if getattr(scenario, key):
+            data[key] = getattr(scenario, key)
+    if scenario.documents:
+        data["documents"] = dict(scenario.documents)
+    data["actors"] = [
+        {
+            "name": actor.name,
+            **({"description": actor.description} if actor.description else {}),
+            "capability": _estimate(scenario.capabilities[i], scenario.capability_ranges[i],
+                                    sources.get(f"capability/{actor.name}")),
+        }
+        for i, actor in enumerate(scenario.actors)
+    ]
+    issues = []
+    for issue in scenario.issues:
+        entry: dict[str, Any] = {"name": issue.name}
+        for key, attr in (("question", "question"), ("low", "low_label"), ("high", "high_label")):
+            if getattr(issue, attr):
+                entry[key] = getattr(issue, attr)
+        if issue.scale != (0.0, 100.0):
+            entry["scale"] = [_number(issue.scale[0]), _number(issue.scale[1])]
+        if issue.points:
+            entry["points"] = {_number(v): words for v, words in issue.points}
+        for key in ("status_quo", "outcome"):
+            value = getattr(issue, key)
+            if value is not None:
+                entry[key] = _estimate(value, np.full(2, np.nan), sources.get(f"{key}/{issue.name}"))
+        issues.append(entry)
+    data["issues"] = issues
+    stances = []
+    for i, actor in enumerate(scenario.actors):
+        for j, issue in enumerate(scenario.issues):
+            if np.isnan(scenario.positions[i, j]):
+                continue
+            key = f"{actor.name}/{issue.name}"
+            stances.append({
+                "actor": actor.name,
+                "issue": issue.name,
+                "position": _estimate(scenario.positions[i, j], scenario.position_ranges[i, j],
+                                      sources.get(f"position/{key}")),
+                "salience": _estimate(scenario.saliences[i, j], scenario.salience_ranges[i, j],
+                                      sources.get(f"salience/{key}")),
+            })
+    data["stances"] = stances
+    return data
+
+
+def write_yaml(scenario: Scenario) -> str:
+    return yaml.safe_dump(scenario_to_data(scenario), sort_keys=False, allow_unicode=True, width=110)

@@ -1,0 +1,25 @@
+"""The collective-decision models, one module each.
+
+Every model module has ``PARAMETERS`` (names and defaults), ``PRESETS`` (named parameter sets),
+``STATIC`` (True when the model has no rounds) and ``solve(position, capability, salience, status_quo,
+*, rounds, rng, **parameters)`` for one issue on the 0–100 scale, returning the per-round positions,
+the forecast and the weighted mean of the final positions.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from . import bdm, mean, median, nash
+
+MODELS: dict[str, ModuleType] = {"mean": mean, "median": median, "nash": nash, "bdm": bdm}
+"""The models by name, in the order ktokovo shows them."""
+
+DESCRIPTIONS = {
+    "mean": "compromise model: capability × salience weighted mean",
+    "median": "weighted median (Condorcet winner in one dimension)",
+    "nash": "generalised Nash bargaining solution, status quo as disagreement point",
+    "bdm": "Bueno de Mesquita's expected-utility challenge model (Scholz et al. 2011)",
+}
+
+__all__ = ["DESCRIPTIONS", "MODELS"]

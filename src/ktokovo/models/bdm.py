@@ -1,0 +1,240 @@
+"""Bueno de Mesquita's expected-utility ("challenge") model, as reconstructed by Scholz, Calbert & Smith.
+
+Scholz, J.B., Calbert, G.J., Smith, G.A. (2011) "Unravelling Bueno de Mesquita's group decision model",
+ICAART 2011, pp. 18–30 (equation numbers below refer to it); Bueno de Mesquita (1994) "Political
+forecasting: an expected utility method", in Bueno de Mesquita & Stokman (eds) *European Community
+Decision Making*, pp. 71–104.
+
+One issue, n actors with position x_i, capability c_i and salience s_i ∈ [0, 1]. Each round:
+
+1. risk exponents: with every r = 1, the security level S_i = Σ_{j≠i} E^j(U_ji) (eq. 32), then
+   ℛ_i = (2 S_i − S_max − S_min)/(S_max − S_min) (eq. 34) and r_i = (1 − ℛ_i/3)/(1 + ℛ_i/3) (eq. 33);
+2. the probability that the actor at x_a prevails over the one at x_b (eqs. 30–31): the sum of the
+   positive votes V_k = c_k s_k [(|x_k − x_b|/R)^ρ − (|x_k − x_a|/R)^ρ] over a denominator;
+3. expected utilities (eqs. 15–16, 22–25): E(a → b) = s_b [P U_s + (1 − P) U_f] + (1 − s_b) U_s − Q U_sq
+   − (1 − Q)[T U_b + (1 − T) U_w], with U_s = 2 − 4(0.5 − 0.5 d)^r, U_f = 2 − 4(0.5 + 0.5 d)^r,
+   U_sq = 2 − 4 (0.5)^r, d = |x_a − x_b|/R;
+4. offers: each receiver i weighs every proposer j by A = E^i(i → j) and B = E(j → i), and moves to
+   the proposer of a confrontation (B > A > 0), else makes a compromise (A < 0 < B, B > |A|) moving by
+   the fraction |A/B| (eq. 36, sign corrected), else capitulates (A < 0 < B, |A| > B) if enabled;
+5. all actors move at once (BDM 1997 in Scholz §6.2).
+
+The forecast of a run is the capability × salience weighted median of the final positions (the median
+voter position the paper reports, Table 2); the weighted mean is reported alongside.
+
+Each choice the paper leaves open is a parameter; ``PRESETS`` names two sets of them:
+
+``scholz2011`` (the default) reproduces the public port jmckib/bdm-scholz-expected-utility-model @55f63e9,
+whose author reports it replicates Scholz's Table 2 up to 10 rounds; ``shared/reference/BDM_SPEC.md``
+specifies it exactly, quirks included: the probability's denominator runs over all ordered actor pairs
+(so probabilities are small; D3), voters use their current risk exponent inside the votes (D3b), the
+receiver estimates the proposer's expected utility with its own exponent (D4), capitulation never
+happens (D8), a compromise is chosen by the lowest weighted average of the two positions (D10), and
+only the −Q·U_sq term is kept (D6; exact for Q = 1, the value Scholz used for this case).
+
+``scholz2011_literal`` reads the paper literally: the per-pair denominator of eqs. 30–31 (P^i + P^j = 1,
+½ when no one votes), linear votes (eq. 28), the proposer's own exponent for its expected utility
+(eq. 25b), capitulation enabled (fig. 6), "move the least" among offers of a type (§6.2), and the full
+no-challenge term with U_b/U_w and T (T = 1 iff the challenger is nearer the median than its target; a
+tie gives T = 0). On the emission case it does not reproduce Table 2: it reaches consensus at 7 from
+round 4 (``BDM_SPEC.md`` §9.2).
+
+Departures from the port, all outside what the port can run: if all positions are equal there is
+nothing to negotiate and the trajectory is constant (the port divides by zero); if S_max = S_min every
+r_i = 1 (the port divides by zero; ``BDM_SPEC.md`` §6.4); a median tie takes the lower position.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .mean import weighted_mean
+from .median import weighted_median
+
+PARAMETERS: dict[str, object] = {
+    "q": 1.0,
+    "denominator": "all_pairs",
+    "vote_exponent": True,
+    "opponent_exponent": "receiver",
+    "capitulation": False,
+    "compromise_choice": "lowest_key",
+    "no_challenge_term": "status_quo",
+}
+CHOICES: dict[str, tuple[object, ...]] = {
+    "denominator": ("all_pairs", "pair"),
+    "vote_exponent": (True, False),
+    "opponent_exponent": ("receiver", "proposer"),
+    "capitulation": (True, False),
+    "compromise_choice": ("lowest_key", "least_move"),
+    "no_challenge_term": ("status_quo", "full"),
+}
+PRESETS: dict[str, dict[str, object]] = {
+    "scholz2011": dict(PARAMETERS),
+    "scholz2011_literal": {
+        "q": 1.0,
+        "denominator": "pair",
+        "vote_exponent": False,
+        "opponent_exponent": "proposer",
+        "capitulation": True,
+        "compromise_choice": "least_move",
+        "no_challenge_term": "full",
+    },
+}
+STATIC = False
+NUMPY_LIMIT = 160
+"""Above this many actors the O(n³) vote sums run in a compiled numba kernel instead of numpy."""
+
+
+def _support(utility: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """N[a, b] = Σ_k w_k max(0, u_kb − u_ka): the weighted votes for x_a over x_b. (n, n)."""
+    if utility.shape[1] <= NUMPY_LIMIT:
+        gain = utility[:, None, :] - utility[:, :, None]  # [k, a, b] = u_kb − u_ka
+        np.maximum(gain, 0.0, out=gain)
+        return np.einsum("k,kab->ab", weight, gain)
+    from ._support_numba import support_matrix
+
+    return support_matrix(np.ascontiguousarray(utility), np.ascontiguousarray(weight))
+
+
+def probability_matrix(x: np.ndarray, weight: np.ndarray, exponent: np.ndarray, span: float,
+                       denominator: str) -> np.ndarray:
+    """P[a, b]: the probability that the actor at x_a prevails over the actor at x_b (eqs. 30–31).
+
+    Parameters
+    ----------
+    x : (n,) positions. weight : (n,) c·s. exponent : (n,) each voter's exponent on distance.
+    span : R, the position range. denominator : "all_pairs" (the port's D: every voter's absolute
+        votes over all ordered actor pairs, ``BDM_SPEC.md`` §3.2) or "pair" (the paper's per-pair sum).
+    """
+    utility = (np.abs(x[:, None] - x[None, :]) / span) ** exponent[:, None]  # [k, p]
+    support = _support(utility, weight)
+    if denominator == "all_pairs":
+        # Σ_p Σ_q |u_p − u_q| = 2 Σ_m (2m − n − 1) u_(m) over each voter's sorted row (BDM_SPEC §3.2).
+        n = len(x)
+        ranks = 2.0 * np.arange(1, n + 1) - n - 1
+        total = float(np.sum(weight * 2.0 * (np.sort(utility, axis=1) @ ranks)))
+        prob = support / total if total > 0 else np.zeros_like(support)
+        prob[x[:, None] == x[None, :]] = 0.0
+        return prob
+    both = support + support.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(both > 0, support / np.where(both > 0, both, 1.0), 0.5)
+
+
+def _expected_utility(distance: np.ndarray, exponent: np.ndarray | float, prob: np.ndarray,
+                      target_salience: np.ndarray, q: float, full_term: bool,
+                      challenger_to_median: np.ndarray) -> np.ndarray:
+    """E(challenger → target), eqs. 15–16, 22–25; all arguments broadcast to (n, n).
+
+    ``distance`` is |x_a − x_b| / R and ``challenger_to_median`` is |x_a − μ| / R."""
+    success = 2.0 - 4.0 * (0.5 - 0.5 * distance) ** exponent
+    failure = 2.0 - 4.0 * (0.5 + 0.5 * distance) ** exponent
+    status_quo = 2.0 - 4.0 * 0.5**exponent
+    value = (target_salience * (prob * success + (1.0 - prob) * failure) + (1.0 - target_salience) * success
+             - q * status_quo)
+    if full_term and q != 1.0:
+        spread = challenger_to_median + distance
+        better = 2.0 - 4.0 * (0.5 - 0.25 * spread) ** exponent
+        worse = 2.0 - 4.0 * (0.5 + 0.25 * spread) ** exponent
+        t = challenger_to_median < distance
+        value = value - (1.0 - q) * np.where(t, better, worse)
+    return value
+
+
+def risk_exponents(x: np.ndarray, salience: np.ndarray, weight: np.ndarray, span: float, median: float,
+                   params: dict[str, object]) -> np.ndarray:
+    """r_i from the security levels computed with every exponent 1 (eqs. 32–34; BDM_SPEC §4.1)."""
+    n = len(x)
+    ones = np.ones(n)
+    distance = np.abs(x[:, None] - x[None, :]) / span
+    to_median = np.abs(x - median) / span
+    prob = probability_matrix(x, weight, ones, span, str(params["denominator"]))
+    # danger[i, j] = E^j(j → i): challenger j, target i, so P[j, i] and salience s_i.
+    danger = _expected_utility(distance, 1.0, prob.T, salience[:, None], float(params["q"]),  # type: ignore[arg-type]
+                               params["no_challenge_term"] == "full", to_median[None, :])
+    np.fill_diagonal(danger, 0.0)
+    security = danger.sum(axis=1)
+    high, low = security.max(), security.min()
+    if high == low:
+        return ones
+    big_r = (2.0 * security - high - low) / (high - low)
+    return (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0)
+
+
+def step(x: np.ndarray, salience: np.ndarray, weight: np.ndarray, span: float,
+         params: dict[str, object]) -> tuple[np.ndarray, np.ndarray]:
+    """One round: (new positions, the risk exponents used). ``x`` (n,) on any scale; ``span`` = R."""
+    median = weighted_median(x, weight, np.ones_like(weight))
+    exponent = risk_exponents(x, salience, weight, span, median, params)
+    q = float(params["q"])  # type: ignore[arg-type]
+    full_term = params["no_challenge_term"] == "full"
+    voter_exponent = exponent if params["vote_exponent"] else np.ones_like(exponent)
+    prob = probability_matrix(x, weight, voter_exponent, span, str(params["denominator"]))
+    distance = np.abs(x[:, None] - x[None, :]) / span
+    to_median = np.abs(x - median) / span
+    # A[i, j] = E^i(i → j): receiver i's utility of challenging j (exponent r_i, P[i, j], salience s_j).
+    own = _expected_utility(distance, exponent[:, None], prob, salience[None, :], q, full_term, to_median[:, None])
+    # B[i, j] = E(j → i): j's utility of challenging i, estimated with r_i (port) or r_j (paper).
+    rho = exponent[:, None] if params["opponent_exponent"] == "receiver" else exponent[None, :]
+    other = _expected_utility(distance, rho, prob.T, salience[:, None], q, full_term, to_median[None, :])
+
+    distinct = x[:, None] != x[None, :]
+    confront = distinct & (other > own) & (own > 0)
+    compromise = distinct & (own < 0) & (other > 0) & (other > -own)
+    capitulate = distinct & (own < 0) & (other > 0) & (-own > other) & bool(params["capitulation"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        offered = x[:, None] + (x[None, :] - x[:, None]) * np.abs(own / other)
+        if params["compromise_choice"] == "lowest_key":
+            key = (np.abs(own) * x[:, None] + np.abs(other) * x[None, :]) / (np.abs(own) + np.abs(other))
+        else:
+            key = np.abs(offered - x[:, None])
+    move = np.abs(x[None, :] - x[:, None])
+    new = x.copy()
+    decided = np.zeros(len(x), dtype=bool)
+    # Confrontation before compromise before capitulation, whatever the distances (BDM_SPEC §4.3).
+    for kind, target, order in ((confront, None, move), (compromise, offered, key), (capitulate, None, move)):
+        rows = np.flatnonzero(~decided & kind.any(axis=1))
+        if rows.size == 0:
+            continue
+        # np.argmin takes the first minimum: ties go to the proposer first in input order.
+        pick = np.argmin(np.where(kind[rows], order[rows], np.inf), axis=1)
+        # A confrontation copies the proposer's number exactly (BDM_SPEC §6.2).
+        new[rows] = x[pick] if target is None else target[rows, pick]
+        decided[rows] = True
+    return new, exponent
+
+
+def simulate(x0: np.ndarray, capability: np.ndarray, salience: np.ndarray, *, rounds: int,
+             **params: object) -> tuple[np.ndarray, np.ndarray]:
+    """Run ``rounds`` rounds on one issue.
+
+    Parameters
+    ----------
+    x0 : (n,) initial positions. capability : (n,) any scale. salience : (n,) in [0, 1].
+
+    Returns
+    -------
+    positions : (rounds + 1, n), round 0 first. exponents : (rounds, n), the risk exponents of each round.
+    """
+    settings = {**PARAMETERS, **params}
+    x = np.array(x0, dtype=float)
+    weight = capability * salience
+    span = float(x.max() - x.min())  # R: from the initial positions, fixed (BDM_SPEC §1)
+    path = np.empty((rounds + 1, len(x)))
+    exponents = np.ones((rounds, len(x)))
+    path[0] = x
+    for t in range(rounds):
+        if span > 0 and not np.all(x == x[0]):
+            x, exponents[t] = step(x, salience, weight, span, settings)
+        path[t + 1] = x
+    return path, exponents
+
+
+def solve(position: np.ndarray, capability: np.ndarray, salience: np.ndarray, status_quo: float | None,
+          *, rounds: int, rng: np.random.Generator, **params: object) -> tuple[np.ndarray, float, float]:
+    """Trajectory (rounds + 1, n_actors), forecast (the weighted median of the final positions) and the
+    weighted mean of the final positions; positions on 0–100, salience on 0–100."""
+    share = salience / 100.0
+    path, _ = simulate(position, capability, share, rounds=rounds, **params)
+    final = path[-1]
+    return path, weighted_median(final, capability, share), weighted_mean(final, capability, share)

@@ -1,0 +1,40 @@
+"""The weighted median: the capability × salience weighted median of the positions.
+
+In one dimension with linear losses and vote weights c·s it is the Condorcet winner among the actors'
+positions (Black 1948; Bueno de Mesquita 1994; Scholz, Calbert & Smith 2011, appendix step 3): the
+lowest position at which the cumulative weight, counted from below, reaches half the total. When it
+reaches exactly half, the next position ties with it; ktokovo takes the lower (documented choice; the
+reference port's answer in that case depends on hash order, ``BDM_SPEC.md`` §6.3).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .mean import weights
+
+PARAMETERS: dict[str, object] = {}
+PRESETS: dict[str, dict[str, object]] = {}
+STATIC = True
+
+
+def weighted_median(position: np.ndarray, capability: np.ndarray, salience: np.ndarray) -> float:
+    """Weighted median of ``position`` (n_actors,) with weights capability × salience.
+
+    >>> weighted_median(np.array([4.0, 7.0, 10.0]), np.ones(3), np.array([1.0, 1.0, 1.0]))
+    7.0
+    """
+    w = weights(capability, salience)
+    order = np.lexsort((w, position))
+    cumulative = np.cumsum(w[order])
+    index = int(np.searchsorted(cumulative, cumulative[-1] / 2.0, side="left"))
+    return float(position[order][index])
+
+
+def solve(position: np.ndarray, capability: np.ndarray, salience: np.ndarray, status_quo: float | None,
+          *, rounds: int, rng: np.random.Generator) -> tuple[np.ndarray, float, float]:
+    """Trajectory (1, n_actors), forecast, and the weighted mean, all on 0–100."""
+    from .mean import weighted_mean
+
+    return (position[None, :].copy(), weighted_median(position, capability, salience),
+            weighted_mean(position, capability, salience))

@@ -1,0 +1,80 @@
+"""The generalised Nash bargaining solution (Nash 1950; Roth 1979), weighted by capability × salience.
+
+    x* = argmax_x  Σ_i w_i log( u_i(x) − u_i(d) ),   w_i = c_i s_i,
+
+over the outcomes every actor prefers to the disagreement point d. Utilities are quadratic,
+u_i(x) = −(x − x_i)² (Achen 2006, *The European Union Decides* ch. 4, who shows that with quadratic
+utilities and a distant disagreement point the solution approaches the compromise model), or linear,
+u_i(x) = −|x − x_i|, with ``utility="linear"``.
+
+The disagreement point is the issue's status quo where the scenario gives one. Without one, each actor's
+disagreement value is its worst point on the scale (the farther end), so every interior outcome is
+acceptable to all. When no outcome is strictly better than the status quo for every actor with weight
+(actors on both sides of it), there is no mutually beneficial deal and the solution is the status quo
+itself; the result records this.
+
+Each term is the log of a positive concave function, so the objective is strictly concave on the
+feasible interval and its maximum is unique; it lies within the range of the positions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+from .mean import weights
+
+PARAMETERS: dict[str, object] = {"utility": "quadratic"}
+PRESETS: dict[str, dict[str, object]] = {"achen2006": {"utility": "quadratic"}, "linear": {"utility": "linear"}}
+STATIC = True
+UTILITIES = ("quadratic", "linear")
+
+
+def nash_bargaining(position: np.ndarray, capability: np.ndarray, salience: np.ndarray,
+                    status_quo: float | None = None, *, utility: str = "quadratic",
+                    scale: tuple[float, float] = (0.0, 100.0)) -> float:
+    """The weighted Nash bargaining solution on one issue.
+
+    Parameters
+    ----------
+    position, capability, salience : (n_actors,) arrays.
+    status_quo : the disagreement point, or None for each actor's worst point on ``scale``.
+    utility : "quadratic" or "linear".
+    """
+    w = weights(capability, salience)
+    keep = w > 0
+    x, w = position[keep], w[keep]
+    w = w / w.sum()
+    if status_quo is None:
+        reach = np.maximum(x - scale[0], scale[1] - x)
+    else:
+        reach = np.abs(status_quo - x)
+    # Outcomes every actor prefers to disagreement: |x − x_i| < reach_i for all i.
+    low, high = np.max(x - reach), np.min(x + reach)
+    if not low < high:
+        return float(status_quo) if status_quo is not None else float(np.median(x))
+    if utility == "quadratic":
+        gap = reach**2
+
+        def objective(v: float) -> float:
+            return -float(np.sum(w * np.log(gap - (v - x) ** 2)))
+    else:
+
+        def objective(v: float) -> float:
+            return -float(np.sum(w * np.log(reach - np.abs(v - x))))
+
+    # The optimum lies within the positions' range (outside it every term improves inwards).
+    lo, hi = max(low, float(x.min())), min(high, float(x.max()))
+    if lo >= hi:
+        return float(lo)
+    pad = (hi - lo) * 1e-12
+    found = minimize_scalar(objective, bounds=(lo + pad, hi - pad), method="bounded",
+                            options={"xatol": 1e-10 * max(1.0, hi - lo)})
+    return float(found.x)
+
+
+def solve(position: np.ndarray, capability: np.ndarray, salience: np.ndarray, status_quo: float | None,
+          *, rounds: int, rng: np.random.Generator, utility: str = "quadratic") -> tuple[np.ndarray, float, float]:
+    """Trajectory (1, n_actors), forecast, forecast, on 0–100."""
+    value = nash_bargaining(position, capability, salience, status_quo, utility=utility)
+    return position[None, :].copy(), value, value
