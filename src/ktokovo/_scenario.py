@@ -52,7 +52,8 @@ class Issue:
 
     ``scale`` is the issue's own scale (for example years 4–10); models work on 0–100 and results are
     reported back on this scale. ``points`` are labelled points between the ends, on the own scale.
-    ``status_quo`` and ``outcome`` (the recorded real outcome, if known) are on the own scale too.
+    ``status_quo`` and ``outcome`` (the recorded real outcome, if known) are on the own scale too, and
+    ``status_quo_range`` is the status quo's low–high confidence range, if given.
     """
 
     name: str
@@ -63,6 +64,7 @@ class Issue:
     points: tuple[tuple[float, str], ...] = ()
     status_quo: float | None = None
     outcome: float | None = None
+    status_quo_range: tuple[float, float] | None = None
 
     def to_unit(self, value: float | np.ndarray) -> float | np.ndarray:
         """Map a value on the issue's own scale to 0–100."""

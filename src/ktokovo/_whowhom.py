@@ -34,11 +34,9 @@ def issue_gains(result: ModelResult) -> np.ndarray:
     return np.abs(reference - own) - np.abs(forecast[None, :] - own)
 
 
-def gains(result: ModelResult) -> Any:
-    """Each actor's salience-weighted gain across issues, best first (a pandas DataFrame with columns
-    actor, gain, best_issue, worst_issue)."""
-    import pandas as pd
-
+def gain_rows(result: ModelResult) -> list[dict[str, Any]]:
+    """Each actor's salience-weighted gain across issues, best first: rows with keys rank, actor, gain,
+    best_issue, worst_issue."""
     per_issue = issue_gains(result)
     _, _, _, salience = _unit(result)
     total = salience.sum(axis=1)
@@ -51,25 +49,28 @@ def gains(result: ModelResult) -> Any:
         has = ~np.isnan(row)
         rows.append({
             "actor": actor,
-            "gain": weighted[i],
+            "gain": float(weighted[i]),
             "best_issue": names[int(np.nanargmax(row))] if has.any() else "",
             "worst_issue": names[int(np.nanargmin(row))] if has.any() else "",
         })
-    frame = pd.DataFrame(rows).sort_values("gain", ascending=False, kind="stable").reset_index(drop=True)
-    frame.index = frame.index + 1
-    frame.index.name = "rank"
-    return frame
+    rows.sort(key=lambda row: -row["gain"] if row["gain"] == row["gain"] else np.inf)
+    return [{"rank": rank, **row} for rank, row in enumerate(rows, start=1)]
 
 
-def pairwise(result: ModelResult) -> Any:
+def gains(result: ModelResult) -> Any:
+    """:func:`gain_rows` as a pandas DataFrame indexed by rank."""
+    import pandas as pd
+
+    return pd.DataFrame(gain_rows(result)).set_index("rank")
+
+
+def pair_rows(result: ModelResult) -> list[dict[str, Any]]:
     """For every pair of actors, who ends nearer its own position on the issues both care about.
 
     Columns: actor_a, actor_b, issues (how many both care about), distance_a and distance_b (each
     one's salience-weighted mean distance from the forecast), advantage (distance_b − distance_a:
     positive when actor_a gets the better of actor_b), better (the name of the one who does).
     """
-    import pandas as pd
-
     own, forecast, _, salience = _unit(result)
     distance = np.abs(forecast[None, :] - own)
     cares = salience > 0
@@ -86,5 +87,12 @@ def pairwise(result: ModelResult) -> Any:
             better = actors[a] if advantage > 0 else actors[b] if advantage < 0 else "even"
             rows.append({"actor_a": actors[a], "actor_b": actors[b], "issues": int(common.sum()),
                          "distance_a": d_a, "distance_b": d_b, "advantage": advantage, "better": better})
+    return rows
+
+
+def pairwise(result: ModelResult) -> Any:
+    """:func:`pair_rows` as a pandas DataFrame."""
+    import pandas as pd
+
     columns = ["actor_a", "actor_b", "issues", "distance_a", "distance_b", "advantage", "better"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(pair_rows(result), columns=columns)

@@ -185,6 +185,8 @@ def build(raw: RawScenario) -> Scenario:
                     check.problem(f"labelled point off the scale {low:g}–{high:g}", point_value)
                 points.append((number, check.text(point_words)))
         extra: dict[str, float | None] = {}
+        status_quo_range = _range(check, record, "status_quo", check.number(record.get("status_quo")),
+                                  lower=low, upper=high)
         for key in ("status_quo", "outcome"):
             number = check.number(record.get(key), what="a number")
             if number is not None and not low <= number <= high:
@@ -204,6 +206,7 @@ def build(raw: RawScenario) -> Scenario:
                 points=tuple(sorted(points)),
                 status_quo=extra["status_quo"],
                 outcome=extra["outcome"],
+                status_quo_range=None if np.isnan(status_quo_range[0]) else status_quo_range,
             )
         )
     issue_names = [issue.name for issue in issues]

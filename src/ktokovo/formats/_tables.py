@@ -23,7 +23,7 @@ LONG_OPTIONAL = (
     "actor_description", "position_low", "position_high", "salience_low", "salience_high",
     "capability_low", "capability_high", "position_source", "salience_source", "capability_source",
     "issue_question", "issue_low", "issue_high", "issue_points", "scale_low", "scale_high",
-    "status_quo", "outcome",
+    "status_quo", "status_quo_low", "status_quo_high", "status_quo_source", "outcome", "outcome_source",
 )
 LONG_COLUMNS = LONG_REQUIRED + LONG_OPTIONAL
 _ACTOR_COLUMNS = {"actor_description": "description", "capability": "capability",
@@ -31,7 +31,9 @@ _ACTOR_COLUMNS = {"actor_description": "description", "capability": "capability"
                   "capability_source": "capability_source"}
 _ISSUE_COLUMNS = {"issue_question": "question", "issue_low": "low_label", "issue_high": "high_label",
                   "issue_points": "points", "scale_low": "scale_low", "scale_high": "scale_high",
-                  "status_quo": "status_quo", "outcome": "outcome"}
+                  "status_quo": "status_quo", "status_quo_low": "status_quo_low",
+                  "status_quo_high": "status_quo_high", "status_quo_source": "status_quo_source",
+                  "outcome": "outcome", "outcome_source": "outcome_source"}
 
 
 def long_rows_to_scenario(header: Sequence[Any], rows: Iterable[tuple[int, Sequence[Any]]], file: str | None,
@@ -166,20 +168,16 @@ def scenario_to_long_rows(scenario: Scenario) -> list[list[Any]]:
                 "scale_low": _num(issue.scale[0]),
                 "scale_high": _num(issue.scale[1]),
                 "status_quo": _num(issue.status_quo),
+                "status_quo_low": _num(issue.status_quo_range[0]) if issue.status_quo_range else None,
+                "status_quo_high": _num(issue.status_quo_range[1]) if issue.status_quo_range else None,
+                "status_quo_source": _source_text(sources.get(f"status_quo/{issue.name}")) or None,
                 "outcome": _num(issue.outcome),
+                "outcome_source": _source_text(sources.get(f"outcome/{issue.name}")) or None,
                 **actor_cells,
             }
             rows.append([cells[c] for c in LONG_COLUMNS])
             wrote = True
     return rows
-
-
-def _check_sources_survive(scenario: Scenario, fmt: str) -> None:
-    """The long formats carry sources of estimates only; say so rather than drop others silently."""
-    lost = [k for k in scenario.sources if k.startswith(("status_quo/", "outcome/"))]
-    if lost:
-        raise ScenarioError(Problem(f"the {fmt} format cannot hold sources of status quo or outcome; "
-                                    "save as YAML to keep them", field="sources", value=lost[:3]))
 
 
 def read_long_csv(text: str, file: str | None, name: str) -> Scenario:
@@ -195,7 +193,6 @@ def read_long_csv(text: str, file: str | None, name: str) -> Scenario:
 
 
 def write_long_csv(scenario: Scenario) -> str:
-    _check_sources_survive(scenario, "CSV")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(LONG_COLUMNS)
@@ -229,7 +226,6 @@ def read_xlsx(data: bytes, file: str | None, name: str) -> Scenario:
 def write_xlsx(scenario: Scenario) -> bytes:
     import openpyxl
 
-    _check_sources_survive(scenario, "Excel")
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "scenario"

@@ -233,8 +233,9 @@ def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
             entry["points"] = {_number(v): words for v, words in issue.points}
         for key in ("status_quo", "outcome"):
             value = getattr(issue, key)
+            confidence = issue.status_quo_range if key == "status_quo" and issue.status_quo_range else (np.nan, np.nan)
             if value is not None:
-                entry[key] = _estimate(value, np.full(2, np.nan), sources.get(f"{key}/{issue.name}"))
+                entry[key] = _estimate(value, np.asarray(confidence, dtype=float), sources.get(f"{key}/{issue.name}"))
         issues.append(entry)
     data["issues"] = issues
     stances = []
@@ -255,5 +256,21 @@ def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
     return data
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes short lists of plain values (``confidence: [70, 90]``) on one line."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+    flow = all(isinstance(item, (int, float, str)) for item in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+_Dumper.add_representer(list, _represent_list)
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
+
+
 def write_yaml(scenario: Scenario) -> str:
-    return yaml.safe_dump(scenario_to_data(scenario), sort_keys=False, allow_unicode=True, width=110)
+    return dump_yaml(scenario_to_data(scenario))

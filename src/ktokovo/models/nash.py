@@ -14,13 +14,13 @@ acceptable to all. When no outcome is strictly better than the status quo for ev
 itself; the result records this.
 
 Each term is the log of a positive concave function, so the objective is strictly concave on the
-feasible interval and its maximum is unique; it lies within the range of the positions.
+feasible interval and its maximum is unique; it lies within the range of the positions. Its derivative is
+strictly decreasing, so the maximum is found by bisection on the derivative's sign, to machine precision.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 
 from .mean import weights
 
@@ -53,24 +53,26 @@ def nash_bargaining(position: np.ndarray, capability: np.ndarray, salience: np.n
     low, high = np.max(x - reach), np.min(x + reach)
     if not low < high:
         return float(status_quo) if status_quo is not None else float(np.median(x))
-    if utility == "quadratic":
-        gap = reach**2
-
-        def objective(v: float) -> float:
-            return -float(np.sum(w * np.log(gap - (v - x) ** 2)))
-    else:
-
-        def objective(v: float) -> float:
-            return -float(np.sum(w * np.log(reach - np.abs(v - x))))
-
     # The optimum lies within the positions' range (outside it every term improves inwards).
     lo, hi = max(low, float(x.min())), min(high, float(x.max()))
     if lo >= hi:
         return float(lo)
-    pad = (hi - lo) * 1e-12
-    found = minimize_scalar(objective, bounds=(lo + pad, hi - pad), method="bounded",
-                            options={"xatol": 1e-10 * max(1.0, hi - lo)})
-    return float(found.x)
+
+    def slope(v: float) -> float:
+        """The objective's derivative; strictly decreasing, so its zero is the unique maximum."""
+        if utility == "quadratic":
+            return float(np.sum(w * 2.0 * (x - v) / (reach**2 - (v - x) ** 2)))
+        return float(np.sum(w * np.sign(x - v) / (reach - np.abs(v - x))))
+
+    # Bisection on the sign of the derivative, to machine precision (at most ~60 halvings of the range).
+    while True:
+        mid = 0.5 * (lo + hi)
+        if not lo < mid < hi:
+            return mid
+        if slope(mid) > 0:
+            lo = mid
+        else:
+            hi = mid
 
 
 def solve(position: np.ndarray, capability: np.ndarray, salience: np.ndarray, status_quo: float | None,

@@ -1,0 +1,251 @@
+"""The ``ktokovo`` command: parse, load, call the core, render. Nothing else happens here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import _run, _whowhom, formats
+from ._errors import KtokovoError, ParameterError
+from ._scenario import Scenario
+from .models import DESCRIPTIONS, MODELS
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Model a multi-party negotiation and forecast who gets the better of whom.")
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+DEFAULT_SCENARIO = "ukraine-2025"
+ScenarioArg = Annotated[str, typer.Argument(help="A scenario file (YAML, CSV, xlsx, BDM, KTAB, decide) or a "
+                                            "built-in scenario's name.")]
+
+
+def _fail(error: KtokovoError) -> None:
+    err.print(f"[bold red]error:[/] {error}", markup=True, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _parse_parameters(items: list[str]) -> dict[str, Any]:
+    import yaml
+
+    parameters = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ParameterError(f"a parameter is written NAME=VALUE, not {item!r}")
+        parameters[name.strip()] = yaml.safe_load(value)
+    return parameters
+
+
+def _run_models(scenario: Scenario, models: list[str], preset: str | None, rounds: int, seed: int,
+                parameters: dict[str, Any], quiet: bool) -> list[_run.ModelResult]:
+    if preset is not None and len(models) > 1:
+        raise ParameterError("--preset applies to one model: name it with --model")
+    if parameters and len(models) > 1:
+        raise ParameterError("--param applies to one model: name it with --model")
+    for model in models:  # check every name before any work starts
+        _run.resolve_parameters(model, preset, parameters)
+    from rich.progress import Progress
+
+    results = []
+    with Progress(console=err, transient=True, disable=quiet or not err.is_terminal) as progress:
+        task = progress.add_task("running models", total=len(models))
+        for model in models:
+            progress.update(task, description=f"running {model}")
+            results.append(_run.run(scenario, model, preset=preset, rounds=rounds, seed=seed, **parameters))
+            progress.advance(task)
+    return results
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.0f}"
+
+
+@app.command()
+def forecast(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Model to run (repeatable): "
+                                                    + ", ".join(MODELS) + ". Default: all.")] = None,
+    preset: Annotated[str | None, typer.Option(help="A named parameter set of the model, e.g. scholz2011.")] = None,
+    rounds: Annotated[int, typer.Option(help="Rounds for models that run in rounds.")] = _run.DEFAULT_ROUNDS,
+    seed: Annotated[int, typer.Option(help="Random seed (recorded with the result).")] = 0,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A model parameter NAME=VALUE "
+                                                    "(repeatable), e.g. -p q=0.5.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+) -> None:
+    """Forecast every issue of a negotiation with each model, and who gains and who loses."""
+    try:
+        loaded = formats.load(scenario)
+        models = model or list(MODELS)
+        results = _run_models(loaded, models, preset, rounds, seed, _parse_parameters(param or []), as_json)
+    except KtokovoError as error:
+        _fail(error)
+    if as_json:
+        _print_json(loaded, results)
+    else:
+        _print_forecast(loaded, results)
+
+
+def _print_json(scenario: Scenario, results: list[_run.ModelResult]) -> None:
+    data = {
+        "scenario": scenario.name,
+        "title": scenario.title,
+        "models": {r.model: r.to_dict() for r in results},
+        "gains": {r.model: _whowhom.gain_rows(r) for r in results},
+        "pairs": {r.model: _whowhom.pair_rows(r) for r in results},
+    }
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _print_forecast(scenario: Scenario, results: list[_run.ModelResult]) -> None:
+    lead = results[0]
+    out.print(f"[bold]{scenario.title or scenario.name}[/]" + (f"  ({scenario.date})" if scenario.date else ""))
+    out.print(f"models: {', '.join(r.model for r in results)}; gains and losses under [bold]{lead.model}[/]\n")
+    gains = _whowhom.issue_gains(lead)
+    for j, issue in enumerate(scenario.issues):
+        low, high = issue.scale
+        out.print(f"[bold]{issue.name}[/]: {issue.question}")
+        out.print(f"  [dim]{_fmt(low)} = {issue.low_label or '—'}  ·  {_fmt(high)} = {issue.high_label or '—'}"
+                  + (f"  ·  status quo {_fmt(issue.status_quo)}" if issue.status_quo is not None else "") + "[/]")
+        table = Table(show_edge=False, min_width=60, pad_edge=True)
+        table.add_column("model", min_width=8)
+        table.add_column("forecast", justify="right")
+        table.add_column("nearest label")
+        for result in results:
+            value = float(result.forecast[j])
+            table.add_row(result.model, _fmt(value), issue.nearest_label(value))
+        out.print(table)
+        column = gains[:, j]
+        present = [i for i in range(len(scenario.actors)) if column[i] == column[i] and scenario.saliences[i, j] > 0]
+        if present:
+            best = max(present, key=lambda i: column[i])
+            worst = min(present, key=lambda i: column[i])
+            out.print(f"  gains most: {scenario.actors[best].name} ({column[best]:+.1f}); "
+                      f"loses most: {scenario.actors[worst].name} ({column[worst]:+.1f})\n")
+    ranking = _whowhom.gain_rows(lead)
+    table = Table(title=f"Who gets the better of whom ({lead.model})", title_justify="left", show_edge=False,
+                  caption="gain: salience-weighted points on 0–100 by which the forecast is nearer the actor's "
+                  "position than the status quo is (or minus its distance, where no status quo is given)",
+                  caption_justify="left")
+    for column_name in ("rank", "actor", "gain", "best issue", "worst issue"):
+        table.add_column(column_name, justify="right" if column_name in ("rank", "gain") else "left")
+    for row in ranking:
+        table.add_row(str(row["rank"]), row["actor"], f"{row['gain']:+.1f}", row["best_issue"], row["worst_issue"])
+    out.print(table)
+    pairs = _whowhom.pair_rows(lead)
+    if pairs:
+        out.print()
+        table = Table(title="Pairs: who ends nearer its own position", title_justify="left", show_edge=False)
+        for column_name in ("actor", "vs", "issues", "better", "by"):
+            table.add_column(column_name, justify="right" if column_name in ("issues", "by") else "left")
+        for row in pairs:
+            table.add_row(row["actor_a"], row["actor_b"], str(row["issues"]), row["better"],
+                          f"{abs(row['advantage']):.1f}")
+        out.print(table)
+
+
+@app.command()
+def check(scenario: ScenarioArg) -> None:
+    """Validate a scenario file without running anything; every problem is listed at once."""
+    try:
+        loaded = formats.load(scenario)
+    except KtokovoError as error:
+        _fail(error)
+    out.print(f"ok: {scenario}: {len(loaded.actors)} actors, {len(loaded.issues)} issues, "
+              f"{int((loaded.positions == loaded.positions).sum())} positions")
+
+
+@app.command()
+def show(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
+    """Show a scenario as tables, with the source of every estimate."""
+    try:
+        loaded = formats.load(scenario)
+    except KtokovoError as error:
+        _fail(error)
+    sources = loaded.sources
+    out.print(f"[bold]{loaded.title or loaded.name}[/]" + (f"  ({loaded.date})" if loaded.date else ""))
+    if loaded.description:
+        out.print(loaded.description)
+    for short, reference in loaded.documents.items():
+        out.print(f"  [{short}] {reference}")
+
+    def ranged(value: float, bounds: Any) -> str:
+        text = _fmt(value)
+        return text if bounds is None or bounds[0] != bounds[0] else f"{text} ({_fmt(bounds[0])}–{_fmt(bounds[1])})"
+
+    actors = Table(title="Actors", title_justify="left", show_lines=True)
+    for name in ("actor", "capability (range)", "source"):
+        actors.add_column(name)
+    for i, actor in enumerate(loaded.actors):
+        actors.add_row(f"{actor.name}\n[dim]{actor.description}[/]",
+                       ranged(loaded.capabilities[i], loaded.capability_ranges[i]),
+                       str(sources.get(f"capability/{actor.name}", "")))
+    out.print(actors)
+    issues = Table(title="Issues", title_justify="left", show_lines=True)
+    for name in ("issue", "low end", "high end", "status quo"):
+        issues.add_column(name)
+    for issue in loaded.issues:
+        sq = "" if issue.status_quo is None else ranged(issue.status_quo, issue.status_quo_range)
+        issues.add_row(f"{issue.name}\n[dim]{issue.question}[/]", f"{_fmt(issue.scale[0])}: {issue.low_label}",
+                       f"{_fmt(issue.scale[1])}: {issue.high_label}", sq)
+    out.print(issues)
+    stances = Table(title="Positions and saliences", title_justify="left", show_lines=True)
+    for name in ("actor", "issue", "position (range)", "salience (range)", "sources"):
+        stances.add_column(name)
+    for i, actor in enumerate(loaded.actors):
+        for j, issue in enumerate(loaded.issues):
+            if loaded.positions[i, j] != loaded.positions[i, j]:
+                continue
+            key = f"{actor.name}/{issue.name}"
+            cited = "\n".join(f"{kind}: {sources[f'{kind}/{key}']}" for kind in ("position", "salience")
+                              if f"{kind}/{key}" in sources)
+            stances.add_row(actor.name, issue.name, ranged(loaded.positions[i, j], loaded.position_ranges[i, j]),
+                            ranged(loaded.saliences[i, j], loaded.salience_ranges[i, j]), cited)
+    out.print(stances)
+
+
+@app.command()
+def scenarios() -> None:
+    """List the built-in scenarios."""
+    table = Table(show_edge=False)
+    table.add_column("name")
+    table.add_column("title")
+    for name, title in formats.builtin_scenarios().items():
+        table.add_row(name, title)
+    out.print(table)
+
+
+@app.command()
+def models() -> None:
+    """List the models, their presets and parameters."""
+    table = Table(show_edge=False)
+    for name in ("model", "what", "presets", "parameters (default)"):
+        table.add_column(name)
+    for name, module in MODELS.items():
+        parameters = ", ".join(f"{k}={v}" for k, v in module.PARAMETERS.items()) or "—"
+        table.add_row(name, DESCRIPTIONS[name], ", ".join(module.PRESETS) or "—", parameters)
+    out.print(table)
+
+
+@app.command()
+def convert(
+    source: ScenarioArg,
+    target: Annotated[Path, typer.Argument(help="The file to write; its suffix picks the format.")],
+    to: Annotated[str | None, typer.Option("--to", help="Format: " + ", ".join(formats.FORMATS))] = None,
+) -> None:
+    """Convert a scenario from one format to another."""
+    try:
+        written = formats.save(formats.load(source), target, format=to)
+    except KtokovoError as error:
+        _fail(error)
+    out.print(f"wrote {written}")
+
+
+def main() -> None:
+    app()
