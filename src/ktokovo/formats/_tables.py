@@ -16,6 +16,20 @@ from .._errors import Problem, ScenarioError
 from .._scenario import Scenario, Source
 from ._build import Cell, RawScenario, Record, build_reporting
 
+def csv_rows(text: str, file: str | None, *, delimiter: str = ",", quotechar: str = '"') -> list[tuple[int, list[str]]]:
+    """Every CSV record with the line it starts on; a malformed file gives a ScenarioError."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar)
+    rows = []
+    line = 1
+    try:
+        for row in reader:
+            rows.append((line, row))
+            line = reader.line_num + 1
+    except csv.Error as error:
+        raise ScenarioError(Problem(f"not valid CSV: {error}", file=file, line=reader.line_num)) from None
+    return rows
+
+
 # -- ktokovo long format (CSV and xlsx) ---------------------------------------------------------------
 
 LONG_REQUIRED = ("actor", "issue", "position", "salience", "capability")
@@ -181,15 +195,10 @@ def scenario_to_long_rows(scenario: Scenario) -> list[list[Any]]:
 
 
 def read_long_csv(text: str, file: str | None, name: str) -> Scenario:
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader)
-        rows = [(reader.line_num, row) for row in reader]
-    except StopIteration:
-        raise ScenarioError(Problem("the file is empty", file=file)) from None
-    except csv.Error as error:
-        raise ScenarioError(Problem(f"not valid CSV: {error}", file=file, line=reader.line_num)) from None
-    return long_rows_to_scenario(header, rows, file, name)
+    rows = csv_rows(text, file)
+    if not rows:
+        raise ScenarioError(Problem("the file is empty", file=file))
+    return long_rows_to_scenario(rows[0][1], rows[1:], file, name)
 
 
 def write_long_csv(scenario: Scenario) -> str:
@@ -253,9 +262,9 @@ def read_bdm_csv(text: str, file: str | None, name: str) -> Scenario:
 
     The issue's scale is 0–100 when every position lies in it, otherwise the positions' own range.
     """
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader)
-    rows = [(reader.line_num, row) for row in reader if any(v.strip() for v in row)]
+    every = csv_rows(text, file)
+    header = every[0][1]
+    rows = [(line, row) for line, row in every[1:] if any(v.strip() for v in row)]
     raw = RawScenario(file=file, meta={"name": Cell(name)})
     fields = list(_BDM_ALIASES)
     numbers = []
@@ -300,31 +309,32 @@ def looks_like_ktab(first_row: Sequence[str]) -> bool:
     cells = [c.strip() for c in first_row]
     while cells and not cells[-1]:
         cells.pop()
-    return len(cells) == 4 and all(c.isdigit() for c in cells[2:4])
+    # KTAB writes "name, description, n_actors, n_dims" and sometimes further (ignored) fields.
+    return len(cells) >= 4 and all(c.isdigit() for c in cells[2:4])
 
 
 def read_ktab_csv(text: str, file: str | None) -> Scenario:
     """KTAB's SMP CSV (``smpread.cpp::csvRead``): a title row ``name, description, n_actors, n_dims``,
     a header row ``Actor, Description, Power, <dim>, <salience>, ...``, then one row per actor.
     Positions and saliences are on 0–100."""
-    rows = list(csv.reader(io.StringIO(text)))
-    title = [c.strip() for c in rows[0]]
+    rows = [(line, [c.strip() for c in row]) for line, row in csv_rows(text, file) if any(c.strip() for c in row)]
+    title_line, title = rows[0]
     problems = []
     n_actors, n_dims = int(title[2]), int(title[3])
-    header = [c.strip() for c in rows[1]] if len(rows) > 1 else []
+    header_line, header = rows[1] if len(rows) > 1 else (title_line + 1, [])
     while header and not header[-1]:
         header.pop()
-    if len(header) != 3 + 2 * n_dims:
+    if len(header) != 3 + 2 * n_dims or n_dims == 0:
         problems.append(Problem(f"the header should have 3 + 2 x {n_dims} columns, found {len(header)}", file=file,
-                                line=2))
+                                line=header_line))
         raise ScenarioError(problems)
     dims = [header[3 + 2 * d] for d in range(n_dims)]
     raw = RawScenario(file=file, meta={"name": Cell(title[0]), "description": Cell(title[1])})
-    raw.issues = [{"name": Cell(d, 2, header[3 + 2 * k])} for k, d in enumerate(dims)]
-    body = [(k + 3, [c.strip() for c in row]) for k, row in enumerate(rows[2:]) if any(c.strip() for c in row)]
+    raw.issues = [{"name": Cell(d, header_line, header[3 + 2 * k])} for k, d in enumerate(dims)]
+    body = rows[2:]
     if len(body) != n_actors:
         problems.append(Problem(f"the title row promises {n_actors} actors, the file has {len(body)}", file=file,
-                                line=1, field="numActors", value=n_actors))
+                                line=title_line, field="numActors", value=n_actors))
     for line, row in body:
         while row and not row[-1]:
             row.pop()
@@ -380,7 +390,7 @@ def read_decide(text: str, file: str | None, name: str) -> Scenario:
     scales: dict[str, list[Cell]] = {}
     powers: dict[str, Cell] = {}
     problems = []
-    for line, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter, quotechar="'"), start=1):
+    for line, row in csv_rows(text, file, delimiter=delimiter, quotechar="'"):
         row = [c.strip() for c in row]
         while row and not row[-1]:
             row.pop()

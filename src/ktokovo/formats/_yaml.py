@@ -18,6 +18,9 @@ from .._scenario import Scenario, Source
 from ._build import Cell, RawScenario, Record, build
 
 SCHEMA_VERSION = 1
+# libyaml's safe loader where PyYAML was built with it; the pure-Python one otherwise. Both refuse tags
+# that would construct Python objects.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _TOP = {"schema_version", "name", "title", "description", "date", "documents", "salience_scale", "actors",
         "issues", "stances"}
@@ -42,8 +45,8 @@ def _line_map(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ..
 
 def read_yaml(text: str, file: str | None) -> Scenario:
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=_LOADER)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.constructor.ConstructorError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else None
         raise ScenarioError(Problem("YAML tags are not allowed in a scenario", file=file, line=line,

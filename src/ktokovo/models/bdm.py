@@ -39,6 +39,12 @@ no-challenge term with U_b/U_w and T (T = 1 iff the challenger is nearer the med
 tie gives T = 0). On the emission case it does not reproduce Table 2: it reaches consensus at 7 from
 round 4 (``BDM_SPEC.md`` §9.2).
 
+Ties: when two offers of the same type have exactly the same key, the port takes the proposer listed first,
+so the forecast can depend on the order in which actors are listed. Both presets keep that
+(``tie_break="input_order"``; the figures of ``BDM_SPEC.md`` §9.2 were computed so); without a preset ktokovo runs ``scholz2011`` with ``tie_break="lowest_position"``
+(the lowest offered position wins), which makes the forecast independent of actor order and gives the same
+trajectory as the port whenever no exact tie occurs (as in the reference case).
+
 Departures from the port, all outside what the port can run: if all positions are equal there is
 nothing to negotiate and the trajectory is constant (the port divides by zero); if S_max = S_min every
 r_i = 1 (the port divides by zero; ``BDM_SPEC.md`` §6.4); a median tie takes the lower position.
@@ -59,6 +65,7 @@ PARAMETERS: dict[str, object] = {
     "capitulation": False,
     "compromise_choice": "lowest_key",
     "no_challenge_term": "status_quo",
+    "tie_break": "lowest_position",
 }
 CHOICES: dict[str, tuple[object, ...]] = {
     "denominator": ("all_pairs", "pair"),
@@ -67,9 +74,10 @@ CHOICES: dict[str, tuple[object, ...]] = {
     "capitulation": (True, False),
     "compromise_choice": ("lowest_key", "least_move"),
     "no_challenge_term": ("status_quo", "full"),
+    "tie_break": ("lowest_position", "input_order"),
 }
 PRESETS: dict[str, dict[str, object]] = {
-    "scholz2011": dict(PARAMETERS),
+    "scholz2011": {**PARAMETERS, "tie_break": "input_order"},
     "scholz2011_literal": {
         "q": 1.0,
         "denominator": "pair",
@@ -78,6 +86,7 @@ PRESETS: dict[str, dict[str, object]] = {
         "capitulation": True,
         "compromise_choice": "least_move",
         "no_challenge_term": "full",
+        "tie_break": "input_order",
     },
 }
 STATIC = False
@@ -196,10 +205,17 @@ def step(x: np.ndarray, salience: np.ndarray, weight: np.ndarray, span: float,
         rows = np.flatnonzero(~decided & kind.any(axis=1))
         if rows.size == 0:
             continue
-        # np.argmin takes the first minimum: ties go to the proposer first in input order.
-        pick = np.argmin(np.where(kind[rows], order[rows], np.inf), axis=1)
+        keys = np.where(kind[rows], order[rows], np.inf)
+        offers = np.broadcast_to(x[None, :], keys.shape) if target is None else target[rows]
+        if params["tie_break"] == "lowest_position":
+            # Among offers with the same key, the lowest offered position: independent of actor order.
+            offers = np.where(keys == keys.min(axis=1, keepdims=True), offers, np.inf)
+            pick = np.argmin(offers, axis=1)
+        else:
+            # np.argmin takes the first minimum: ties go to the proposer first in input order (the port).
+            pick = np.argmin(keys, axis=1)
         # A confrontation copies the proposer's number exactly (BDM_SPEC §6.2).
-        new[rows] = x[pick] if target is None else target[rows, pick]
+        new[rows] = offers[np.arange(len(rows)), pick]
         decided[rows] = True
     return new, exponent
 

@@ -1,0 +1,92 @@
+"""Invariants every standard model keeps, checked on generated scenarios (hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+import ktokovo
+from ktokovo import Actor, Issue, Scenario
+
+MODELS = list(ktokovo.MODELS)
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    n_actors = draw(st.integers(2, 7))
+    n_issues = draw(st.integers(1, 3))
+    grid = st.integers(0, 20).map(lambda v: v * 5.0)  # repeated positions are common in real data
+    positions = np.array(draw(st.lists(st.lists(grid, min_size=n_issues, max_size=n_issues),
+                                       min_size=n_actors, max_size=n_actors)))
+    saliences = np.array(draw(st.lists(st.lists(st.integers(1, 100).map(float), min_size=n_issues,
+                                                max_size=n_issues), min_size=n_actors, max_size=n_actors)))
+    capabilities = np.array(draw(st.lists(st.integers(1, 100).map(float), min_size=n_actors, max_size=n_actors)))
+    status_quo = draw(st.lists(st.none() | grid, min_size=n_issues, max_size=n_issues))
+    return Scenario(
+        name="generated",
+        actors=tuple(Actor(f"actor{i}") for i in range(n_actors)),
+        issues=tuple(Issue(f"issue{j}", status_quo=status_quo[j]) for j in range(n_issues)),
+        capabilities=capabilities,
+        positions=positions,
+        saliences=saliences,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenario=scenarios(), data=st.data())
+def test_actor_order_does_not_change_any_forecast(scenario: Scenario, data: st.DataObject) -> None:
+    order = data.draw(st.permutations(range(len(scenario.actors))))
+    shuffled = scenario.permuted(order)
+    for model in MODELS:
+        original = ktokovo.run(scenario, model, rounds=4)
+        again = ktokovo.run(shuffled, model, rounds=4)
+        assert_allclose(again.forecast, original.forecast, atol=1e-7, err_msg=model)
+        assert_allclose(again.positions, original.positions[:, order], atol=1e-7, err_msg=model)
+
+
+@settings(max_examples=80, deadline=None)
+@given(scenario=scenarios())
+def test_mean_median_nash_lie_within_the_positions(scenario: Scenario) -> None:
+    low, high = scenario.positions.min(axis=0), scenario.positions.max(axis=0)
+    for model in ("mean", "median", "nash"):
+        forecast = ktokovo.run(scenario, model).forecast
+        assert np.all(forecast >= low - 1e-9) and np.all(forecast <= high + 1e-9), model
+
+
+@settings(max_examples=50, deadline=None)
+@given(scenario=scenarios(), factor=st.sampled_from([0.001, 0.5, 3.0, 1000.0]))
+def test_scaling_every_capability_changes_nothing(scenario: Scenario, factor: float) -> None:
+    scaled = scenario.replace(capabilities=scenario.capabilities * factor)
+    for model in MODELS:
+        assert_allclose(ktokovo.run(scaled, model, rounds=4).forecast, ktokovo.run(scenario, model, rounds=4).forecast,
+                        atol=1e-7, err_msg=model)
+
+
+@settings(max_examples=30, deadline=None)
+@given(scenario=scenarios(), seed=st.integers(0, 2**32 - 1))
+def test_the_same_seed_gives_the_same_result(scenario: Scenario, seed: int) -> None:
+    for model in MODELS:
+        first = ktokovo.run(scenario, model, rounds=5, seed=seed)
+        second = ktokovo.run(scenario, model, rounds=5, seed=seed)
+        assert first.positions.tobytes() == second.positions.tobytes()
+        assert first.forecast.tobytes() == second.forecast.tobytes()
+
+
+@settings(max_examples=30, deadline=None)
+@given(scenario=scenarios())
+def test_a_run_leaves_its_inputs_unchanged(scenario: Scenario) -> None:
+    before = (scenario.positions.copy(), scenario.saliences.copy(), scenario.capabilities.copy())
+    for model in MODELS:
+        result = ktokovo.run(scenario, model, rounds=3)
+        assert dict(result.parameters) == ktokovo._run.resolve_parameters(model, None, {})
+    assert all(np.array_equal(a, b) for a, b in zip(before, (scenario.positions, scenario.saliences,
+                                                              scenario.capabilities)))
+
+
+def test_all_actors_at_one_position_give_a_finite_answer() -> None:
+    scenario = Scenario(name="agree", actors=(Actor("a"), Actor("b"), Actor("c")), issues=(Issue("x"),),
+                        capabilities=np.ones(3), positions=np.full((3, 1), 40.0), saliences=np.full((3, 1), 50.0))
+    for model in MODELS:
+        assert ktokovo.run(scenario, model).forecast[0] == 40.0, model
