@@ -18,10 +18,18 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     n_actors = draw(st.integers(2, 7))
     n_issues = draw(st.integers(1, 3))
     grid = st.integers(0, 20).map(lambda v: v * 5.0)  # repeated positions are common in real data
-    positions = np.array(draw(st.lists(st.lists(grid, min_size=n_issues, max_size=n_issues),
-                                       min_size=n_actors, max_size=n_actors)))
-    saliences = np.array(draw(st.lists(st.lists(st.integers(1, 100).map(float), min_size=n_issues,
-                                                max_size=n_issues), min_size=n_actors, max_size=n_actors)))
+    positions = np.array(
+        draw(st.lists(st.lists(grid, min_size=n_issues, max_size=n_issues), min_size=n_actors, max_size=n_actors))
+    )
+    saliences = np.array(
+        draw(
+            st.lists(
+                st.lists(st.integers(1, 100).map(float), min_size=n_issues, max_size=n_issues),
+                min_size=n_actors,
+                max_size=n_actors,
+            )
+        )
+    )
     capabilities = np.array(draw(st.lists(st.integers(1, 100).map(float), min_size=n_actors, max_size=n_actors)))
     status_quo = draw(st.lists(st.none() | grid, min_size=n_issues, max_size=n_issues))
     return Scenario(
@@ -60,8 +68,12 @@ def test_mean_median_nash_lie_within_the_positions(scenario: Scenario) -> None:
 def test_scaling_every_capability_changes_nothing(scenario: Scenario, factor: float) -> None:
     scaled = scenario.replace(capabilities=scenario.capabilities * factor)
     for model in MODELS:
-        assert_allclose(ktokovo.run(scaled, model, rounds=4).forecast, ktokovo.run(scenario, model, rounds=4).forecast,
-                        atol=1e-7, err_msg=model)
+        assert_allclose(
+            ktokovo.run(scaled, model, rounds=4).forecast,
+            ktokovo.run(scenario, model, rounds=4).forecast,
+            atol=1e-7,
+            err_msg=model,
+        )
 
 
 @settings(max_examples=30, deadline=None)
@@ -81,12 +93,20 @@ def test_a_run_leaves_its_inputs_unchanged(scenario: Scenario) -> None:
     for model in MODELS:
         result = ktokovo.run(scenario, model, rounds=3)
         assert dict(result.parameters) == ktokovo._run.resolve_parameters(model, None, {})
-    assert all(np.array_equal(a, b) for a, b in zip(before, (scenario.positions, scenario.saliences,
-                                                              scenario.capabilities)))
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(before, (scenario.positions, scenario.saliences, scenario.capabilities), strict=True)
+    )
 
 
 def test_all_actors_at_one_position_give_a_finite_answer() -> None:
-    scenario = Scenario(name="agree", actors=(Actor("a"), Actor("b"), Actor("c")), issues=(Issue("x"),),
-                        capabilities=np.ones(3), positions=np.full((3, 1), 40.0), saliences=np.full((3, 1), 50.0))
+    scenario = Scenario(
+        name="agree",
+        actors=(Actor("a"), Actor("b"), Actor("c")),
+        issues=(Issue("x"),),
+        capabilities=np.ones(3),
+        positions=np.full((3, 1), 40.0),
+        saliences=np.full((3, 1), 50.0),
+    )
     for model in MODELS:
         assert ktokovo.run(scenario, model).forecast[0] == 40.0, model

@@ -38,7 +38,7 @@ def test_weighted_mean_is_decides_initial_nbs(case: str) -> None:
     scenario = ktokovo.load(DATA / source)
     reference = pd.read_csv(DATA / f"equalgain_reference_nbs_{case}.csv", comment="#").set_index("issue")
     result = ktokovo.run(scenario, "mean")
-    for issue, value in zip(scenario.issues, result.forecast):
+    for issue, value in zip(scenario.issues, result.forecast, strict=True):
         assert issue.to_unit(value) == pytest.approx(reference.loc[issue.name, "nbs_0"], abs=5e-5 + 1e-9)
 
 
@@ -59,6 +59,7 @@ def test_nash_linear_closed_form() -> None:
 def test_nash_quadratic_against_a_root_finder() -> None:
     """The same case with quadratic utilities and equal weights: the first-order condition
     −2v/(100² − v²) − 2(v − 60)/(40² − (v − 60)²) = 0, solved independently with scipy's brentq."""
+
     def condition(v: float) -> float:
         return -2 * v / (100**2 - v**2) - 2 * (v - 60) / (40**2 - (v - 60) ** 2)
 

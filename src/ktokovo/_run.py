@@ -68,12 +68,14 @@ class ModelResult:
         import pandas as pd
 
         n_rounds, n_actors, n_issues = self.positions.shape
-        frame = pd.DataFrame({
-            "round": np.repeat(np.arange(n_rounds), n_actors * n_issues),
-            "actor": np.tile(np.repeat(self.actors, n_issues), n_rounds),
-            "issue": np.tile(self.issues, n_rounds * n_actors),
-            "position": self.positions.reshape(-1),
-        })
+        frame = pd.DataFrame(
+            {
+                "round": np.repeat(np.arange(n_rounds), n_actors * n_issues),
+                "actor": np.tile(np.repeat(self.actors, n_issues), n_rounds),
+                "issue": np.tile(self.issues, n_rounds * n_actors),
+                "position": self.positions.reshape(-1),
+            }
+        )
         return frame.dropna(subset=["position"]).reset_index(drop=True)
 
     def forecast_frame(self) -> Any:
@@ -81,12 +83,14 @@ class ModelResult:
         import pandas as pd
 
         issues = self.scenario.issues
-        return pd.DataFrame({
-            "issue": self.issues,
-            "forecast": self.forecast,
-            "mean": self.mean,
-            "nearest_label": [issue.nearest_label(v) for issue, v in zip(issues, self.forecast)],
-        })
+        return pd.DataFrame(
+            {
+                "issue": self.issues,
+                "forecast": self.forecast,
+                "mean": self.mean,
+                "nearest_label": [issue.nearest_label(v) for issue, v in zip(issues, self.forecast, strict=True)],
+            }
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data: parameters, and per issue the forecast and every actor's positions by round."""
@@ -141,8 +145,9 @@ def resolve_parameters(model: str, preset: str | None, parameters: Mapping[str, 
         choices = {"utility": module.UTILITIES}
     for name, allowed in choices.items():
         if settings[name] not in allowed:
-            raise ParameterError(f"parameter '{name}' of model '{model}' must be one of {list(allowed)}, "
-                                 f"not {settings[name]!r}")
+            raise ParameterError(
+                f"parameter '{name}' of model '{model}' must be one of {list(allowed)}, not {settings[name]!r}"
+            )
     if model == "bdm":
         q = settings["q"]
         if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0.0 <= q <= 1.0:
@@ -151,8 +156,16 @@ def resolve_parameters(model: str, preset: str | None, parameters: Mapping[str, 
     return settings
 
 
-def run(scenario: Scenario, model: str = "bdm", *, preset: str | None = None, rounds: int = DEFAULT_ROUNDS,
-        seed: int | None = 0, rng: np.random.Generator | int | None = None, **parameters: Any) -> ModelResult:
+def run(
+    scenario: Scenario,
+    model: str = "bdm",
+    *,
+    preset: str | None = None,
+    rounds: int = DEFAULT_ROUNDS,
+    seed: int | None = 0,
+    rng: np.random.Generator | int | None = None,
+    **parameters: Any,
+) -> ModelResult:
     """Run one model on every issue of a scenario.
 
     Parameters
@@ -185,12 +198,27 @@ def run(scenario: Scenario, model: str = "bdm", *, preset: str | None = None, ro
     for j, issue in enumerate(scenario.issues):
         present = ~np.isnan(unit[:, j])
         status_quo = None if issue.status_quo is None else float(issue.to_unit(issue.status_quo))
-        path, value, average = module.solve(unit[present, j], scenario.capabilities[present],
-                                            scenario.saliences[present, j], status_quo, rounds=rounds,
-                                            rng=generator, **settings)
+        path, value, average = module.solve(
+            unit[present, j],
+            scenario.capabilities[present],
+            scenario.saliences[present, j],
+            status_quo,
+            rounds=rounds,
+            rng=generator,
+            **settings,
+        )
         positions[:, present, j] = issue.from_unit(path)
         forecast[j] = issue.from_unit(value)
         mean[j] = issue.from_unit(average)
-    return ModelResult(model=model, scenario=scenario, parameters=settings, preset=preset,
-                       rounds=0 if module.STATIC else rounds, seed=seed, version=package_version(),
-                       positions=positions, forecast=forecast, mean=mean)
+    return ModelResult(
+        model=model,
+        scenario=scenario,
+        parameters=settings,
+        preset=preset,
+        rounds=0 if module.STATIC else rounds,
+        seed=seed,
+        version=package_version(),
+        positions=positions,
+        forecast=forecast,
+        mean=mean,
+    )

@@ -163,9 +163,7 @@ class Scenario:
         }
         for name, shape in expected.items():
             if getattr(self, name).shape != shape:
-                problems.append(
-                    Problem(f"shape {getattr(self, name).shape}, expected {shape}", field=name)
-                )
+                problems.append(Problem(f"shape {getattr(self, name).shape}, expected {shape}", field=name))
         if problems:
             return problems
         for kind, names in (("actor", [a.name for a in self.actors]), ("issue", [i.name for i in self.issues])):
@@ -194,7 +192,11 @@ class Scenario:
             for label, value in (("status_quo", issue.status_quo), ("outcome", issue.outcome)):
                 if value is not None and not (np.isfinite(value) and low <= value <= high):
                     problems.append(
-                        Problem(f"must lie on the issue's scale {low:g}–{high:g}", field=f"{issue.name}.{label}", value=value)
+                        Problem(
+                            f"must lie on the issue's scale {low:g}–{high:g}",
+                            field=f"{issue.name}.{label}",
+                            value=value,
+                        )
                     )
         return problems
 

@@ -17,7 +17,9 @@ def _unit(result: ModelResult) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     and saliences (n_actors, n_issues), on 0–100."""
     scenario = result.scenario
     own = scenario.unit_positions()
-    forecast = np.array([issue.to_unit(v) for issue, v in zip(scenario.issues, result.forecast)], dtype=float)
+    forecast = np.array(
+        [issue.to_unit(v) for issue, v in zip(scenario.issues, result.forecast, strict=True)], dtype=float
+    )
     reference = own.copy()
     for j, issue in enumerate(scenario.issues):
         if issue.status_quo is not None:
@@ -47,12 +49,14 @@ def gain_rows(result: ModelResult) -> list[dict[str, Any]]:
     for i, actor in enumerate(result.actors):
         row = masked[i]
         has = ~np.isnan(row)
-        rows.append({
-            "actor": actor,
-            "gain": float(weighted[i]),
-            "best_issue": names[int(np.nanargmax(row))] if has.any() else "",
-            "worst_issue": names[int(np.nanargmin(row))] if has.any() else "",
-        })
+        rows.append(
+            {
+                "actor": actor,
+                "gain": float(weighted[i]),
+                "best_issue": names[int(np.nanargmax(row))] if has.any() else "",
+                "worst_issue": names[int(np.nanargmin(row))] if has.any() else "",
+            }
+        )
     rows.sort(key=lambda row: -row["gain"] if row["gain"] == row["gain"] else np.inf)
     return [{"rank": rank, **row} for rank, row in enumerate(rows, start=1)]
 
@@ -85,8 +89,17 @@ def pair_rows(result: ModelResult) -> list[dict[str, Any]]:
             d_b = float(np.sum(salience[b, common] * distance[b, common]) / np.sum(salience[b, common]))
             advantage = d_b - d_a
             better = actors[a] if advantage > 0 else actors[b] if advantage < 0 else "even"
-            rows.append({"actor_a": actors[a], "actor_b": actors[b], "issues": int(common.sum()),
-                         "distance_a": d_a, "distance_b": d_b, "advantage": advantage, "better": better})
+            rows.append(
+                {
+                    "actor_a": actors[a],
+                    "actor_b": actors[b],
+                    "issues": int(common.sum()),
+                    "distance_a": d_a,
+                    "distance_b": d_b,
+                    "advantage": advantage,
+                    "better": better,
+                }
+            )
     return rows
 
 

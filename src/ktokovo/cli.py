@@ -16,14 +16,19 @@ from ._errors import KtokovoError, ParameterError
 from ._scenario import Scenario
 from .models import DESCRIPTIONS, MODELS
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Model a multi-party negotiation and forecast who gets the better of whom.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Model a multi-party negotiation and forecast who gets the better of whom.",
+)
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 DEFAULT_SCENARIO = "ukraine-2025"
-ScenarioArg = Annotated[str, typer.Argument(help="A scenario file (YAML, CSV, xlsx, BDM, KTAB, decide) or a "
-                                            "built-in scenario's name.")]
+ScenarioArg = Annotated[
+    str, typer.Argument(help="A scenario file (YAML, CSV, xlsx, BDM, KTAB, decide) or a built-in scenario's name.")
+]
 
 
 def _fail(error: KtokovoError) -> None:
@@ -43,8 +48,15 @@ def _parse_parameters(items: list[str]) -> dict[str, Any]:
     return parameters
 
 
-def _run_models(scenario: Scenario, models: list[str], preset: str | None, rounds: int, seed: int,
-                parameters: dict[str, Any], quiet: bool) -> list[_run.ModelResult]:
+def _run_models(
+    scenario: Scenario,
+    models: list[str],
+    preset: str | None,
+    rounds: int,
+    seed: int,
+    parameters: dict[str, Any],
+    quiet: bool,
+) -> list[_run.ModelResult]:
     if preset is not None and len(models) > 1:
         raise ParameterError("--preset applies to one model: name it with --model")
     if parameters and len(models) > 1:
@@ -63,6 +75,10 @@ def _run_models(scenario: Scenario, models: list[str], preset: str | None, round
     return results
 
 
+def _signed(value: float) -> str:
+    return f"{round(value, 1) + 0.0:+.1f}"  # + 0.0 turns -0.0 into 0.0
+
+
 def _fmt(value: float) -> str:
     return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.0f}"
 
@@ -70,13 +86,17 @@ def _fmt(value: float) -> str:
 @app.command()
 def forecast(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
-    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Model to run (repeatable): "
-                                                    + ", ".join(MODELS) + ". Default: all.")] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help="Model to run (repeatable): " + ", ".join(MODELS) + ". Default: all."),
+    ] = None,
     preset: Annotated[str | None, typer.Option(help="A named parameter set of the model, e.g. scholz2011.")] = None,
     rounds: Annotated[int, typer.Option(help="Rounds for models that run in rounds.")] = _run.DEFAULT_ROUNDS,
     seed: Annotated[int, typer.Option(help="Random seed (recorded with the result).")] = 0,
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A model parameter NAME=VALUE "
-                                                    "(repeatable), e.g. -p q=0.5.")] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="A model parameter NAME=VALUE (repeatable), e.g. -p q=0.5."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
 ) -> None:
     """Forecast every issue of a negotiation with each model, and who gains and who loses."""
@@ -111,8 +131,11 @@ def _print_forecast(scenario: Scenario, results: list[_run.ModelResult]) -> None
     for j, issue in enumerate(scenario.issues):
         low, high = issue.scale
         out.print(f"[bold]{issue.name}[/]: {issue.question}")
-        out.print(f"  [dim]{_fmt(low)} = {issue.low_label or '—'}  ·  {_fmt(high)} = {issue.high_label or '—'}"
-                  + (f"  ·  status quo {_fmt(issue.status_quo)}" if issue.status_quo is not None else "") + "[/]")
+        out.print(
+            f"  [dim]{_fmt(low)} = {issue.low_label or '—'}  ·  {_fmt(high)} = {issue.high_label or '—'}"
+            + (f"  ·  status quo {_fmt(issue.status_quo)}" if issue.status_quo is not None else "")
+            + "[/]"
+        )
         table = Table(show_edge=False, min_width=60, pad_edge=True)
         table.add_column("model", min_width=8)
         table.add_column("forecast", justify="right")
@@ -126,17 +149,26 @@ def _print_forecast(scenario: Scenario, results: list[_run.ModelResult]) -> None
         if present:
             best = max(present, key=lambda i: column[i])
             worst = min(present, key=lambda i: column[i])
-            out.print(f"  gains most: {scenario.actors[best].name} ({column[best]:+.1f}); "
-                      f"loses most: {scenario.actors[worst].name} ({column[worst]:+.1f})\n")
+            if column[best] == column[worst]:
+                out.print(f"  every actor gains or loses the same ({_signed(column[best])})\n")
+                continue
+            out.print(
+                f"  gains most: {scenario.actors[best].name} ({_signed(column[best])}); "
+                f"loses most: {scenario.actors[worst].name} ({_signed(column[worst])})\n"
+            )
     ranking = _whowhom.gain_rows(lead)
-    table = Table(title=f"Who gets the better of whom ({lead.model})", title_justify="left", show_edge=False,
-                  caption="gain: salience-weighted points on 0–100 by which the forecast is nearer the actor's "
-                  "position than the status quo is (or minus its distance, where no status quo is given)",
-                  caption_justify="left")
+    table = Table(
+        title=f"Who gets the better of whom ({lead.model})",
+        title_justify="left",
+        show_edge=False,
+        caption="gain: salience-weighted points on 0–100 by which the forecast is nearer the actor's "
+        "position than the status quo is (or minus its distance, where no status quo is given)",
+        caption_justify="left",
+    )
     for column_name in ("rank", "actor", "gain", "best issue", "worst issue"):
         table.add_column(column_name, justify="right" if column_name in ("rank", "gain") else "left")
     for row in ranking:
-        table.add_row(str(row["rank"]), row["actor"], f"{row['gain']:+.1f}", row["best_issue"], row["worst_issue"])
+        table.add_row(str(row["rank"]), row["actor"], _signed(row["gain"]), row["best_issue"], row["worst_issue"])
     out.print(table)
     pairs = _whowhom.pair_rows(lead)
     if pairs:
@@ -145,8 +177,9 @@ def _print_forecast(scenario: Scenario, results: list[_run.ModelResult]) -> None
         for column_name in ("actor", "vs", "issues", "better", "by"):
             table.add_column(column_name, justify="right" if column_name in ("issues", "by") else "left")
         for row in pairs:
-            table.add_row(row["actor_a"], row["actor_b"], str(row["issues"]), row["better"],
-                          f"{abs(row['advantage']):.1f}")
+            table.add_row(
+                row["actor_a"], row["actor_b"], str(row["issues"]), row["better"], f"{abs(row['advantage']):.1f}"
+            )
         out.print(table)
 
 
@@ -157,8 +190,10 @@ def check(scenario: ScenarioArg) -> None:
         loaded = formats.load(scenario)
     except KtokovoError as error:
         _fail(error)
-    out.print(f"ok: {scenario}: {len(loaded.actors)} actors, {len(loaded.issues)} issues, "
-              f"{int((loaded.positions == loaded.positions).sum())} positions")
+    out.print(
+        f"ok: {scenario}: {len(loaded.actors)} actors, {len(loaded.issues)} issues, "
+        f"{int((loaded.positions == loaded.positions).sum())} positions"
+    )
 
 
 @app.command()
@@ -173,41 +208,47 @@ def show(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
     if loaded.description:
         out.print(loaded.description)
     for short, reference in loaded.documents.items():
-        out.print(f"  [{short}] {reference}")
+        out.print(f"  [{short}] {reference}", markup=False)
 
     def ranged(value: float, bounds: Any) -> str:
         text = _fmt(value)
         return text if bounds is None or bounds[0] != bounds[0] else f"{text} ({_fmt(bounds[0])}–{_fmt(bounds[1])})"
 
-    actors = Table(title="Actors", title_justify="left", show_lines=True)
-    for name in ("actor", "capability (range)", "source"):
+    actors = Table(title="Actors", title_justify="left", show_edge=False)
+    for name in ("actor", "capability (range)", "description"):
         actors.add_column(name)
     for i, actor in enumerate(loaded.actors):
-        actors.add_row(f"{actor.name}\n[dim]{actor.description}[/]",
-                       ranged(loaded.capabilities[i], loaded.capability_ranges[i]),
-                       str(sources.get(f"capability/{actor.name}", "")))
+        actors.add_row(actor.name, ranged(loaded.capabilities[i], loaded.capability_ranges[i]), actor.description)
     out.print(actors)
-    issues = Table(title="Issues", title_justify="left", show_lines=True)
+    issues = Table(title="Issues", title_justify="left", show_lines=True, show_edge=False)
     for name in ("issue", "low end", "high end", "status quo"):
         issues.add_column(name)
     for issue in loaded.issues:
         sq = "" if issue.status_quo is None else ranged(issue.status_quo, issue.status_quo_range)
-        issues.add_row(f"{issue.name}\n[dim]{issue.question}[/]", f"{_fmt(issue.scale[0])}: {issue.low_label}",
-                       f"{_fmt(issue.scale[1])}: {issue.high_label}", sq)
+        issues.add_row(
+            f"{issue.name}\n[dim]{issue.question}[/]",
+            f"{_fmt(issue.scale[0])}: {issue.low_label}",
+            f"{_fmt(issue.scale[1])}: {issue.high_label}",
+            sq,
+        )
     out.print(issues)
-    stances = Table(title="Positions and saliences", title_justify="left", show_lines=True)
-    for name in ("actor", "issue", "position (range)", "salience (range)", "sources"):
+    stances = Table(title="Positions and saliences", title_justify="left", show_edge=False)
+    for name in ("actor", "issue", "position (range)", "salience (range)"):
         stances.add_column(name)
     for i, actor in enumerate(loaded.actors):
         for j, issue in enumerate(loaded.issues):
-            if loaded.positions[i, j] != loaded.positions[i, j]:
-                continue
-            key = f"{actor.name}/{issue.name}"
-            cited = "\n".join(f"{kind}: {sources[f'{kind}/{key}']}" for kind in ("position", "salience")
-                              if f"{kind}/{key}" in sources)
-            stances.add_row(actor.name, issue.name, ranged(loaded.positions[i, j], loaded.position_ranges[i, j]),
-                            ranged(loaded.saliences[i, j], loaded.salience_ranges[i, j]), cited)
+            if loaded.positions[i, j] == loaded.positions[i, j]:
+                stances.add_row(
+                    actor.name,
+                    issue.name,
+                    ranged(loaded.positions[i, j], loaded.position_ranges[i, j]),
+                    ranged(loaded.saliences[i, j], loaded.salience_ranges[i, j]),
+                )
     out.print(stances)
+    if sources:
+        out.print("\n[bold]Sources[/]")
+        for key, source in sources.items():
+            out.print(f"  {key.replace('/', ' · ')}: {source}", soft_wrap=True, markup=False)
 
 
 @app.command()

@@ -56,8 +56,9 @@ def load(source: str | Path, *, format: str | None = None) -> Scenario:
         text = _builtin_text(source)
         if text is None:
             names = ", ".join(builtin_scenarios())
-            raise ScenarioError(Problem(f"no such file, and no built-in scenario of that name (built-in: {names})",
-                                        file=str(source)))
+            raise ScenarioError(
+                Problem(f"no such file, and no built-in scenario of that name (built-in: {names})", file=str(source))
+            )
         return _yaml.read_yaml(text, f"{source} (built-in)")
     file = str(source)
     if not path.is_file():
@@ -77,8 +78,9 @@ def _format_from_suffix(path: Path) -> str | None:
 def loads(data: bytes, *, name: str = "scenario", file: str | None = None, format: str | None = None) -> Scenario:
     """Load a scenario from bytes (used by :func:`load` and by the web service)."""
     if format is not None and format not in FORMATS:
-        raise ScenarioError(Problem(f"unknown format; known: {', '.join(FORMATS)}", file=file, field="format",
-                                    value=format))
+        raise ScenarioError(
+            Problem(f"unknown format; known: {', '.join(FORMATS)}", file=file, field="format", value=format)
+        )
     if len(data) > MAX_BYTES:
         raise ScenarioError(Problem(f"the data is {len(data)} bytes; the limit is {MAX_BYTES}", file=file))
     if not data.strip():
@@ -86,8 +88,9 @@ def loads(data: bytes, *, name: str = "scenario", file: str | None = None, forma
     if format == "xlsx" or data[:4] == b"PK\x03\x04":
         return _tables.read_xlsx(data, file, name)
     if b"\x00" in data[:8192]:
-        raise ScenarioError(Problem("a binary file, not a scenario (text formats: YAML, CSV, decide; or .xlsx)",
-                                    file=file))
+        raise ScenarioError(
+            Problem("a binary file, not a scenario (text formats: YAML, CSV, decide; or .xlsx)", file=file)
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -145,9 +148,14 @@ def save(scenario: Scenario, path: str | Path, *, format: str | None = None) -> 
     path = Path(path)
     if format is None:
         format = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".xlsx": "xlsx", ".txt": "decide"}.get(
-            path.suffix.lower())
+            path.suffix.lower()
+        )
         if format is None:
-            raise ScenarioError(Problem("cannot tell the format from the suffix; use .yaml, .csv, .xlsx or .txt, "
-                                        "or name the format", file=str(path)))
+            raise ScenarioError(
+                Problem(
+                    "cannot tell the format from the suffix; use .yaml, .csv, .xlsx or .txt, or name the format",
+                    file=str(path),
+                )
+            )
     path.write_bytes(dumps(scenario, format))
     return path

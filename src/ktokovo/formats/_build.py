@@ -48,8 +48,15 @@ class _Checker:
         self.file = file
         self.problems: list[Problem] = []
 
-    def problem(self, message: str, cell: Cell | None = None, *, value: Any = None, line: int | None = None,
-                field: str | None = None) -> None:
+    def problem(
+        self,
+        message: str,
+        cell: Cell | None = None,
+        *,
+        value: Any = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
         self.problems.append(
             Problem(
                 message,
@@ -84,7 +91,7 @@ class _Checker:
             return None
         value = float(value)
         if not math.isfinite(value):
-            self.problem(f"expected a finite number, not NaN or infinity", cell)
+            self.problem("expected a finite number, not NaN or infinity", cell)
             return None
         return value
 
@@ -117,8 +124,11 @@ class _Checker:
         if isinstance(value, dict):
             unknown = set(value) - {"document", "locator", "quote", "note"}
             if unknown:
-                self.problem(f"unknown source fields {sorted(unknown)}; allowed: document, locator, quote, note", cell,
-                             value=sorted(unknown))
+                self.problem(
+                    f"unknown source fields {sorted(unknown)}; allowed: document, locator, quote, note",
+                    cell,
+                    value=sorted(unknown),
+                )
                 return None
             if not value.get("document"):
                 self.problem("a source needs a 'document'", cell, value=value)
@@ -174,8 +184,10 @@ def build(raw: RawScenario) -> Scenario:
         low = 0.0 if low is None else low
         high = 100.0 if high is None else high
         if not low < high:
-            check.problem(f"the scale's low end must be below its high end ({low:g} >= {high:g})",
-                          record.get("scale_high") or record.get("scale_low") or record["name"])
+            check.problem(
+                f"the scale's low end must be below its high end ({low:g} >= {high:g})",
+                record.get("scale_high") or record.get("scale_low") or record["name"],
+            )
             high = low + 1.0
         points = []
         for point_value, point_words in record.get("points", Cell([])).value or []:
@@ -185,8 +197,9 @@ def build(raw: RawScenario) -> Scenario:
                     check.problem(f"labelled point off the scale {low:g}–{high:g}", point_value)
                 points.append((number, check.text(point_words)))
         extra: dict[str, float | None] = {}
-        status_quo_range = _range(check, record, "status_quo", check.number(record.get("status_quo")),
-                                  lower=low, upper=high)
+        status_quo_range = _range(
+            check, record, "status_quo", check.number(record.get("status_quo")), lower=low, upper=high
+        )
         for key in ("status_quo", "outcome"):
             number = check.number(record.get(key), what="a number")
             if number is not None and not low <= number <= high:
@@ -296,8 +309,9 @@ def build(raw: RawScenario) -> Scenario:
     )
 
 
-def _range(check: _Checker, record: Record, key: str, value: float | None, *, lower: float,
-           upper: float) -> tuple[float, float]:
+def _range(
+    check: _Checker, record: Record, key: str, value: float | None, *, lower: float, upper: float
+) -> tuple[float, float]:
     """The optional confidence range ``KEY_low``–``KEY_high`` around a value."""
     low = check.number(record.get(f"{key}_low"), what="a range's low end")
     high = check.number(record.get(f"{key}_high"), what="a range's high end")
@@ -308,12 +322,16 @@ def _range(check: _Checker, record: Record, key: str, value: float | None, *, lo
         check.problem(f"a confidence range needs both {key}_low and {key}_high", cell)
         return (np.nan, np.nan)
     if not lower <= low <= high <= upper:
-        check.problem(f"a confidence range needs {lower:g} <= low <= high <= {upper:g}",
-                      record[f"{key}_low"], value=(low, high))
+        check.problem(
+            f"a confidence range needs {lower:g} <= low <= high <= {upper:g}", record[f"{key}_low"], value=(low, high)
+        )
         return (np.nan, np.nan)
     if value is not None and not low <= value <= high:
-        check.problem(f"the {key} {value:g} lies outside its own confidence range {low:g}–{high:g}",
-                      record[f"{key}_low"], value=(low, high))
+        check.problem(
+            f"the {key} {value:g} lies outside its own confidence range {low:g}–{high:g}",
+            record[f"{key}_low"],
+            value=(low, high),
+        )
     return (low, high)
 
 

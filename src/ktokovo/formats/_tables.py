@@ -16,6 +16,7 @@ from .._errors import Problem, ScenarioError
 from .._scenario import Scenario, Source
 from ._build import Cell, RawScenario, Record, build_reporting
 
+
 def csv_rows(text: str, file: str | None, *, delimiter: str = ",", quotechar: str = '"') -> list[tuple[int, list[str]]]:
     """Every CSV record with the line it starts on; a malformed file gives a ScenarioError."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar)
@@ -34,35 +35,76 @@ def csv_rows(text: str, file: str | None, *, delimiter: str = ",", quotechar: st
 
 LONG_REQUIRED = ("actor", "issue", "position", "salience", "capability")
 LONG_OPTIONAL = (
-    "actor_description", "position_low", "position_high", "salience_low", "salience_high",
-    "capability_low", "capability_high", "position_source", "salience_source", "capability_source",
-    "issue_question", "issue_low", "issue_high", "issue_points", "scale_low", "scale_high",
-    "status_quo", "status_quo_low", "status_quo_high", "status_quo_source", "outcome", "outcome_source",
+    "actor_description",
+    "position_low",
+    "position_high",
+    "salience_low",
+    "salience_high",
+    "capability_low",
+    "capability_high",
+    "position_source",
+    "salience_source",
+    "capability_source",
+    "issue_question",
+    "issue_low",
+    "issue_high",
+    "issue_points",
+    "scale_low",
+    "scale_high",
+    "status_quo",
+    "status_quo_low",
+    "status_quo_high",
+    "status_quo_source",
+    "outcome",
+    "outcome_source",
 )
 LONG_COLUMNS = LONG_REQUIRED + LONG_OPTIONAL
-_ACTOR_COLUMNS = {"actor_description": "description", "capability": "capability",
-                  "capability_low": "capability_low", "capability_high": "capability_high",
-                  "capability_source": "capability_source"}
-_ISSUE_COLUMNS = {"issue_question": "question", "issue_low": "low_label", "issue_high": "high_label",
-                  "issue_points": "points", "scale_low": "scale_low", "scale_high": "scale_high",
-                  "status_quo": "status_quo", "status_quo_low": "status_quo_low",
-                  "status_quo_high": "status_quo_high", "status_quo_source": "status_quo_source",
-                  "outcome": "outcome", "outcome_source": "outcome_source"}
+_ACTOR_COLUMNS = {
+    "actor_description": "description",
+    "capability": "capability",
+    "capability_low": "capability_low",
+    "capability_high": "capability_high",
+    "capability_source": "capability_source",
+}
+_ISSUE_COLUMNS = {
+    "issue_question": "question",
+    "issue_low": "low_label",
+    "issue_high": "high_label",
+    "issue_points": "points",
+    "scale_low": "scale_low",
+    "scale_high": "scale_high",
+    "status_quo": "status_quo",
+    "status_quo_low": "status_quo_low",
+    "status_quo_high": "status_quo_high",
+    "status_quo_source": "status_quo_source",
+    "outcome": "outcome",
+    "outcome_source": "outcome_source",
+}
 
 
-def long_rows_to_scenario(header: Sequence[Any], rows: Iterable[tuple[int, Sequence[Any]]], file: str | None,
-                          name: str) -> Scenario:
+def long_rows_to_scenario(
+    header: Sequence[Any], rows: Iterable[tuple[int, Sequence[Any]]], file: str | None, name: str
+) -> Scenario:
     """Build a scenario from the long table. ``rows`` yields (line or row number, values)."""
     columns = [str(c).strip().lower() if c is not None else "" for c in header]
     problems = []
     missing = [c for c in LONG_REQUIRED if c not in columns]
     if missing:
-        problems.append(Problem(f"missing required columns {missing}; the long format needs "
-                                f"{', '.join(LONG_REQUIRED)}", file=file, line=1, field=",".join(missing)))
+        problems.append(
+            Problem(
+                f"missing required columns {missing}; the long format needs {', '.join(LONG_REQUIRED)}",
+                file=file,
+                line=1,
+                field=",".join(missing),
+            )
+        )
     for column in columns:
         if column not in LONG_COLUMNS:
-            problems.append(Problem(f"unknown column; allowed: {', '.join(LONG_COLUMNS)}", file=file, line=1,
-                                    field=column or "<blank>"))
+            problems.append(
+                Problem(
+                    f"unknown column; allowed: {', '.join(LONG_COLUMNS)}", file=file, line=1, field=column or "<blank>"
+                )
+            )
     if problems:
         raise ScenarioError(problems)
     raw = RawScenario(file=file, meta={"name": Cell(name)})
@@ -76,9 +118,22 @@ def long_rows_to_scenario(header: Sequence[Any], rows: Iterable[tuple[int, Seque
             conflicts.append(Problem(f"{len(values)} values but {len(columns)} columns", file=file, line=line))
             continue
         row = {c: Cell(values[k] if k < len(values) else None, line, c) for k, c in enumerate(columns)}
-        stance = {k: row[k] for k in ("actor", "issue", "position", "salience", "position_low", "position_high",
-                                      "salience_low", "salience_high", "position_source", "salience_source")
-                  if k in row}
+        stance = {
+            k: row[k]
+            for k in (
+                "actor",
+                "issue",
+                "position",
+                "salience",
+                "position_low",
+                "position_high",
+                "salience_low",
+                "salience_high",
+                "position_source",
+                "salience_source",
+            )
+            if k in row
+        }
         raw.stances.append(stance)
         _merge(actors, row["actor"], row, _ACTOR_COLUMNS, conflicts, file)
         _merge(issues, row["issue"], row, _ISSUE_COLUMNS, conflicts, file)
@@ -90,8 +145,14 @@ def long_rows_to_scenario(header: Sequence[Any], rows: Iterable[tuple[int, Seque
     return build_reporting(raw, conflicts)
 
 
-def _merge(table: dict[str, Record], key: Cell, row: Record, columns: dict[str, str], conflicts: list[Problem],
-           file: str | None) -> None:
+def _merge(
+    table: dict[str, Record],
+    key: Cell,
+    row: Record,
+    columns: dict[str, str],
+    conflicts: list[Problem],
+    file: str | None,
+) -> None:
     """Attributes of an actor or issue repeat on every row: keep the first, flag contradictions."""
     name = str(key.value).strip() if key.value is not None else ""
     if not name:
@@ -104,9 +165,17 @@ def _merge(table: dict[str, Record], key: Cell, row: Record, columns: dict[str, 
         if attribute not in record:
             record[attribute] = cell
         elif str(record[attribute].value).strip() != str(cell.value).strip() and not _same_number(
-                record[attribute].value, cell.value):
-            conflicts.append(Problem(f"contradicts line {record[attribute].line} for '{name}'", file=file,
-                                     line=cell.line, field=column, value=cell.value))
+            record[attribute].value, cell.value
+        ):
+            conflicts.append(
+                Problem(
+                    f"contradicts line {record[attribute].line} for '{name}'",
+                    file=file,
+                    line=cell.line,
+                    field=column,
+                    value=cell.value,
+                )
+            )
 
 
 def _same_number(a: Any, b: Any) -> bool:
@@ -124,8 +193,15 @@ def _parse_points(cell: Cell, problems: list[Problem], file: str | None) -> Cell
             continue
         value, sep, words = part.partition("=")
         if not sep:
-            problems.append(Problem("labelled points are written 'value=words; value=words'", file=file,
-                                    line=cell.line, field=cell.field, value=part.strip()))
+            problems.append(
+                Problem(
+                    "labelled points are written 'value=words; value=words'",
+                    file=file,
+                    line=cell.line,
+                    field=cell.field,
+                    value=part.strip(),
+                )
+            )
             continue
         points.append((Cell(value.strip(), cell.line, cell.field), Cell(words.strip(), cell.line, cell.field)))
     return Cell(points, cell.line, cell.field)
@@ -166,7 +242,8 @@ def scenario_to_long_rows(scenario: Scenario) -> list[list[Any]]:
             key = f"{actor.name}/{issue.name}"
             given = not np.isnan(scenario.positions[i, j])
             cells = {
-                "actor": actor.name, "issue": issue.name,
+                "actor": actor.name,
+                "issue": issue.name,
                 "position": _num(scenario.positions[i, j]),
                 "salience": _num(scenario.saliences[i, j]) if given else None,
                 "position_low": _num(scenario.position_ranges[i, j, 0]),
@@ -226,8 +303,15 @@ def read_xlsx(data: bytes, file: str | None, name: str) -> Scenario:
     header = tuple(c for c in header)
     while header and header[-1] is None:
         header = header[:-1]
-    body = [(number, tuple(row)[: len(header)] if len(row) > len(header) and all(
-        v is None for v in row[len(header):]) else tuple(row)) for number, row in enumerate(rows, start=2)]
+    body = [
+        (
+            number,
+            tuple(row)[: len(header)]
+            if len(row) > len(header) and all(v is None for v in row[len(header) :])
+            else tuple(row),
+        )
+        for number, row in enumerate(rows, start=2)
+    ]
     book.close()
     return long_rows_to_scenario(header, body, f"{file} (sheet '{sheet.title}', line = row)", name)
 
@@ -248,8 +332,12 @@ def write_xlsx(scenario: Scenario) -> bytes:
 
 # -- BDM format: one issue ------------------------------------------------------------------------------
 
-_BDM_ALIASES = {"actor": ("actor", "stakeholder", "name"), "capability": ("capability", "resources", "power", "clout"),
-                "position": ("position",), "salience": ("salience",)}
+_BDM_ALIASES = {
+    "actor": ("actor", "stakeholder", "name"),
+    "capability": ("capability", "resources", "power", "clout"),
+    "position": ("position",),
+    "salience": ("salience",),
+}
 
 
 def looks_like_bdm(header: Sequence[str]) -> bool:
@@ -273,10 +361,16 @@ def read_bdm_csv(text: str, file: str | None, name: str) -> Scenario:
         if len(row) != 4:
             problems.append(Problem(f"expected 4 values, found {len(row)}", file=file, line=line))
             continue
-        cells = {f: Cell(v.strip(), line, header[k].strip()) for k, (f, v) in enumerate(zip(fields, row))}
+        cells = {f: Cell(v.strip(), line, header[k].strip()) for k, (f, v) in enumerate(zip(fields, row, strict=True))}
         raw.actors.append({"name": cells["actor"], "capability": cells["capability"]})
-        raw.stances.append({"actor": cells["actor"], "issue": Cell(name, line, "issue"),
-                            "position": cells["position"], "salience": cells["salience"]})
+        raw.stances.append(
+            {
+                "actor": cells["actor"],
+                "issue": Cell(name, line, "issue"),
+                "position": cells["position"],
+                "salience": cells["salience"],
+            }
+        )
         try:
             numbers.append(float(cells["position"].value))
         except ValueError:
@@ -291,19 +385,31 @@ def read_bdm_csv(text: str, file: str | None, name: str) -> Scenario:
 
 def write_bdm_csv(scenario: Scenario) -> str:
     if len(scenario.issues) != 1:
-        raise ScenarioError(Problem(f"the BDM format holds one issue; this scenario has {len(scenario.issues)}",
-                                    field="issues", value=len(scenario.issues)))
+        raise ScenarioError(
+            Problem(
+                f"the BDM format holds one issue; this scenario has {len(scenario.issues)}",
+                field="issues",
+                value=len(scenario.issues),
+            )
+        )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["Actor", "Capability", "Position", "Salience"])
     for i, actor in enumerate(scenario.actors):
         if not np.isnan(scenario.positions[i, 0]):
-            writer.writerow([actor.name, _num(scenario.capabilities[i]), _num(scenario.positions[i, 0]),
-                             _num(scenario.saliences[i, 0])])
+            writer.writerow(
+                [
+                    actor.name,
+                    _num(scenario.capabilities[i]),
+                    _num(scenario.positions[i, 0]),
+                    _num(scenario.saliences[i, 0]),
+                ]
+            )
     return out.getvalue()
 
 
 # -- KTAB SMP CSV ------------------------------------------------------------------------------------------
+
 
 def looks_like_ktab(first_row: Sequence[str]) -> bool:
     cells = [c.strip() for c in first_row]
@@ -325,16 +431,26 @@ def read_ktab_csv(text: str, file: str | None) -> Scenario:
     while header and not header[-1]:
         header.pop()
     if len(header) != 3 + 2 * n_dims or n_dims == 0:
-        problems.append(Problem(f"the header should have 3 + 2 x {n_dims} columns, found {len(header)}", file=file,
-                                line=header_line))
+        problems.append(
+            Problem(
+                f"the header should have 3 + 2 x {n_dims} columns, found {len(header)}", file=file, line=header_line
+            )
+        )
         raise ScenarioError(problems)
     dims = [header[3 + 2 * d] for d in range(n_dims)]
     raw = RawScenario(file=file, meta={"name": Cell(title[0]), "description": Cell(title[1])})
     raw.issues = [{"name": Cell(d, header_line, header[3 + 2 * k])} for k, d in enumerate(dims)]
     body = rows[2:]
     if len(body) != n_actors:
-        problems.append(Problem(f"the title row promises {n_actors} actors, the file has {len(body)}", file=file,
-                                line=title_line, field="numActors", value=n_actors))
+        problems.append(
+            Problem(
+                f"the title row promises {n_actors} actors, the file has {len(body)}",
+                file=file,
+                line=title_line,
+                field="numActors",
+                value=n_actors,
+            )
+        )
     for line, row in body:
         while row and not row[-1]:
             row.pop()
@@ -342,20 +458,31 @@ def read_ktab_csv(text: str, file: str | None) -> Scenario:
             problems.append(Problem(f"expected {len(header)} values, found {len(row)}", file=file, line=line))
             continue
         name = Cell(row[0], line, header[0])
-        raw.actors.append({"name": name, "description": Cell(row[1], line, header[1]),
-                           "capability": Cell(row[2], line, header[2])})
+        raw.actors.append(
+            {"name": name, "description": Cell(row[1], line, header[1]), "capability": Cell(row[2], line, header[2])}
+        )
         for d, dim in enumerate(dims):
-            raw.stances.append({"actor": name, "issue": Cell(dim, line, "dimension"),
-                                "position": Cell(row[3 + 2 * d], line, header[3 + 2 * d]),
-                                "salience": Cell(row[4 + 2 * d], line, header[4 + 2 * d])})
+            raw.stances.append(
+                {
+                    "actor": name,
+                    "issue": Cell(dim, line, "dimension"),
+                    "position": Cell(row[3 + 2 * d], line, header[3 + 2 * d]),
+                    "salience": Cell(row[4 + 2 * d], line, header[4 + 2 * d]),
+                }
+            )
     return build_reporting(raw, problems)
 
 
 def write_ktab_csv(scenario: Scenario) -> str:
     bad = [i.name for i in scenario.issues if i.scale != (0.0, 100.0)]
     if bad or np.isnan(scenario.positions).any():
-        raise ScenarioError(Problem("KTAB's CSV needs every actor's position on every issue, on 0–100", field="issues",
-                                    value=bad or "missing positions"))
+        raise ScenarioError(
+            Problem(
+                "KTAB's CSV needs every actor's position on every issue, on 0–100",
+                field="issues",
+                value=bad or "missing positions",
+            )
+        )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([scenario.name, scenario.description, len(scenario.actors), len(scenario.issues)])
@@ -372,6 +499,7 @@ def write_ktab_csv(scenario: Scenario) -> str:
 
 
 # -- decide's #A/#P/#M/#D files ------------------------------------------------------------------------------
+
 
 def looks_like_decide(text: str) -> bool:
     head = text.lstrip()[:20]
@@ -398,26 +526,51 @@ def read_decide(text: str, file: str | None, name: str) -> Scenario:
             continue
         tag = row[0].strip("'\"")
         if tag == "#A" and len(row) >= 2:
-            raw.actors.append({"name": Cell(row[1], line, "actor"),
-                               "description": Cell(row[3] if len(row) > 3 else "", line, "description")})
+            raw.actors.append(
+                {
+                    "name": Cell(row[1], line, "actor"),
+                    "description": Cell(row[3] if len(row) > 3 else "", line, "description"),
+                }
+            )
         elif tag == "#P" and len(row) >= 2:
-            issues[row[1]] = {"name": Cell(row[1], line, "issue"),
-                              "question": Cell(row[3] if len(row) > 3 else "", line, "description")}
+            issues[row[1]] = {
+                "name": Cell(row[1], line, "issue"),
+                "question": Cell(row[3] if len(row) > 3 else "", line, "description"),
+            }
         elif tag == "#M" and len(row) == 3:
             scales.setdefault(row[1], []).append(Cell(row[2], line, "value"))
         elif tag == "#D" and len(row) == 6:
             actor = Cell(row[1], line, "actor")
-            raw.stances.append({"actor": actor, "issue": Cell(row[2], line, "issue"),
-                                "position": Cell(row[3], line, "position"),
-                                "salience": Cell(row[4], line, "salience")})
+            raw.stances.append(
+                {
+                    "actor": actor,
+                    "issue": Cell(row[2], line, "issue"),
+                    "position": Cell(row[3], line, "position"),
+                    "salience": Cell(row[4], line, "salience"),
+                }
+            )
             power = Cell(row[5], line, "power")
             if row[1] in powers and not _same_number(powers[row[1]].value, power.value):
-                problems.append(Problem(f"power differs from line {powers[row[1]].line}; ktokovo takes one "
-                                        "capability per actor", file=file, line=line, field="power", value=row[5]))
+                problems.append(
+                    Problem(
+                        f"power differs from line {powers[row[1]].line}; ktokovo takes one capability per actor",
+                        file=file,
+                        line=line,
+                        field="power",
+                        value=row[5],
+                    )
+                )
             powers.setdefault(row[1], power)
         else:
-            problems.append(Problem("not a #A, #P, #M or #D line of the expected length", file=file, line=line,
-                                    field="tag", value=row[0]))
+            problems.append(
+                Problem(
+                    "not a #A, #P, #M or #D line of the expected length",
+                    file=file,
+                    line=line,
+                    field="tag",
+                    value=row[0],
+                )
+            )
     for issue, record in issues.items():
         marks = scales.get(issue, [])
         numbers = []
@@ -425,8 +578,9 @@ def read_decide(text: str, file: str | None, name: str) -> Scenario:
             try:
                 numbers.append((float(mark.value), mark))
             except ValueError:
-                problems.append(Problem("expected a number", file=file, line=mark.line, field="value",
-                                        value=mark.value))
+                problems.append(
+                    Problem("expected a number", file=file, line=mark.line, field="value", value=mark.value)
+                )
         if len(numbers) >= 2:
             record["scale_low"] = min(numbers, key=lambda n: n[0])[1]
             record["scale_high"] = max(numbers, key=lambda n: n[0])[1]
@@ -448,6 +602,8 @@ def write_decide(scenario: Scenario) -> str:
     for i, actor in enumerate(scenario.actors):
         for j, issue in enumerate(scenario.issues):
             if not np.isnan(scenario.positions[i, j]):
-                lines.append(f"'#D'\t'{actor.name}'\t'{issue.name}'\t{_num(scenario.positions[i, j])}\t"
-                             f"{_num(scenario.saliences[i, j] / 100.0)}\t{_num(scenario.capabilities[i])}")
+                lines.append(
+                    f"'#D'\t'{actor.name}'\t'{issue.name}'\t{_num(scenario.positions[i, j])}\t"
+                    f"{_num(scenario.saliences[i, j] / 100.0)}\t{_num(scenario.capabilities[i])}"
+                )
     return "\n".join(lines) + "\n"

@@ -22,8 +22,18 @@ SCHEMA_VERSION = 1
 # that would construct Python objects.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-_TOP = {"schema_version", "name", "title", "description", "date", "documents", "salience_scale", "actors",
-        "issues", "stances"}
+_TOP = {
+    "schema_version",
+    "name",
+    "title",
+    "description",
+    "date",
+    "documents",
+    "salience_scale",
+    "actors",
+    "issues",
+    "stances",
+}
 _ACTOR = {"name", "description", "capability"}
 _ISSUE = {"name", "question", "low", "high", "scale", "points", "status_quo", "outcome"}
 _STANCE = {"actor", "issue", "position", "salience"}
@@ -49,15 +59,25 @@ def read_yaml(text: str, file: str | None) -> Scenario:
         root = yaml.compose(text, Loader=_LOADER)
     except yaml.constructor.ConstructorError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else None
-        raise ScenarioError(Problem("YAML tags are not allowed in a scenario", file=file, line=line,
-                                    value=str(error.problem))) from None
+        raise ScenarioError(
+            Problem("YAML tags are not allowed in a scenario", file=file, line=line, value=str(error.problem))
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        raise ScenarioError(Problem(f"not valid YAML: {getattr(error, 'problem', error)}", file=file,
-                                    line=mark.line + 1 if mark else None)) from None
+        raise ScenarioError(
+            Problem(
+                f"not valid YAML: {getattr(error, 'problem', error)}", file=file, line=mark.line + 1 if mark else None
+            )
+        ) from None
     if not isinstance(data, dict):
-        raise ScenarioError(Problem("a YAML scenario must be a mapping (keys such as actors:, issues:, stances:)",
-                                    file=file, line=1, value=type(data).__name__))
+        raise ScenarioError(
+            Problem(
+                "a YAML scenario must be a mapping (keys such as actors:, issues:, stances:)",
+                file=file,
+                line=1,
+                value=type(data).__name__,
+            )
+        )
     lines = _line_map(root) if root is not None else {}
     problems: list[Problem] = []
 
@@ -69,8 +89,14 @@ def read_yaml(text: str, file: str | None) -> Scenario:
     def unknown(mapping: dict[str, Any], allowed: set[str], path: tuple[Any, ...]) -> None:
         for key in mapping:
             if key not in allowed:
-                problems.append(Problem(f"unknown key; allowed: {', '.join(sorted(allowed))}", file=file,
-                                        line=where(*path, key), field=str(key)))
+                problems.append(
+                    Problem(
+                        f"unknown key; allowed: {', '.join(sorted(allowed))}",
+                        file=file,
+                        line=where(*path, key),
+                        field=str(key),
+                    )
+                )
 
     def cell(value: Any, *path: Any) -> Cell:
         return Cell(value, where(*path), ".".join(str(p) for p in path))
@@ -88,8 +114,15 @@ def read_yaml(text: str, file: str | None) -> Scenario:
             if isinstance(item, dict):
                 out.append((index, item))
             else:
-                problems.append(Problem("each entry must be a mapping", file=file, line=where(key, index),
-                                        field=f"{key}[{index}]", value=item))
+                problems.append(
+                    Problem(
+                        "each entry must be a mapping",
+                        file=file,
+                        line=where(key, index),
+                        field=f"{key}[{index}]",
+                        value=item,
+                    )
+                )
         return out
 
     def estimate(record: Record, key: str, value: Any, *path: Any) -> None:
@@ -103,9 +136,15 @@ def read_yaml(text: str, file: str | None) -> Scenario:
                     record[f"{key}_low"] = cell(confidence[0], *path, "confidence")
                     record[f"{key}_high"] = cell(confidence[1], *path, "confidence")
                 else:
-                    problems.append(Problem("confidence must be a list [low, high]", file=file,
-                                            line=where(*path, "confidence"), field=f"{key}.confidence",
-                                            value=confidence))
+                    problems.append(
+                        Problem(
+                            "confidence must be a list [low, high]",
+                            file=file,
+                            line=where(*path, "confidence"),
+                            field=f"{key}.confidence",
+                            value=confidence,
+                        )
+                    )
             if "source" in value:
                 record[f"{key}_source"] = cell(value["source"], *path, "source")
         else:
@@ -113,8 +152,15 @@ def read_yaml(text: str, file: str | None) -> Scenario:
 
     version = data.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
-        problems.append(Problem(f"unsupported schema_version; this ktokovo reads version {SCHEMA_VERSION}",
-                                file=file, line=where("schema_version"), field="schema_version", value=version))
+        problems.append(
+            Problem(
+                f"unsupported schema_version; this ktokovo reads version {SCHEMA_VERSION}",
+                file=file,
+                line=where("schema_version"),
+                field="schema_version",
+                value=version,
+            )
+        )
     unknown(data, _TOP, ())
     raw = RawScenario(file=file)
     for key in ("name", "title", "description", "date"):
@@ -124,20 +170,35 @@ def read_yaml(text: str, file: str | None) -> Scenario:
     if isinstance(documents, dict):
         raw.documents = {str(k): str(v) for k, v in documents.items()}
     else:
-        problems.append(Problem("documents must be a mapping of short name to reference", file=file,
-                                line=where("documents"), field="documents"))
+        problems.append(
+            Problem(
+                "documents must be a mapping of short name to reference",
+                file=file,
+                line=where("documents"),
+                field="documents",
+            )
+        )
     salience_scale = data.get("salience_scale", [0, 100])
     if salience_scale in ([0, 100], [0, 1]):
         raw.salience_max = float(salience_scale[1])
     else:
-        problems.append(Problem("salience_scale must be [0, 100] or [0, 1]", file=file,
-                                line=where("salience_scale"), field="salience_scale", value=salience_scale))
+        problems.append(
+            Problem(
+                "salience_scale must be [0, 100] or [0, 1]",
+                file=file,
+                line=where("salience_scale"),
+                field="salience_scale",
+                value=salience_scale,
+            )
+        )
 
     for index, item in items("actors"):
         path = ("actors", index)
         unknown(item, _ACTOR, path)
-        record: Record = {"name": cell(item.get("name"), *path, "name"),
-                          "description": cell(item.get("description"), *path, "description")}
+        record: Record = {
+            "name": cell(item.get("name"), *path, "name"),
+            "description": cell(item.get("description"), *path, "description"),
+        }
         estimate(record, "capability", item.get("capability"), *path, "capability")
         raw.actors.append(record)
 
@@ -152,15 +213,24 @@ def read_yaml(text: str, file: str | None) -> Scenario:
             record["scale_low"] = cell(scale[0], *path, "scale")
             record["scale_high"] = cell(scale[1], *path, "scale")
         else:
-            problems.append(Problem("scale must be a list [low, high]", file=file, line=where(*path, "scale"),
-                                    field="scale", value=scale))
+            problems.append(
+                Problem(
+                    "scale must be a list [low, high]",
+                    file=file,
+                    line=where(*path, "scale"),
+                    field="scale",
+                    value=scale,
+                )
+            )
         points = item.get("points") or {}
         if isinstance(points, dict):
-            record["points"] = Cell([(cell(k, *path, "points", k), cell(v, *path, "points", k))
-                                     for k, v in points.items()])
+            record["points"] = Cell(
+                [(cell(k, *path, "points", k), cell(v, *path, "points", k)) for k, v in points.items()]
+            )
         else:
-            problems.append(Problem("points must map a value to its words", file=file, line=where(*path, "points"),
-                                    field="points"))
+            problems.append(
+                Problem("points must map a value to its words", file=file, line=where(*path, "points"), field="points")
+            )
         for key in ("status_quo", "outcome"):
             if key in item:
                 estimate(record, key, item[key], *path, key)
@@ -219,8 +289,9 @@ def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
         {
             "name": actor.name,
             **({"description": actor.description} if actor.description else {}),
-            "capability": _estimate(scenario.capabilities[i], scenario.capability_ranges[i],
-                                    sources.get(f"capability/{actor.name}")),
+            "capability": _estimate(
+                scenario.capabilities[i], scenario.capability_ranges[i], sources.get(f"capability/{actor.name}")
+            ),
         }
         for i, actor in enumerate(scenario.actors)
     ]
@@ -247,14 +318,18 @@ def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
             if np.isnan(scenario.positions[i, j]):
                 continue
             key = f"{actor.name}/{issue.name}"
-            stances.append({
-                "actor": actor.name,
-                "issue": issue.name,
-                "position": _estimate(scenario.positions[i, j], scenario.position_ranges[i, j],
-                                      sources.get(f"position/{key}")),
-                "salience": _estimate(scenario.saliences[i, j], scenario.salience_ranges[i, j],
-                                      sources.get(f"salience/{key}")),
-            })
+            stances.append(
+                {
+                    "actor": actor.name,
+                    "issue": issue.name,
+                    "position": _estimate(
+                        scenario.positions[i, j], scenario.position_ranges[i, j], sources.get(f"position/{key}")
+                    ),
+                    "salience": _estimate(
+                        scenario.saliences[i, j], scenario.salience_ranges[i, j], sources.get(f"salience/{key}")
+                    ),
+                }
+            )
     data["stances"] = stances
     return data
 

@@ -41,9 +41,10 @@ round 4 (``BDM_SPEC.md`` §9.2).
 
 Ties: when two offers of the same type have exactly the same key, the port takes the proposer listed first,
 so the forecast can depend on the order in which actors are listed. Both presets keep that
-(``tie_break="input_order"``; the figures of ``BDM_SPEC.md`` §9.2 were computed so); without a preset ktokovo runs ``scholz2011`` with ``tie_break="lowest_position"``
-(the lowest offered position wins), which makes the forecast independent of actor order and gives the same
-trajectory as the port whenever no exact tie occurs (as in the reference case).
+(``tie_break="input_order"``; the figures of ``BDM_SPEC.md`` §9.2 were computed so); without a preset
+ktokovo runs ``scholz2011`` with ``tie_break="lowest_position"`` (the lowest offered position wins),
+which makes the forecast independent of actor order and gives the same trajectory as the port whenever
+no exact tie occurs (as in the reference case).
 
 Departures from the port, all outside what the port can run: if all positions are equal there is
 nothing to negotiate and the trajectory is constant (the port divides by zero); if S_max = S_min every
@@ -105,8 +106,9 @@ def _support(utility: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return support_matrix(np.ascontiguousarray(utility), np.ascontiguousarray(weight))
 
 
-def probability_matrix(x: np.ndarray, weight: np.ndarray, exponent: np.ndarray, span: float,
-                       denominator: str) -> np.ndarray:
+def probability_matrix(
+    x: np.ndarray, weight: np.ndarray, exponent: np.ndarray, span: float, denominator: str
+) -> np.ndarray:
     """P[a, b]: the probability that the actor at x_a prevails over the actor at x_b (eqs. 30–31).
 
     Parameters
@@ -130,17 +132,24 @@ def probability_matrix(x: np.ndarray, weight: np.ndarray, exponent: np.ndarray, 
         return np.where(both > 0, support / np.where(both > 0, both, 1.0), 0.5)
 
 
-def _expected_utility(distance: np.ndarray, exponent: np.ndarray | float, prob: np.ndarray,
-                      target_salience: np.ndarray, q: float, full_term: bool,
-                      challenger_to_median: np.ndarray) -> np.ndarray:
+def _expected_utility(
+    distance: np.ndarray,
+    exponent: np.ndarray | float,
+    prob: np.ndarray,
+    target_salience: np.ndarray,
+    q: float,
+    full_term: bool,
+    challenger_to_median: np.ndarray,
+) -> np.ndarray:
     """E(challenger → target), eqs. 15–16, 22–25; all arguments broadcast to (n, n).
 
     ``distance`` is |x_a − x_b| / R and ``challenger_to_median`` is |x_a − μ| / R."""
     success = 2.0 - 4.0 * (0.5 - 0.5 * distance) ** exponent
     failure = 2.0 - 4.0 * (0.5 + 0.5 * distance) ** exponent
     status_quo = 2.0 - 4.0 * 0.5**exponent
-    value = (target_salience * (prob * success + (1.0 - prob) * failure) + (1.0 - target_salience) * success
-             - q * status_quo)
+    value = (
+        target_salience * (prob * success + (1.0 - prob) * failure) + (1.0 - target_salience) * success - q * status_quo
+    )
     if full_term and q != 1.0:
         spread = challenger_to_median + distance
         better = 2.0 - 4.0 * (0.5 - 0.25 * spread) ** exponent
@@ -150,8 +159,9 @@ def _expected_utility(distance: np.ndarray, exponent: np.ndarray | float, prob: 
     return value
 
 
-def risk_exponents(x: np.ndarray, salience: np.ndarray, weight: np.ndarray, span: float, median: float,
-                   params: dict[str, object]) -> np.ndarray:
+def risk_exponents(
+    x: np.ndarray, salience: np.ndarray, weight: np.ndarray, span: float, median: float, params: dict[str, object]
+) -> np.ndarray:
     """r_i from the security levels computed with every exponent 1 (eqs. 32–34; BDM_SPEC §4.1)."""
     n = len(x)
     ones = np.ones(n)
@@ -159,8 +169,15 @@ def risk_exponents(x: np.ndarray, salience: np.ndarray, weight: np.ndarray, span
     to_median = np.abs(x - median) / span
     prob = probability_matrix(x, weight, ones, span, str(params["denominator"]))
     # danger[i, j] = E^j(j → i): challenger j, target i, so P[j, i] and salience s_i.
-    danger = _expected_utility(distance, 1.0, prob.T, salience[:, None], float(params["q"]),  # type: ignore[arg-type]
-                               params["no_challenge_term"] == "full", to_median[None, :])
+    danger = _expected_utility(
+        distance,
+        1.0,
+        prob.T,
+        salience[:, None],
+        float(params["q"]),  # type: ignore[arg-type]
+        params["no_challenge_term"] == "full",
+        to_median[None, :],
+    )
     np.fill_diagonal(danger, 0.0)
     security = danger.sum(axis=1)
     high, low = security.max(), security.min()
@@ -170,8 +187,9 @@ def risk_exponents(x: np.ndarray, salience: np.ndarray, weight: np.ndarray, span
     return (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0)
 
 
-def step(x: np.ndarray, salience: np.ndarray, weight: np.ndarray, span: float,
-         params: dict[str, object]) -> tuple[np.ndarray, np.ndarray]:
+def step(
+    x: np.ndarray, salience: np.ndarray, weight: np.ndarray, span: float, params: dict[str, object]
+) -> tuple[np.ndarray, np.ndarray]:
     """One round: (new positions, the risk exponents used). ``x`` (n,) on any scale; ``span`` = R."""
     median = weighted_median(x, weight, np.ones_like(weight))
     exponent = risk_exponents(x, salience, weight, span, median, params)
@@ -220,8 +238,9 @@ def step(x: np.ndarray, salience: np.ndarray, weight: np.ndarray, span: float,
     return new, exponent
 
 
-def simulate(x0: np.ndarray, capability: np.ndarray, salience: np.ndarray, *, rounds: int,
-             **params: object) -> tuple[np.ndarray, np.ndarray]:
+def simulate(
+    x0: np.ndarray, capability: np.ndarray, salience: np.ndarray, *, rounds: int, **params: object
+) -> tuple[np.ndarray, np.ndarray]:
     """Run ``rounds`` rounds on one issue.
 
     Parameters
@@ -246,8 +265,16 @@ def simulate(x0: np.ndarray, capability: np.ndarray, salience: np.ndarray, *, ro
     return path, exponents
 
 
-def solve(position: np.ndarray, capability: np.ndarray, salience: np.ndarray, status_quo: float | None,
-          *, rounds: int, rng: np.random.Generator, **params: object) -> tuple[np.ndarray, float, float]:
+def solve(
+    position: np.ndarray,
+    capability: np.ndarray,
+    salience: np.ndarray,
+    status_quo: float | None,
+    *,
+    rounds: int,
+    rng: np.random.Generator,
+    **params: object,
+) -> tuple[np.ndarray, float, float]:
     """Trajectory (rounds + 1, n_actors), forecast (the weighted median of the final positions) and the
     weighted mean of the final positions; positions on 0–100, salience on 0–100."""
     share = salience / 100.0

@@ -30,8 +30,15 @@ def weighted_mean(position: np.ndarray, capability: np.ndarray, salience: np.nda
     return float(np.sum(w[order] * position[order]) / np.sum(w[order]))
 
 
-def solve(position: np.ndarray, capability: np.ndarray, salience: np.ndarray, status_quo: float | None,
-          *, rounds: int, rng: np.random.Generator) -> tuple[np.ndarray, float, float]:
+def solve(
+    position: np.ndarray,
+    capability: np.ndarray,
+    salience: np.ndarray,
+    status_quo: float | None,
+    *,
+    rounds: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, float, float]:
     """Trajectory (1, n_actors), forecast, mean forecast, all on 0–100."""
     value = weighted_mean(position, capability, salience)
     return position[None, :].copy(), value, value

@@ -31,10 +31,20 @@ def weighted_median(position: np.ndarray, capability: np.ndarray, salience: np.n
     return float(position[order][index])
 
 
-def solve(position: np.ndarray, capability: np.ndarray, salience: np.ndarray, status_quo: float | None,
-          *, rounds: int, rng: np.random.Generator) -> tuple[np.ndarray, float, float]:
+def solve(
+    position: np.ndarray,
+    capability: np.ndarray,
+    salience: np.ndarray,
+    status_quo: float | None,
+    *,
+    rounds: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, float, float]:
     """Trajectory (1, n_actors), forecast, and the weighted mean, all on 0–100."""
     from .mean import weighted_mean
 
-    return (position[None, :].copy(), weighted_median(position, capability, salience),
-            weighted_mean(position, capability, salience))
+    return (
+        position[None, :].copy(),
+        weighted_median(position, capability, salience),
+        weighted_mean(position, capability, salience),
+    )

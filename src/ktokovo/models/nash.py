@@ -30,9 +30,15 @@ STATIC = True
 UTILITIES = ("quadratic", "linear")
 
 
-def nash_bargaining(position: np.ndarray, capability: np.ndarray, salience: np.ndarray,
-                    status_quo: float | None = None, *, utility: str = "quadratic",
-                    scale: tuple[float, float] = (0.0, 100.0)) -> float:
+def nash_bargaining(
+    position: np.ndarray,
+    capability: np.ndarray,
+    salience: np.ndarray,
+    status_quo: float | None = None,
+    *,
+    utility: str = "quadratic",
+    scale: tuple[float, float] = (0.0, 100.0),
+) -> float:
     """The weighted Nash bargaining solution on one issue.
 
     Parameters
@@ -75,8 +81,16 @@ def nash_bargaining(position: np.ndarray, capability: np.ndarray, salience: np.n
             hi = mid
 
 
-def solve(position: np.ndarray, capability: np.ndarray, salience: np.ndarray, status_quo: float | None,
-          *, rounds: int, rng: np.random.Generator, utility: str = "quadratic") -> tuple[np.ndarray, float, float]:
+def solve(
+    position: np.ndarray,
+    capability: np.ndarray,
+    salience: np.ndarray,
+    status_quo: float | None,
+    *,
+    rounds: int,
+    rng: np.random.Generator,
+    utility: str = "quadratic",
+) -> tuple[np.ndarray, float, float]:
     """Trajectory (1, n_actors), forecast, forecast, on 0–100."""
     value = nash_bargaining(position, capability, salience, status_quo, utility=utility)
     return position[None, :].copy(), value, value
