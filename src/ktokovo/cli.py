@@ -267,7 +267,7 @@ def models() -> None:
     """List the models, their presets and parameters."""
     table = Table(show_edge=False)
     for name in ("model", "what", "presets", "parameters (default)"):
-        table.add_column(name)
+        table.add_column(name, overflow="fold")
     for name, module in MODELS.items():
         parameters = ", ".join(f"{k}={v}" for k, v in module.PARAMETERS.items()) or "—"
         table.add_row(name, DESCRIPTIONS[name], ", ".join(module.PRESETS) or "—", parameters)
