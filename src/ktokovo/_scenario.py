@@ -116,9 +116,10 @@ class Scenario:
     capabilities: np.ndarray
     positions: np.ndarray
     saliences: np.ndarray
-    capability_ranges: np.ndarray | None = None
-    position_ranges: np.ndarray | None = None
-    salience_ranges: np.ndarray | None = None
+    # None means "no ranges given": __post_init__ fills them with NaN, so they are always arrays.
+    capability_ranges: np.ndarray = None  # type: ignore[assignment]
+    position_ranges: np.ndarray = None  # type: ignore[assignment]
+    salience_ranges: np.ndarray = None  # type: ignore[assignment]
     sources: Mapping[str, Source] = field(default_factory=dict)
     documents: Mapping[str, str] = field(default_factory=dict)
     title: str = ""

@@ -45,7 +45,7 @@ def gain_rows(result: ModelResult) -> list[dict[str, Any]]:
     weighted = np.where(total > 0, np.nansum(per_issue * salience, axis=1) / np.where(total > 0, total, 1), np.nan)
     masked = np.where(salience > 0, per_issue, np.nan)
     names = result.scenario.issue_names
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i, actor in enumerate(result.actors):
         row = masked[i]
         has = ~np.isnan(row)
@@ -57,7 +57,7 @@ def gain_rows(result: ModelResult) -> list[dict[str, Any]]:
                 "worst_issue": names[int(np.nanargmin(row))] if has.any() else "",
             }
         )
-    rows.sort(key=lambda row: -row["gain"] if row["gain"] == row["gain"] else np.inf)
+    rows.sort(key=lambda row: -float(row["gain"]) if row["gain"] == row["gain"] else np.inf)
     return [{"rank": rank, **row} for rank, row in enumerate(rows, start=1)]
 
 

@@ -272,12 +272,12 @@ def build(raw: RawScenario) -> Scenario:
             if source is not None:
                 sources[f"{key}/{actor}/{issue}"] = source
 
-    for j, issue in enumerate(issues):
+    for j, built in enumerate(issues):
         caring = np.sum(~np.isnan(positions[:, j]) & (saliences[:, j] > 0))
         if caring < 2:
-            cell = issue_rows.get(issue.name)
+            cell = issue_rows.get(built.name)
             check.problem(
-                f"issue '{issue.name}' needs at least two actors with a position and a salience above 0; "
+                f"issue '{built.name}' needs at least two actors with a position and a salience above 0; "
                 f"it has {int(caring)}",
                 cell,
                 value=int(caring),

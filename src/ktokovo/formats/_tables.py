@@ -118,7 +118,7 @@ def long_rows_to_scenario(
             conflicts.append(Problem(f"{len(values)} values but {len(columns)} columns", file=file, line=line))
             continue
         row = {c: Cell(values[k] if k < len(values) else None, line, c) for k, c in enumerate(columns)}
-        stance = {
+        stance: Record = {
             k: row[k]
             for k in (
                 "actor",
@@ -586,8 +586,8 @@ def read_decide(text: str, file: str | None, name: str) -> Scenario:
             record["scale_high"] = max(numbers, key=lambda n: n[0])[1]
         raw.issues.append(record)
     for record in raw.actors:
-        power = powers.get(str(record["name"].value))
-        record["capability"] = power if power is not None else Cell(None, record["name"].line, "power")
+        name_cell = record["name"]
+        record["capability"] = powers.get(str(name_cell.value)) or Cell(None, name_cell.line, "power")
     return build_reporting(raw, problems)
 
 
