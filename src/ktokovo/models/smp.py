@@ -1,0 +1,216 @@
+"""KTAB's Spatial Model of Politics (SMP) with probabilistic Condorcet elections.
+
+Wise, B., Lester, S., Efird, B. et al. (2015–2017), KAPSARC Toolkit for Behavioral Analysis (KTAB),
+github KAPSARC/KTAB (MIT); the model as documented in Efird, Lester & Wise (2016) and in KTAB's
+``markov-incentives.tex``. ktokovo implements ``shared/reference/SMP_SPEC.md``, which restates exactly what
+KTAB computes (commit 3b5b063), quirks included; section numbers below refer to it.
+
+Actors hold positions on several dimensions at once, on [0, 1] internally, with a salience per dimension.
+Each turn:
+
+1. assess the state (§3): salience-weighted distances from each actor's ideal to every position (§2.1),
+   utilities (1 − δ)(1 + δR) (§2.2), risk attitudes R from a probabilistic Condorcet election (PCE) over
+   all positions (§3.2), and each actor's estimate of everyone's utilities (§3.3);
+2. each actor picks the challenge it expects to gain most from, weighing how third parties would side
+   (§4), and proposes a bargain interpolated between the two positions (§5);
+3. each actor resolves the queue of bargains it is party to by a PCE of all actors' valuations (§6) and
+   moves; all move at once; ideals follow positions through the accommodation matrix;
+4. stop when the movement falls below 2% of the first turn's (§7), after 2 to 100 turns.
+
+The forecast on each dimension is the position of the most likely winner of the final state (the highest
+PCE winning probability, §8; the first such actor in input order), and the reported mean is the
+probability-weighted mean of the final unique positions.
+
+Parameters (KTAB's defaults first): ``victory_prob_model`` linear | square | quartic | octic | binary;
+``pce_model`` conditional | markov_incentive | markov_uniform; ``state_transitions`` deterministic |
+stochastic (draws from ``rng``; KTAB's own stochastic runs are not repeatable, §6.4); ``voting_rule``
+proportional | binary | prop_bin | prop_cbc | cubic | asym_prosp; ``big_r_adjust`` one_third | none |
+half | two_thirds | full; ``big_r_range`` mid | min | max; ``third_party_commit`` semi_commit | no_commit |
+full_commit; ``bargain_interpolation`` s2p2 | s1p1 | s2pmax; ``bargain_model`` init_only_interp |
+init_rcvr_interp | pw_comp_interp; ``max_turns`` (100), ``min_turns`` (2), ``stop_ratio`` (0.02).
+
+Departures from KTAB, all where KTAB aborts: ``big_r_adjust="full"`` and other degenerate states are run
+rather than refused (KTAB's sanity check in §3.3 aborts on them); when every actor has the same winning
+probability all are risk-neutral (KTAB divides by zero, §3.2).
+
+Scenario saliences are used as s = salience / 100 per dimension. KTAB needs each actor's saliences to
+sum to at most 100 across dimensions; an actor whose saliences sum to more is scaled down to sum to
+exactly 100 (its relative priorities kept). An actor without a position on an issue is placed at the
+issue's capability-weighted mean with salience 0 there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+PARAMETERS: dict[str, object] = {
+    "victory_prob_model": "linear",
+    "pce_model": "conditional",
+    "state_transitions": "deterministic",
+    "voting_rule": "proportional",
+    "big_r_adjust": "one_third",
+    "big_r_range": "mid",
+    "third_party_commit": "semi_commit",
+    "bargain_interpolation": "s2p2",
+    "bargain_model": "init_only_interp",
+    "max_turns": 100,
+    "min_turns": 2,
+    "stop_ratio": 0.02,
+}
+# Values in KTAB's enum order (SMP_SPEC §1.3): the index is what the kernels take.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "voting_rule": ("binary", "prop_bin", "proportional", "prop_cbc", "cubic", "asym_prosp"),
+    "victory_prob_model": ("linear", "square", "quartic", "octic", "binary"),
+    "pce_model": ("conditional", "markov_incentive", "markov_uniform"),
+    "state_transitions": ("deterministic", "stochastic"),
+    "big_r_adjust": ("none", "one_third", "half", "two_thirds", "full"),
+    "big_r_range": ("min", "mid", "max"),
+    "third_party_commit": ("no_commit", "semi_commit", "full_commit"),
+    "bargain_interpolation": ("s1p1", "s2p2", "s2pmax"),
+    "bargain_model": ("init_only_interp", "init_rcvr_interp", "pw_comp_interp"),
+}
+_KERNEL_ORDER = ("voting_rule", "victory_prob_model", "pce_model", "state_transitions", "big_r_adjust",
+                 "big_r_range", "third_party_commit", "bargain_interpolation", "bargain_model")
+PRESETS: dict[str, dict[str, object]] = {"ktab": dict(PARAMETERS)}
+STATIC = False
+JOINT = True
+DEFAULT_ROUNDS = 100
+"""Without ``rounds``, SMP runs until its stop rule, at most 100 turns (KTAB's limit)."""
+
+
+@dataclass(frozen=True)
+class SMPRun:
+    """A whole SMP run. Positions on [0, 1].
+
+    positions : (T + 1, n, d) every state's positions. ideals : the same for ideals.
+    risk : (T + 1, n) each state's risk attitudes R. winning : (T + 1, n) each actor's winning probability.
+    changes : (T,) the fractional change of each turn against the first (§7).
+    targets : (T, n) whom each actor challenged in each turn (−1: nobody). chosen : (T, n, 2) the
+    (initiator, receiver) of the bargain each actor accepted (its own index twice: the status quo).
+    """
+
+    positions: np.ndarray
+    ideals: np.ndarray
+    risk: np.ndarray
+    winning: np.ndarray
+    changes: np.ndarray
+    targets: np.ndarray
+    chosen: np.ndarray
+
+
+def _codes(params: dict[str, object]) -> np.ndarray:
+    return np.array([CHOICES[name].index(str(params[name])) for name in _KERNEL_ORDER], dtype=np.int64)
+
+
+def simulate(x0: np.ndarray, salience: np.ndarray, capability: np.ndarray, *,
+             accommodation: np.ndarray | None = None, rng: np.random.Generator | None = None,
+             **params: object) -> SMPRun:
+    """Run SMP to its stop rule.
+
+    Parameters
+    ----------
+    x0 : (n, d) initial positions on [0, 1] (ideals start there). salience : (n, d) on [0, 1], each row
+        summing to at most 1. capability : (n,) > 0. accommodation : (n, n) ideal accommodation matrix,
+        identity by default (SMP_SPEC §6.3). rng : the generator for stochastic transitions.
+    """
+    from . import _smp_kernels as kernels
+
+    settings = {**PARAMETERS, **params}
+    codes = _codes(settings)
+    rule, vpm, pcem = int(codes[0]), int(codes[1]), int(codes[2])
+    stochastic = bool(codes[3])
+    adjust, big_range = int(codes[4]), int(codes[5])
+    x = np.ascontiguousarray(x0, dtype=float)
+    s = np.ascontiguousarray(salience, dtype=float)
+    c = np.ascontiguousarray(capability, dtype=float)
+    n = x.shape[0]
+    ideal = x.copy()
+    accommodation = np.eye(n) if accommodation is None else np.ascontiguousarray(accommodation, dtype=float)
+    generator = rng if rng is not None else np.random.default_rng(0)
+
+    def assessed(positions: np.ndarray, ideals: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        risk, perspective, _ = kernels.assess(positions, ideals, s, c, rule, vpm, pcem, big_range, adjust)
+        return risk, perspective, kernels.winning_probabilities(positions, c, perspective, rule, vpm, pcem)
+
+    risk, perspective, winning = assessed(x, ideal)
+    positions, ideals, risks, wins = [x], [ideal], [risk], [winning]
+    changes, targets, chosen = [], [], []
+    first = None
+    max_turns, min_turns = int(settings["max_turns"]), int(settings["min_turns"])  # type: ignore[call-overload]
+    stop_ratio = float(settings["stop_ratio"])  # type: ignore[arg-type]
+    for t in range(1, max_turns + 1):
+        draws = generator.random(n) if stochastic else np.zeros(n)
+        new_x, new_ideal, target, _, _, pick = kernels.turn(x, ideal, s, c, accommodation, risk, perspective, codes,
+                                                            draws)
+        moved = _ordered_sum(np.sqrt(np.sum((new_x - x) ** 2, axis=1)))  # §7: summed over actors in order
+        first = moved if first is None else first
+        ratio = moved / (first + 1e-4)
+        x, ideal = new_x, new_ideal
+        risk, perspective, winning = assessed(x, ideal)
+        positions.append(x)
+        ideals.append(ideal)
+        risks.append(risk)
+        wins.append(winning)
+        changes.append(ratio)
+        targets.append(target)
+        chosen.append(pick)
+        if t >= min_turns and ratio < stop_ratio:
+            break
+    return SMPRun(positions=np.array(positions), ideals=np.array(ideals), risk=np.array(risks),
+                  winning=np.array(wins), changes=np.array(changes),
+                  targets=np.array(targets).reshape(len(targets), n),
+                  chosen=np.array(chosen).reshape(len(chosen), n, 2))
+
+
+def _ordered_sum(values: np.ndarray) -> float:
+    total = 0.0
+    for value in values:
+        total += float(value)
+    return total
+
+
+def unique_positions(x: np.ndarray) -> list[int]:
+    """SMP_SPEC §3.1: representatives of the positions, by plain Euclidean distance < 1e-3, in order."""
+    reps: list[int] = []
+    for i in range(len(x)):
+        if not any(np.sqrt(np.sum((x[i] - x[r]) ** 2)) < 1e-3 for r in reps):
+            reps.append(i)
+    return reps
+
+
+def kernel_salience(salience: np.ndarray) -> np.ndarray:
+    """Scenario saliences (0–100 per issue) to SMP's [0, 1], scaling down rows whose total exceeds 100."""
+    share = salience / 100.0
+    total = share.sum(axis=1, keepdims=True)
+    return np.where(total > 1.0, share / np.where(total > 0, total, 1.0), share)
+
+
+def solve_joint(position: np.ndarray, capability: np.ndarray, salience: np.ndarray,
+                status_quo: np.ndarray | None, *, rounds: int | None, rng: np.random.Generator,
+                **params: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All issues at once. position, salience: (n, d) on 0–100 (NaN: no position).
+
+    Returns the trajectory (T + 1, n, d) on 0–100, the forecast (d,) and the probability-weighted mean (d,).
+    """
+    x = np.array(position, dtype=float)
+    s = kernel_salience(np.where(np.isnan(x), 0.0, salience))
+    for d in range(x.shape[1]):  # no position: the capability-weighted mean, with no salience there
+        missing = np.isnan(x[:, d])
+        if missing.any():
+            x[missing, d] = np.sum(capability[~missing] * x[~missing, d]) / np.sum(capability[~missing])
+    keep = (s**2).sum(axis=1) > 0  # an actor who cares about nothing cannot be placed by SMP
+    settings = dict(params)
+    if rounds is not None:
+        settings["max_turns"] = rounds
+    run = simulate(x[keep] / 100.0, s[keep], capability[keep], rng=rng, **settings)
+    path = np.repeat(x[None, :, :] / 100.0, len(run.positions), axis=0)
+    path[:, keep] = run.positions
+    final = run.positions[-1]
+    winning = run.winning[-1]
+    forecast = final[int(np.argmax(winning))]
+    reps = unique_positions(final)
+    weights = np.array([winning[r] for r in reps])
+    mean = (weights[:, None] * final[reps]).sum(axis=0) / weights.sum()
+    return path * 100.0, forecast * 100.0, mean * 100.0
