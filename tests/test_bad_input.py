@@ -244,6 +244,7 @@ def test_malformed_files_give_a_scenario_error(tmp_path: Path, case: tuple[str, 
     [  # found by the generated test above
         ("talks.bdm.csv", b"Actor,Capability,Position,Salience\nA,1,4\r,50\nB,2,10,60\n"),
         ("talks.ktab.csv", b"\n,d,2,1,\nActor,Description,Power,P1,S1,\nA,a,1,10,50,\nB,b,2,90,60,\n"),
+        ("talks.bdm.csv", b"\nActor,Capability,Position,Salience\nA,1,4,50\nB,2,10,60\n"),
     ],
 )
 def test_earlier_generated_failures(tmp_path: Path, name: str, data: bytes) -> None:

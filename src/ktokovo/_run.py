@@ -140,19 +140,24 @@ def resolve_parameters(model: str, preset: str | None, parameters: Mapping[str, 
             known = ", ".join(module.PARAMETERS) or "none"
             raise ParameterError(f"unknown parameter '{name}' for model '{model}'; its parameters: {known}")
         settings[name] = value
-    choices = getattr(module, "CHOICES", {})
-    if model == "nash":
-        choices = {"utility": module.UTILITIES}
-    for name, allowed in choices.items():
+    for name, allowed in getattr(module, "CHOICES", {}).items():
         if settings[name] not in allowed:
             raise ParameterError(
                 f"parameter '{name}' of model '{model}' must be one of {list(allowed)}, not {settings[name]!r}"
             )
-    if model == "bdm":
-        q = settings["q"]
-        if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0.0 <= q <= 1.0:
-            raise ParameterError(f"parameter 'q' of model 'bdm' must be a number in [0, 1], not {q!r}")
-        settings["q"] = float(q)
+    for name, (low, high, kind) in getattr(module, "RANGES", {}).items():
+        value = settings[name]
+        wrong_kind = (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (kind is int and not float(value).is_integer())
+        )
+        if wrong_kind or not low <= value <= high:
+            what = "a whole number" if kind is int else "a number"
+            raise ParameterError(
+                f"parameter '{name}' of model '{model}' must be {what} in [{low:g}, {high:g}], not {value!r}"
+            )
+        settings[name] = kind(value)
     return settings
 
 
@@ -161,7 +166,7 @@ def run(
     model: str = "bdm",
     *,
     preset: str | None = None,
-    rounds: int = DEFAULT_ROUNDS,
+    rounds: int | None = None,
     seed: int | None = 0,
     rng: np.random.Generator | int | None = None,
     **parameters: Any,
@@ -173,7 +178,8 @@ def run(
     scenario : the negotiation.
     model : "mean", "median", "nash" or "bdm" (see :data:`ktokovo.MODELS`).
     preset : a named parameter set of the model, for example "scholz2011" for "bdm".
-    rounds : rounds to run, for models that run in rounds.
+    rounds : rounds to run, for models that run in rounds (default: 10 for "bdm"; "smp" runs to its
+        stop rule, at most 100 turns, unless given a number).
     seed, rng : randomness. The standard models are deterministic; the seed is recorded with the result.
     **parameters : the model's parameters, overriding the preset.
 
@@ -185,37 +191,55 @@ def run(
     7.242131
     """
     settings = resolve_parameters(model, preset, parameters)
+    module = MODELS[model]
+    if rounds is None:
+        rounds = getattr(module, "DEFAULT_ROUNDS", DEFAULT_ROUNDS)
     if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or rounds < 0:
         raise ParameterError(f"rounds must be a whole number >= 0, not {rounds!r}")
-    module = MODELS[model]
     generator = np.random.default_rng(rng if rng is not None else seed)
-    n_rounds = 1 if module.STATIC else rounds + 1
     n_actors, n_issues = scenario.positions.shape
-    positions = np.full((n_rounds, n_actors, n_issues), np.nan)
-    forecast = np.empty(n_issues)
-    mean = np.empty(n_issues)
     unit = scenario.unit_positions()
-    for j, issue in enumerate(scenario.issues):
-        present = ~np.isnan(unit[:, j])
-        status_quo = None if issue.status_quo is None else float(issue.to_unit(issue.status_quo))
-        path, value, average = module.solve(
-            unit[present, j],
-            scenario.capabilities[present],
-            scenario.saliences[present, j],
-            status_quo,
-            rounds=rounds,
-            rng=generator,
-            **settings,
+    if getattr(module, "JOINT", False):
+        status_quo = np.array(
+            [np.nan if i.status_quo is None else float(i.to_unit(i.status_quo)) for i in scenario.issues]
         )
-        positions[:, present, j] = issue.from_unit(path)
-        forecast[j] = issue.from_unit(value)
-        mean[j] = issue.from_unit(average)
+        path, value, average = module.solve_joint(
+            unit, scenario.capabilities, scenario.saliences, status_quo, rounds=rounds, rng=generator, **settings
+        )
+        path = np.where(np.isnan(unit)[None, :, :], np.nan, path)
+        positions = np.empty_like(path)
+        forecast = np.empty(n_issues)
+        mean = np.empty(n_issues)
+        for j, issue in enumerate(scenario.issues):
+            positions[:, :, j] = issue.from_unit(path[:, :, j])
+            forecast[j] = issue.from_unit(value[j])
+            mean[j] = issue.from_unit(average[j])
+    else:
+        n_rounds = 1 if module.STATIC else rounds + 1
+        positions = np.full((n_rounds, n_actors, n_issues), np.nan)
+        forecast = np.empty(n_issues)
+        mean = np.empty(n_issues)
+        for j, issue in enumerate(scenario.issues):
+            present = ~np.isnan(unit[:, j])
+            status_quo = None if issue.status_quo is None else float(issue.to_unit(issue.status_quo))
+            path, value, average = module.solve(
+                unit[present, j],
+                scenario.capabilities[present],
+                scenario.saliences[present, j],
+                status_quo,
+                rounds=rounds,
+                rng=generator,
+                **settings,
+            )
+            positions[:, present, j] = issue.from_unit(path)
+            forecast[j] = issue.from_unit(value)
+            mean[j] = issue.from_unit(average)
     return ModelResult(
         model=model,
         scenario=scenario,
         parameters=settings,
         preset=preset,
-        rounds=0 if module.STATIC else rounds,
+        rounds=positions.shape[0] - 1,
         seed=seed,
         version=package_version(),
         positions=positions,

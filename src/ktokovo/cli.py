@@ -91,7 +91,9 @@ def forecast(
         typer.Option("--model", "-m", help="Model to run (repeatable): " + ", ".join(MODELS) + ". Default: all."),
     ] = None,
     preset: Annotated[str | None, typer.Option(help="A named parameter set of the model, e.g. scholz2011.")] = None,
-    rounds: Annotated[int, typer.Option(help="Rounds for models that run in rounds.")] = _run.DEFAULT_ROUNDS,
+    rounds: Annotated[
+        int | None, typer.Option(help="Rounds for models that run in rounds (default: bdm 10; smp to its stop rule).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed (recorded with the result).")] = 0,
     param: Annotated[
         list[str] | None,

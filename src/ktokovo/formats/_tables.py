@@ -350,9 +350,9 @@ def read_bdm_csv(text: str, file: str | None, name: str) -> Scenario:
 
     The issue's scale is 0–100 when every position lies in it, otherwise the positions' own range.
     """
-    every = csv_rows(text, file)
+    every = [(line, row) for line, row in csv_rows(text, file) if any(v.strip() for v in row)]
     header = every[0][1]
-    rows = [(line, row) for line, row in every[1:] if any(v.strip() for v in row)]
+    rows = every[1:]
     raw = RawScenario(file=file, meta={"name": Cell(name)})
     fields = list(_BDM_ALIASES)
     numbers = []

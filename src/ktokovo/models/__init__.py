@@ -3,16 +3,17 @@
 Every model module has ``PARAMETERS`` (names and defaults), ``PRESETS`` (named parameter sets),
 ``STATIC`` (True when the model has no rounds) and ``solve(position, capability, salience, status_quo,
 *, rounds, rng, **parameters)`` for one issue on the 0–100 scale, returning the per-round positions,
-the forecast and the weighted mean of the final positions.
+the forecast and the weighted mean of the final positions. Models that take every issue at once
+(``JOINT = True``) have ``solve_joint`` instead, on (n_actors, n_issues) arrays.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from . import bdm, mean, median, nash
+from . import bdm, mean, median, nash, smp
 
-MODELS: dict[str, ModuleType] = {"mean": mean, "median": median, "nash": nash, "bdm": bdm}
+MODELS: dict[str, ModuleType] = {"mean": mean, "median": median, "nash": nash, "bdm": bdm, "smp": smp}
 """The models by name, in the order ktokovo shows them."""
 
 DESCRIPTIONS = {
@@ -20,6 +21,7 @@ DESCRIPTIONS = {
     "median": "weighted median (Condorcet winner in one dimension)",
     "nash": "generalised Nash bargaining solution, status quo as disagreement point",
     "bdm": "Bueno de Mesquita's expected-utility challenge model (Scholz et al. 2011)",
+    "smp": "KTAB's Spatial Model of Politics: all issues at once, probabilistic Condorcet elections",
 }
 
 __all__ = ["DESCRIPTIONS", "MODELS"]

@@ -176,7 +176,9 @@ def pce(strength: np.ndarray, vpm: int, pcem: int) -> np.ndarray:  # pragma: no 
 
 
 @jit
-def scalar_pce(weight: np.ndarray, utility: np.ndarray, rule: int, vpm: int, pcem: int) -> np.ndarray:  # pragma: no cover
+def scalar_pce(
+    weight: np.ndarray, utility: np.ndarray, rule: int, vpm: int, pcem: int
+) -> np.ndarray:  # pragma: no cover
     return pce(coalitions(utility, weight, rule), vpm, pcem)
 
 
@@ -215,8 +217,17 @@ def estimated_risk(rh: float, ri: float, adjust: int) -> float:  # pragma: no co
 
 
 @jit
-def assess(x: np.ndarray, y: np.ndarray, s: np.ndarray, c: np.ndarray, rule: int, vpm: int, pcem: int,
-           big_r_range: int, big_r_adjust: int):  # pragma: no cover
+def assess(
+    x: np.ndarray,
+    y: np.ndarray,
+    s: np.ndarray,
+    c: np.ndarray,
+    rule: int,
+    vpm: int,
+    pcem: int,
+    big_r_range: int,
+    big_r_adjust: int,
+):  # pragma: no cover
     """SMP_SPEC §3.2–3.3. Returns (R (n,), perspective utilities U[h, i, j] (n, n, n), risk-neutral U0)."""
     n = x.shape[0]
     delta = np.empty((n, n))
@@ -247,8 +258,9 @@ def assess(x: np.ndarray, y: np.ndarray, s: np.ndarray, c: np.ndarray, rule: int
 
 
 @jit
-def challenge(u: np.ndarray, k: int, i: int, j: int, total_salience: np.ndarray, c: np.ndarray, rule: int,
-              commit: int):  # pragma: no cover
+def challenge(
+    u: np.ndarray, k: int, i: int, j: int, total_salience: np.ndarray, c: np.ndarray, rule: int, commit: int
+):  # pragma: no cover
     """SMP_SPEC §4.1: with u = U^h, h's estimate (P, G) of the effect on k of i challenging j."""
     n = u.shape[0]
     status_quo = u[k, i] + u[k, j]
@@ -300,8 +312,9 @@ def _round4(v: float) -> float:  # pragma: no cover
 
 
 @jit
-def interpolate(xi: np.ndarray, xj: np.ndarray, si: np.ndarray, sj: np.ndarray, p_i: float, p_j: float,
-                model: int):  # pragma: no cover
+def interpolate(
+    xi: np.ndarray, xj: np.ndarray, si: np.ndarray, sj: np.ndarray, p_i: float, p_j: float, model: int
+):  # pragma: no cover
     """SMP_SPEC §5.1: the positions (z_i, z_j) proposed to initiator i and receiver j."""
     dims = xi.shape[0]
     zi = np.empty(dims)
@@ -330,8 +343,17 @@ def interpolate(xi: np.ndarray, xj: np.ndarray, si: np.ndarray, sj: np.ndarray, 
 
 
 @jit
-def turn(x: np.ndarray, y: np.ndarray, s: np.ndarray, c: np.ndarray, accommodation: np.ndarray,
-         risk: np.ndarray, perspective: np.ndarray, params: np.ndarray, draws: np.ndarray):  # pragma: no cover
+def turn(
+    x: np.ndarray,
+    y: np.ndarray,
+    s: np.ndarray,
+    c: np.ndarray,
+    accommodation: np.ndarray,
+    risk: np.ndarray,
+    perspective: np.ndarray,
+    params: np.ndarray,
+    draws: np.ndarray,
+):  # pragma: no cover
     """One turn (SMP_SPEC §10 steps 2–4, without the new state's assessment).
 
     params: int array (rule, vpm, pcem, stochastic, adjust, range, commit, interp, bargain model).
@@ -473,8 +495,9 @@ def turn(x: np.ndarray, y: np.ndarray, s: np.ndarray, c: np.ndarray, accommodati
 
 
 @jit
-def winning_probabilities(x: np.ndarray, c: np.ndarray, perspective: np.ndarray, rule: int, vpm: int,
-                          pcem: int) -> np.ndarray:  # pragma: no cover
+def winning_probabilities(
+    x: np.ndarray, c: np.ndarray, perspective: np.ndarray, rule: int, vpm: int, pcem: int
+) -> np.ndarray:  # pragma: no cover
     """SMP_SPEC §8 (with §3.1's unique positions): each actor's probability of winning in this state."""
     n, dims = x.shape
     reps = np.empty(n, dtype=np.int64)

@@ -90,7 +90,9 @@ PRESETS: dict[str, dict[str, object]] = {
         "tie_break": "input_order",
     },
 }
+RANGES: dict[str, tuple[float, float, type]] = {"q": (0.0, 1.0, float)}
 STATIC = False
+DEFAULT_ROUNDS = 10
 NUMPY_LIMIT = 160
 """Above this many actors the O(n³) vote sums run in a compiled numba kernel instead of numpy."""
 

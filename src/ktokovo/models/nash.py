@@ -27,7 +27,7 @@ from .mean import weights
 PARAMETERS: dict[str, object] = {"utility": "quadratic"}
 PRESETS: dict[str, dict[str, object]] = {"achen2006": {"utility": "quadratic"}, "linear": {"utility": "linear"}}
 STATIC = True
-UTILITIES = ("quadratic", "linear")
+CHOICES: dict[str, tuple[object, ...]] = {"utility": ("quadratic", "linear")}
 
 
 def nash_bargaining(

@@ -18,8 +18,8 @@ Each turn:
 4. stop when the movement falls below 2% of the first turn's (§7), after 2 to 100 turns.
 
 The forecast on each dimension is the position of the most likely winner of the final state (the highest
-PCE winning probability, §8; the first such actor in input order), and the reported mean is the
-probability-weighted mean of the final unique positions.
+PCE winning probability, §8; where several actors at equivalent positions share it, the mean of their
+positions), and the reported mean is the probability-weighted mean of the final unique positions.
 
 Parameters (KTAB's defaults first): ``victory_prob_model`` linear | square | quartic | octic | binary;
 ``pce_model`` conditional | markov_incentive | markov_uniform; ``state_transitions`` deterministic |
@@ -71,8 +71,22 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "bargain_interpolation": ("s1p1", "s2p2", "s2pmax"),
     "bargain_model": ("init_only_interp", "init_rcvr_interp", "pw_comp_interp"),
 }
-_KERNEL_ORDER = ("voting_rule", "victory_prob_model", "pce_model", "state_transitions", "big_r_adjust",
-                 "big_r_range", "third_party_commit", "bargain_interpolation", "bargain_model")
+_KERNEL_ORDER = (
+    "voting_rule",
+    "victory_prob_model",
+    "pce_model",
+    "state_transitions",
+    "big_r_adjust",
+    "big_r_range",
+    "third_party_commit",
+    "bargain_interpolation",
+    "bargain_model",
+)
+RANGES: dict[str, tuple[float, float, type]] = {
+    "max_turns": (1, 10_000, int),
+    "min_turns": (1, 10_000, int),
+    "stop_ratio": (0.0, 1.0, float),
+}
 PRESETS: dict[str, dict[str, object]] = {"ktab": dict(PARAMETERS)}
 STATIC = False
 JOINT = True
@@ -104,9 +118,15 @@ def _codes(params: dict[str, object]) -> np.ndarray:
     return np.array([CHOICES[name].index(str(params[name])) for name in _KERNEL_ORDER], dtype=np.int64)
 
 
-def simulate(x0: np.ndarray, salience: np.ndarray, capability: np.ndarray, *,
-             accommodation: np.ndarray | None = None, rng: np.random.Generator | None = None,
-             **params: object) -> SMPRun:
+def simulate(
+    x0: np.ndarray,
+    salience: np.ndarray,
+    capability: np.ndarray,
+    *,
+    accommodation: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
+    **params: object,
+) -> SMPRun:
     """Run SMP to its stop rule.
 
     Parameters
@@ -142,8 +162,9 @@ def simulate(x0: np.ndarray, salience: np.ndarray, capability: np.ndarray, *,
     stop_ratio = float(settings["stop_ratio"])  # type: ignore[arg-type]
     for t in range(1, max_turns + 1):
         draws = generator.random(n) if stochastic else np.zeros(n)
-        new_x, new_ideal, target, _, _, pick = kernels.turn(x, ideal, s, c, accommodation, risk, perspective, codes,
-                                                            draws)
+        new_x, new_ideal, target, _, _, pick = kernels.turn(
+            x, ideal, s, c, accommodation, risk, perspective, codes, draws
+        )
         moved = _ordered_sum(np.sqrt(np.sum((new_x - x) ** 2, axis=1)))  # §7: summed over actors in order
         first = moved if first is None else first
         ratio = moved / (first + 1e-4)
@@ -158,10 +179,15 @@ def simulate(x0: np.ndarray, salience: np.ndarray, capability: np.ndarray, *,
         chosen.append(pick)
         if t >= min_turns and ratio < stop_ratio:
             break
-    return SMPRun(positions=np.array(positions), ideals=np.array(ideals), risk=np.array(risks),
-                  winning=np.array(wins), changes=np.array(changes),
-                  targets=np.array(targets).reshape(len(targets), n),
-                  chosen=np.array(chosen).reshape(len(chosen), n, 2))
+    return SMPRun(
+        positions=np.array(positions),
+        ideals=np.array(ideals),
+        risk=np.array(risks),
+        winning=np.array(wins),
+        changes=np.array(changes),
+        targets=np.array(targets).reshape(len(targets), n),
+        chosen=np.array(chosen).reshape(len(chosen), n, 2),
+    )
 
 
 def _ordered_sum(values: np.ndarray) -> float:
@@ -187,9 +213,16 @@ def kernel_salience(salience: np.ndarray) -> np.ndarray:
     return np.where(total > 1.0, share / np.where(total > 0, total, 1.0), share)
 
 
-def solve_joint(position: np.ndarray, capability: np.ndarray, salience: np.ndarray,
-                status_quo: np.ndarray | None, *, rounds: int | None, rng: np.random.Generator,
-                **params: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def solve_joint(
+    position: np.ndarray,
+    capability: np.ndarray,
+    salience: np.ndarray,
+    status_quo: np.ndarray | None,
+    *,
+    rounds: int | None,
+    rng: np.random.Generator,
+    **params: object,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All issues at once. position, salience: (n, d) on 0–100 (NaN: no position).
 
     Returns the trajectory (T + 1, n, d) on 0–100, the forecast (d,) and the probability-weighted mean (d,).
@@ -209,7 +242,9 @@ def solve_joint(position: np.ndarray, capability: np.ndarray, salience: np.ndarr
     path[:, keep] = run.positions
     final = run.positions[-1]
     winning = run.winning[-1]
-    forecast = final[int(np.argmax(winning))]
+    # Actors at equivalent positions (< 1e-3 apart, §3.1) share a winning probability; bargains leave such
+    # pairs 1e-4 apart (§5.1). The mean of the most likely winners' positions does not depend on actor order.
+    forecast = final[winning == winning.max()].mean(axis=0)
     reps = unique_positions(final)
     weights = np.array([winning[r] for r in reps])
     mean = (weights[:, None] * final[reps]).sum(axis=0) / weights.sum()
