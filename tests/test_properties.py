@@ -16,6 +16,10 @@ MODELS = list(ktokovo.MODELS)
 # in its vote sums, as the reference does; it is checked on scenarios without exact ties instead.
 TIE_FREE = ["smp"]
 EXACT = [m for m in MODELS if m not in TIE_FREE]
+# The exchange model's caps put the weighted mean exactly on a demander's position, and later candidates are
+# capped or not by the sign of the last digit's rounding residue (EXCHANGE_SPEC.md §4.6, §7.1). Scaling all
+# capabilities changes those residues, so the reference model is not scale-invariant beyond them.
+SCALE_INVARIANT = [m for m in MODELS if m != "exchange"]
 
 
 @st.composite
@@ -97,13 +101,13 @@ def test_mean_median_nash_lie_within_the_positions(scenario: Scenario) -> None:
 @settings(max_examples=50, deadline=None)
 @given(scenario=scenarios(), factor=st.sampled_from([0.001, 0.5, 3.0, 1000.0]))
 def test_scaling_every_capability_changes_nothing(scenario: Scenario, factor: float) -> None:
-    _check_scaling(scenario, factor, EXACT)
+    _check_scaling(scenario, factor, [m for m in EXACT if m in SCALE_INVARIANT])
 
 
 @settings(max_examples=30, deadline=None)
 @given(scenario=tie_free_scenarios(), factor=st.sampled_from([0.5, 3.0, 1000.0]))
 def test_scaling_capabilities_without_ties(scenario: Scenario, factor: float) -> None:
-    _check_scaling(scenario, factor, MODELS)
+    _check_scaling(scenario, factor, SCALE_INVARIANT)
 
 
 def _check_scaling(scenario: Scenario, factor: float, models: list[str]) -> None:

@@ -139,15 +139,14 @@ def test_soe_and_synthetic_cases_run_to_the_stop_rule() -> None:
 
 
 def test_smp_through_the_common_interface(dummy: ktokovo.Scenario, dummy_run: smp.SMPRun) -> None:
-    result = ktokovo.run(dummy, "smp")
+    result = ktokovo.run(dummy, "smp", preset="ktab")
     assert result.rounds == 10
     np.testing.assert_allclose(result.positions, dummy_run.positions * 100, atol=1e-9)
     best = dummy_run.winning[-1] == dummy_run.winning[-1].max()
     np.testing.assert_allclose(result.forecast, dummy_run.positions[-1][best].mean(axis=0) * 100)
 
 
-OPTIONS = [(name, value) for name, values in smp.CHOICES.items() for value in values
-           if value != smp.PARAMETERS[name]]
+OPTIONS = [(name, value) for name, values in smp.CHOICES.items() for value in values if value != smp.PARAMETERS[name]]
 
 
 @pytest.mark.parametrize(("name", "value"), OPTIONS)

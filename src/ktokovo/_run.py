@@ -200,12 +200,19 @@ def run(
     n_actors, n_issues = scenario.positions.shape
     unit = scenario.unit_positions()
     if getattr(module, "JOINT", False):
-        status_quo = np.array(
-            [np.nan if i.status_quo is None else float(i.to_unit(i.status_quo)) for i in scenario.issues]
-        )
-        path, value, average = module.solve_joint(
-            unit, scenario.capabilities, scenario.saliences, status_quo, rounds=rounds, rng=generator, **settings
-        )
+        model_settings = dict(settings)
+        inverse = None
+        if model_settings.pop("actor_order", "as_given") == "by_name":
+            # Run in a fixed order of names, so that ties the reference breaks by input order are broken the
+            # same way however the scenario lists its actors.
+            order = np.array(sorted(range(n_actors), key=lambda i: scenario.actors[i].name))
+            inverse = np.argsort(order)
+            path, value, average = module.solve_joint(
+                scenario.permuted(order), rounds=rounds, rng=generator, **model_settings
+            )
+            path = path[:, inverse]
+        else:
+            path, value, average = module.solve_joint(scenario, rounds=rounds, rng=generator, **model_settings)
         path = np.where(np.isnan(unit)[None, :, :], np.nan, path)
         positions = np.empty_like(path)
         forecast = np.empty(n_issues)

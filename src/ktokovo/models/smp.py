@@ -29,6 +29,11 @@ half | two_thirds | full; ``big_r_range`` mid | min | max; ``third_party_commit`
 full_commit; ``bargain_interpolation`` s2p2 | s1p1 | s2pmax; ``bargain_model`` init_only_interp |
 init_rcvr_interp | pw_comp_interp; ``max_turns`` (100), ``min_turns`` (2), ``stop_ratio`` (0.02).
 
+KTAB breaks exact ties by the order in which actors are listed (§4.2, §6.2). The preset ``ktab`` keeps the
+scenario's order (``actor_order="as_given"``), which reproduces KTAB; without a preset ktokovo runs the
+actors in the order of their names (``actor_order="by_name"``), so that a forecast does not depend on how a
+file happens to list them. The two differ only where a tie occurs.
+
 Departures from KTAB, all where KTAB aborts: ``big_r_adjust="full"`` and other degenerate states are run
 rather than refused (KTAB's sanity check in §3.3 aborts on them); when every actor has the same winning
 probability all are risk-neutral (KTAB divides by zero, §3.2).
@@ -42,6 +47,7 @@ issue's capability-weighted mean with salience 0 there.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -58,6 +64,7 @@ PARAMETERS: dict[str, object] = {
     "max_turns": 100,
     "min_turns": 2,
     "stop_ratio": 0.02,
+    "actor_order": "by_name",
 }
 # Values in KTAB's enum order (SMP_SPEC §1.3): the index is what the kernels take.
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -70,6 +77,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "third_party_commit": ("no_commit", "semi_commit", "full_commit"),
     "bargain_interpolation": ("s1p1", "s2p2", "s2pmax"),
     "bargain_model": ("init_only_interp", "init_rcvr_interp", "pw_comp_interp"),
+    "actor_order": ("by_name", "as_given"),
 }
 _KERNEL_ORDER = (
     "voting_rule",
@@ -87,7 +95,7 @@ RANGES: dict[str, tuple[float, float, type]] = {
     "min_turns": (1, 10_000, int),
     "stop_ratio": (0.0, 1.0, float),
 }
-PRESETS: dict[str, dict[str, object]] = {"ktab": dict(PARAMETERS)}
+PRESETS: dict[str, dict[str, object]] = {"ktab": {**PARAMETERS, "actor_order": "as_given"}}
 STATIC = False
 JOINT = True
 DEFAULT_ROUNDS = 100
@@ -115,6 +123,7 @@ class SMPRun:
 
 
 def _codes(params: dict[str, object]) -> np.ndarray:
+    """The kernel's integer codes for the nine KTAB options (SMP_SPEC §1.3)."""
     return np.array([CHOICES[name].index(str(params[name])) for name in _KERNEL_ORDER], dtype=np.int64)
 
 
@@ -214,21 +223,13 @@ def kernel_salience(salience: np.ndarray) -> np.ndarray:
 
 
 def solve_joint(
-    position: np.ndarray,
-    capability: np.ndarray,
-    salience: np.ndarray,
-    status_quo: np.ndarray | None,
-    *,
-    rounds: int | None,
-    rng: np.random.Generator,
-    **params: object,
+    scenario: Any, *, rounds: int | None, rng: np.random.Generator, **params: object
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All issues at once. position, salience: (n, d) on 0–100 (NaN: no position).
-
-    Returns the trajectory (T + 1, n, d) on 0–100, the forecast (d,) and the probability-weighted mean (d,).
-    """
-    x = np.array(position, dtype=float)
-    s = kernel_salience(np.where(np.isnan(x), 0.0, salience))
+    """All issues of ``scenario`` at once. Returns the trajectory (T + 1, n, d) on 0–100, the forecast (d,)
+    and the probability-weighted mean (d,)."""
+    x = scenario.unit_positions()
+    capability = scenario.capabilities
+    s = kernel_salience(np.where(np.isnan(x), 0.0, scenario.saliences))
     for d in range(x.shape[1]):  # no position: the capability-weighted mean, with no salience there
         missing = np.isnan(x[:, d])
         if missing.any():

@@ -1,0 +1,458 @@
+"""Stokman's exchange model in its equal-gain form.
+
+Stokman, F.N. & Van Oosten, R. (1994) "The exchange of voting positions: an object-oriented model of
+policy networks", in Bueno de Mesquita & Stokman (eds) *European Community Decision Making*, ch. 5;
+Van Assen, Stokman & Van Oosten (2003). ktokovo implements ``shared/reference/EXCHANGE_SPEC.md``, which
+states exactly what the Python package decide-exchange-model (foarsitter/decide-exchange-model @51dee66)
+computes; section numbers below refer to it.
+
+Each round (§4): the forecast on each issue is the salience × power weighted mean of the positions (the
+package's "Nash bargaining solution", §1.2). Actors on opposite sides of it on two issues can exchange
+voting positions: each moves on the issue it values relatively less, by amounts that give both the same
+gain in expected utility (§4.4), capped so the weighted mean never passes the demander's position (§4.6).
+The best exchange is realised, every other candidate that shares an actor and issue with it is
+re-evaluated (§4.8), and so on until no valid candidate remains. The round's forecast is the weighted mean
+of the resulting voting positions (§4.9); each actor keeps part of its shift as its next start position
+(§4.10).
+
+Two arithmetic modes:
+
+``arithmetic="reference"`` (default) computes in 28-digit decimal floating point with half-even rounding and
+the package's order of operations. Many ties among candidates are decided in the last digit, so only this
+reproduces the package exactly (§1.1, §7.1).
+
+``arithmetic="float"`` runs the same algorithm in binary floating point: faster, and an equally defensible
+model, but it departs from the reference once a tie is decided by rounding noise (on the shipped cases from
+round 1 or 2; the README gives the measured drift).
+
+``tie_break="deterministic"`` (default) realises, among exactly equal gains, the candidate earlier in the
+list (the package with ``ALLOW_RANDOM = False``); ``tie_break="random"`` follows the package's default random
+tie rule (§6.1) with draws from the run's seeded ``rng``.
+
+Mathematically equal gains are common and the last digit orders them, so the package's results depend on
+the order in which actors are listed (§7.1). The preset ``decide`` keeps the scenario's order
+(``actor_order="as_given"``) and reproduces the package; without a preset ktokovo runs the actors in the
+order of their names (``actor_order="by_name"``), so a forecast does not depend on how a file lists them.
+
+ktokovo departures, all where the package fails: an actor-issue with salience 0 takes part in the weighted
+mean but in no exchange (the package divides by zero, §7.3); an issue whose saliences and powers are all 0
+has the plain mean as its forecast.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+PARAMETERS: dict[str, object] = {"arithmetic": "reference", "tie_break": "deterministic", "actor_order": "by_name"}
+CHOICES: dict[str, tuple[object, ...]] = {
+    "arithmetic": ("reference", "float"),
+    "tie_break": ("deterministic", "random"),
+    "actor_order": ("by_name", "as_given"),
+}
+PRESETS: dict[str, dict[str, object]] = {
+    "decide": {**PARAMETERS, "actor_order": "as_given"},
+    "fast": {**PARAMETERS, "arithmetic": "float"},
+}
+STATIC = False
+JOINT = True
+DEFAULT_ROUNDS = 10
+
+_CONTEXT = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN)
+# §4.10: the package's constants are the binary64 values of 0.4 and 0.1, turned into decimals exactly.
+_SALIENCE_WEIGHT = {"reference": Decimal(0.4), "float": 0.4}
+_FIXED_WEIGHT = {"reference": Decimal(0.1), "float": 0.1}
+
+
+@dataclass(eq=False)
+class _Side:
+    """One actor's half of a candidate exchange (§4.3)."""
+
+    actor: int
+    sup: int  # the issue it moves on
+    dem: int  # the issue it demands
+    x: Any  # current supply position
+    x0: Any  # round-start supply position
+    d: Any  # its own round-start position on the demand issue
+    s: Any  # salience on sup
+    c: Any  # power on sup
+    s_dem: Any  # salience on dem
+    m: Any = 0
+    y: Any = 0
+    history: list[Any] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class _Candidate:
+    i: _Side  # supplies q, demands p
+    j: _Side  # supplies p, demands q
+    gain: Any = 0
+    valid: bool = False
+    override: dict[int, dict[int, Any]] = field(default_factory=dict)
+
+
+class _Round:
+    """One round of the equal-gain model on fixed round-start positions."""
+
+    def __init__(
+        self,
+        x: dict[tuple[int, int], Any],
+        s: dict[tuple[int, int], Any],
+        c: dict[tuple[int, int], Any],
+        members: list[list[int]],
+        denominators: list[Any],
+    ):
+        self.x, self.s, self.c, self.members, self.denominators = x, s, c, members, denominators
+
+    def nbs(self, issue: int, placed: dict[int, Any]) -> Any:
+        """N_E(issue; ...): round-start positions with ``placed`` actors replaced (§4.3)."""
+        total: Any = 0
+        for a in self.members[issue]:
+            position = placed[a] if a in placed else self.x[a, issue]
+            total = total + ((position * self.s[a, issue]) * self.c[a, issue])
+        denominator = self.denominators[issue]
+        return total / denominator if denominator != 0 else 0
+
+    def seen(self, candidate: _Candidate, issue: int, actor: int, position: Any) -> Any:
+        placed = dict(candidate.override.get(issue, {}))
+        placed[actor] = position
+        return self.nbs(issue, placed)
+
+    # -- §4.4–4.6 --------------------------------------------------------------------------------------
+    @staticmethod
+    def ok(side: _Side, move: Any) -> bool:
+        if abs(move) > 100 or abs(move) <= 1e-10:
+            return False
+        if side.x + move < 0 or side.x + move > 100:
+            return False
+        total: Any = 0
+        for h in side.history:
+            total = total + h
+        if total > 100:
+            return False
+        return all(h < 0 for h in side.history) or all(h > 0 for h in side.history)
+
+    def evaluate(self, e: _Candidate) -> None:
+        i, j = e.i, e.j
+        d_p, d_q = self.denominators[j.sup], self.denominators[i.sup]
+        dist_j = abs(i.d - j.x)
+        dist_i = abs(j.d - i.x)
+        r_p = ((dist_j * j.s) * j.c) / d_p
+        r_q = ((j.s + i.s_dem) / (j.s_dem + i.s)) * r_p
+        m_i = (r_q * d_q) / (i.c * i.s)
+        m_j = dist_j
+        if m_i > dist_i:
+            r_q = ((dist_i * i.s) * i.c) / d_q
+            r_p = ((i.s + j.s_dem) / (i.s_dem + j.s)) * r_q
+            m_i = dist_i
+            m_j = (r_p * d_p) / (j.c * j.s)
+        if i.x > j.d:
+            m_i = -m_i
+        if j.x > i.d:
+            m_j = -m_j
+        i.history.append(m_i)
+        j.history.append(m_j)
+        i.m, j.m = m_i, m_j
+        i.y, j.y = i.x + m_i, j.x + m_j
+        e.gain = abs((r_q * i.s) - (r_p * i.s_dem))
+        e.valid = self.ok(i, m_i) and self.ok(j, m_j)
+        if e.gain < 1e-10:
+            e.valid = False
+        if e.valid:
+            self.cap(e, i, j)
+            self.cap(e, j, i)
+            e.valid = self.ok(i, i.m) and self.ok(j, j.m)
+
+    def cap(self, e: _Candidate, a: _Side, b: _Side) -> None:
+        issue = a.sup
+        target = b.d
+        n0 = self.seen(e, issue, a.actor, a.x)
+        n1 = self.seen(e, issue, a.actor, a.y)
+        if (target - n0 >= 0 and target - n1 >= 0) or (target - n0 <= 0 and target - n1 <= 0):
+            return
+        placed = {a.actor: a.x}
+        placed.update(e.override.get(issue, {}))  # overrides after A's own position here (§4.6)
+        weighted: Any = 0
+        for k in self.members[issue]:
+            position = placed[k] if k in placed else self.x[k, issue]
+            weighted = weighted + ((position * self.s[k, issue]) * self.c[k, issue])
+        denominator = self.denominators[issue]
+        delta = abs(((target * denominator) - weighted) / (a.s * a.c))
+        r_a = ((delta * a.s) * a.c) / denominator
+        r_b = ((a.s + b.s_dem) / (a.s_dem + b.s)) * r_a
+        m_b = abs((r_b * self.denominators[b.sup]) / (b.c * b.s))
+        m_a = delta
+        if b.x > a.d:
+            m_b = -m_b
+        if a.x > b.d:
+            m_a = -m_a
+        b.history[-1] = m_b
+        a.history[-1] = m_a
+        b.m, a.m = m_b, m_a
+        b.y, a.y = b.x + m_b, a.x + m_a
+        e.gain = abs((r_b * b.s) - (r_a * b.s_dem))
+
+    # -- §4.8 ----------------------------------------------------------------------------------------
+    def refresh(self, e: _Candidate, r: _Candidate) -> None:
+        redo = False
+        matched = []
+        for side in (e.i, e.j):
+            if (side.actor, side.sup) == (r.i.actor, r.i.sup):
+                side.x = r.i.y
+                matched.append(side)
+            elif (side.actor, side.sup) == (r.j.actor, r.j.sup):
+                side.x = r.j.y
+                matched.append(side)
+        if matched:
+            redo = True
+            for side in (e.i, e.j):
+                if not any(side is m for m in matched):
+                    side.history.pop()
+        for mover, demander in ((r.i, r.j), (r.j, r.i)):
+            # Case A (mover = R.I): R.J demands R.I's supply issue; case B is the mirror.
+            if any((demander.actor, demander.dem) == (side.actor, side.dem) for side in (e.i, e.j)):
+                table = e.override.setdefault(mover.sup, {})
+                if mover.actor not in table:
+                    table[mover.actor] = mover.y
+                else:
+                    u = table[mover.actor]
+                    table[mover.actor] = min(u, mover.y) if mover.x0 <= u else max(u, mover.y)
+                if not redo:
+                    e.i.history.pop()
+                    e.j.history.pop()
+                    redo = True
+        if redo:
+            self.evaluate(e)
+
+    # -- §4.2–4.7 ------------------------------------------------------------------------------------
+    def candidates(self, n_actors: int, n_issues: int) -> list[_Candidate]:
+        x, s, c = self.x, self.s, self.c
+        nbs = [self.nbs(i, {}) for i in range(n_issues)]
+        left = {key: value <= nbs[key[1]] for key, value in x.items()}
+        out = []
+        for p in range(n_issues):
+            for q in range(p + 1, n_issues):
+                both = [a for a in range(n_actors) if (a, p) in x and (a, q) in x and s[a, p] != 0 and s[a, q] != 0]
+                groups: list[list[int]] = [[], [], [], []]
+                for a in both:
+                    groups[int(left[a, p]) + 2 * int(left[a, q])].append(a)
+                for first, second in ((0, 3), (1, 2)):
+                    for a in groups[first]:
+                        for b in groups[second]:
+                            if s[a, p] / s[a, q] < s[b, p] / s[b, q]:
+                                alpha, beta = b, a
+                            else:
+                                alpha, beta = a, b
+                            e = _Candidate(
+                                i=_Side(
+                                    alpha,
+                                    q,
+                                    p,
+                                    x[alpha, q],
+                                    x[alpha, q],
+                                    x[alpha, p],
+                                    s[alpha, q],
+                                    c[alpha, q],
+                                    s[alpha, p],
+                                ),
+                                j=_Side(
+                                    beta, p, q, x[beta, p], x[beta, p], x[beta, q], s[beta, p], c[beta, p], s[beta, q]
+                                ),
+                            )
+                            self.evaluate(e)
+                            out.append(e)
+        return out
+
+    def realise(self, pool: list[_Candidate], draw: Callable[[], float] | None) -> list[_Candidate]:
+        realised: list[_Candidate] = []
+        while pool:
+            pool.sort(key=lambda e: e.gain, reverse=True)  # stable: equal gains keep their order
+            chosen = pool.pop(0)
+            if draw is not None and pool and abs(pool[0].gain - chosen.gain) < 1e-20:
+                # §6.1: the package's random tie rule between the top two.
+                if draw() >= 0.5:
+                    pool.append(chosen)
+                    chosen = pool.pop(0)
+                else:
+                    pool.append(pool[0])
+            if not chosen.valid:
+                continue
+            kept = []
+            for e in pool:
+                if not e.valid:
+                    continue
+                self.refresh(e, chosen)
+                if e.valid:
+                    kept.append(e)
+            pool = kept
+            realised.append(chosen)
+        return realised
+
+
+@dataclass(frozen=True)
+class ExchangeRun:
+    """A whole run, normalised to 0–100.
+
+    voting : (rounds + 1, n_actors, n_issues) round 0 = the input, round k = round k's voting positions (NaN:
+    no position). forecast : (rounds + 1, n_issues) the weighted mean (NBS) of each row of ``voting``.
+    exchanges : per round, the realised exchanges as dicts (actors, supply issues, gain, start, move, vote).
+    candidates : per round, how many candidate exchanges were generated (§4.2).
+    """
+
+    voting: np.ndarray
+    forecast: np.ndarray
+    exchanges: list[list[dict[str, Any]]]
+    candidates: list[int]
+
+
+def simulate(
+    position_text: np.ndarray,
+    salience: np.ndarray,
+    power: np.ndarray,
+    scales: np.ndarray,
+    *,
+    rounds: int = DEFAULT_ROUNDS,
+    arithmetic: str = "reference",
+    tie_break: str = "deterministic",
+    rng: np.random.Generator | None = None,
+) -> ExchangeRun:
+    """Run the equal-gain model.
+
+    Parameters
+    ----------
+    position_text : (n_actors, n_issues) positions on each issue's own scale, NaN where none.
+    salience : (n_actors, n_issues) on [0, 1]. power : (n_actors, n_issues).
+    scales : (n_issues, 2) each issue's (lower, upper).
+    All numbers are turned into decimals through their shortest text form (15 significant digits), as the
+    package reads them from its input file.
+    """
+    if arithmetic == "reference":
+        with decimal.localcontext(_CONTEXT):
+            return _simulate(position_text, salience, power, scales, rounds, arithmetic, tie_break, rng)
+    return _simulate(position_text, salience, power, scales, rounds, arithmetic, tie_break, rng)
+
+
+def _number(arithmetic: str) -> Callable[[float], Any]:
+    if arithmetic == "reference":
+        return lambda v: Decimal(format(float(v), ".15g"))
+    return float
+
+
+def _simulate(
+    position_text: np.ndarray,
+    salience: np.ndarray,
+    power: np.ndarray,
+    scales: np.ndarray,
+    rounds: int,
+    arithmetic: str,
+    tie_break: str,
+    rng: np.random.Generator | None,
+) -> ExchangeRun:
+    num = _number(arithmetic)
+    n_actors, n_issues = position_text.shape
+    x: dict[tuple[int, int], Any] = {}
+    s: dict[tuple[int, int], Any] = {}
+    c: dict[tuple[int, int], Any] = {}
+    members: list[list[int]] = [[] for _ in range(n_issues)]
+    for j in range(n_issues):
+        lower, upper = num(scales[j, 0]), num(scales[j, 1])
+        step = 100 / (upper - lower) if upper != lower else 0  # §2.5
+        for a in range(n_actors):
+            if np.isnan(position_text[a, j]):
+                continue
+            x[a, j] = (num(position_text[a, j]) - lower) * step
+            s[a, j] = num(salience[a, j])
+            c[a, j] = num(power[a, j])
+            members[j].append(a)
+    denominators: list[Any] = []
+    for j in range(n_issues):
+        total: Any = 0
+        for a in members[j]:
+            total = total + (s[a, j] * c[a, j])
+        denominators.append(total)
+    generator = rng if rng is not None else np.random.default_rng(0)
+    draw = (lambda: float(generator.random())) if tie_break == "random" else None
+
+    def forecast_of(positions: dict[tuple[int, int], Any]) -> list[float]:
+        out = []
+        for j in range(n_issues):
+            if denominators[j] != 0:
+                out.append(float(_Round(positions, s, c, members, denominators).nbs(j, {})))
+            else:
+                out.append(float(np.mean([float(positions[a, j]) for a in members[j]])))
+        return out
+
+    def as_array(positions: dict[tuple[int, int], Any]) -> np.ndarray:
+        out = np.full((n_actors, n_issues), np.nan)
+        for (a, j), value in positions.items():
+            out[a, j] = float(value)
+        return out
+
+    voting = [as_array(x)]
+    forecasts = [forecast_of(x)]
+    log: list[list[dict[str, Any]]] = []
+    generated: list[int] = []
+    salience_weight, fixed_weight = _SALIENCE_WEIGHT[arithmetic], _FIXED_WEIGHT[arithmetic]
+    for _ in range(rounds):
+        step_round = _Round(x, s, c, members, denominators)
+        pool = step_round.candidates(n_actors, n_issues)
+        generated.append(len(pool))
+        realised = step_round.realise(pool, draw)
+        vote = dict(x)
+        for r in realised:
+            vote[r.i.actor, r.i.sup] = r.i.y
+            vote[r.j.actor, r.j.sup] = r.j.y
+        voting.append(as_array(vote))
+        forecasts.append(forecast_of(vote))
+        log.append(
+            [
+                {
+                    "actor_i": r.i.actor,
+                    "supply_i": r.i.sup,
+                    "actor_j": r.j.actor,
+                    "supply_j": r.j.sup,
+                    "gain": r.gain,
+                    "start_i": r.i.x,
+                    "move_i": r.i.m,
+                    "vote_i": r.i.y,
+                    "start_j": r.j.x,
+                    "move_j": r.j.m,
+                    "vote_j": r.j.y,
+                }
+                for r in realised
+            ]
+        )
+        following = dict(x)
+        for r in realised:
+            for side in (r.i, r.j):
+                w = (1 - side.s) * salience_weight
+                following[side.actor, side.sup] = ((w * side.y) + (fixed_weight * side.y)) + (
+                    ((1 - w) - fixed_weight) * side.x0
+                )
+        x = following
+    return ExchangeRun(voting=np.array(voting), forecast=np.array(forecasts), exchanges=log, candidates=generated)
+
+
+def solve_joint(
+    scenario: Any, *, rounds: int | None, rng: np.random.Generator, **params: object
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All issues at once: the trajectory (rounds + 1, n_actors, n_issues) of voting positions on 0–100 and the
+    final round's forecast (twice: forecast and weighted mean are the same statistic here)."""
+    scales = np.array([issue.scale for issue in scenario.issues], dtype=float)
+    power = np.repeat(scenario.capabilities[:, None], len(scenario.issues), axis=1)
+    run = simulate(
+        scenario.positions,
+        scenario.saliences / 100.0,
+        power,
+        scales,
+        rounds=DEFAULT_ROUNDS if rounds is None else rounds,
+        rng=rng,
+        arithmetic=str(params["arithmetic"]),
+        tie_break=str(params["tie_break"]),
+    )
+    return run.voting, run.forecast[-1], run.forecast[-1]
