@@ -30,7 +30,7 @@ def test_forecast_json_holds_every_model_issue_and_round() -> None:
     assert result.exit_code == 0
     data = json.loads(result.output)
     scenario = ktokovo.load("ukraine-2025")
-    assert set(data["models"]) == set(ktokovo.MODELS)
+    assert set(data["models"]) == {"mean", "median", "nash", "bdm"}  # the default set; compare runs all
     bdm = data["models"]["bdm"]
     assert bdm["rounds"] == 10 and bdm["parameters"]["q"] == 1.0
     for issue in scenario.issue_names:
@@ -105,3 +105,24 @@ def test_convert_csv_to_yaml_and_back(tmp_path: Path) -> None:
     assert ktokovo.load(tmp_path / "talks.yaml") == ktokovo.load(source)
     result = runner.invoke(app, ["convert", str(source), str(tmp_path / "talks.dat")])
     assert result.exit_code == 2 and "suffix" in result.output
+
+
+def test_compare_runs_every_model_and_writes_charts(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["compare", "ukraine-2025", "--plot", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for model in ktokovo.MODELS:
+        assert f" {model} " in result.output
+    assert "models span" in result.output
+    for name in ("compare", "gains", "rounds-bdm-crimea", "rounds-smp-crimea", "rounds-exchange-crimea"):
+        png = (tmp_path / f"{name}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000, name
+        assert (tmp_path / f"{name}.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_compare_skips_models_that_do_not_apply() -> None:
+    """The emission case has one issue: nothing to exchange across."""
+    result = runner.invoke(app, ["compare", "ec-emissions-1994", "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert "exchange" in data["skipped"] and "exchange" not in data["models"]
+    assert set(data["models"]) == {"mean", "median", "nash", "bdm", "smp"}

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -26,6 +27,13 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 DEFAULT_SCENARIO = "ukraine-2025"
+STANDARD = ("mean", "median", "nash", "bdm")
+"""What ``forecast`` runs by default: the per-issue models. ``compare`` runs every model that applies."""
+PlotOption = Annotated[Path | None, typer.Option("--plot", help="Write charts (PNG and SVG) into this folder.")]
+RoundsOption = Annotated[
+    int | None,
+    typer.Option(help="Rounds for models that run in rounds (default: bdm and exchange 10; smp to its stop rule)."),
+]
 ScenarioArg = Annotated[
     str, typer.Argument(help="A scenario file (YAML, CSV, xlsx, BDM, KTAB, decide) or a built-in scenario's name.")
 ]
@@ -52,7 +60,7 @@ def _run_models(
     scenario: Scenario,
     models: list[str],
     preset: str | None,
-    rounds: int,
+    rounds: int | None,
     seed: int,
     parameters: dict[str, Any],
     quiet: bool,
@@ -88,23 +96,26 @@ def forecast(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     model: Annotated[
         list[str] | None,
-        typer.Option("--model", "-m", help="Model to run (repeatable): " + ", ".join(MODELS) + ". Default: all."),
+        typer.Option(
+            "--model",
+            "-m",
+            help="Model to run (repeatable): " + ", ".join(MODELS) + ". Default: " + ", ".join(STANDARD) + ".",
+        ),
     ] = None,
     preset: Annotated[str | None, typer.Option(help="A named parameter set of the model, e.g. scholz2011.")] = None,
-    rounds: Annotated[
-        int | None, typer.Option(help="Rounds for models that run in rounds (default: bdm 10; smp to its stop rule).")
-    ] = None,
+    rounds: RoundsOption = None,
     seed: Annotated[int, typer.Option(help="Random seed (recorded with the result).")] = 0,
     param: Annotated[
         list[str] | None,
         typer.Option("--param", "-p", help="A model parameter NAME=VALUE (repeatable), e.g. -p q=0.5."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+    plot: PlotOption = None,
 ) -> None:
     """Forecast every issue of a negotiation with each model, and who gains and who loses."""
     try:
         loaded = formats.load(scenario)
-        models = model or list(MODELS)
+        models = model or list(STANDARD)
         results = _run_models(loaded, models, preset, rounds, seed, _parse_parameters(param or []), as_json)
     except KtokovoError as error:
         _fail(error)
@@ -112,6 +123,68 @@ def forecast(
         _print_json(loaded, results)
     else:
         _print_forecast(loaded, results)
+    _plot(results, plot, quiet=as_json)
+
+
+@app.command()
+def compare(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    rounds: RoundsOption = None,
+    seed: Annotated[int, typer.Option(help="Random seed (recorded with the result).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+    plot: PlotOption = None,
+) -> None:
+    """Run every model that applies, side by side: per issue each model's forecast and how far apart they are."""
+    try:
+        loaded = formats.load(scenario)
+        skipped = {
+            name: why
+            for name, module in MODELS.items()
+            if (why := getattr(module, "applies", lambda _: None)(loaded)) is not None
+        }
+        models = [name for name in MODELS if name not in skipped]
+        results = _run_models(loaded, models, None, rounds, seed, {}, as_json)
+    except KtokovoError as error:
+        _fail(error)
+    if as_json:
+        data = {"scenario": loaded.name, "models": {r.model: r.to_dict() for r in results}, "skipped": skipped}
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_compare(loaded, results, skipped)
+    _plot(results, plot, quiet=as_json)
+
+
+def _print_compare(scenario: Scenario, results: list[_run.ModelResult], skipped: dict[str, str]) -> None:
+    out.print(f"[bold]{scenario.title or scenario.name}[/]: every model side by side\n")
+    for j, issue in enumerate(scenario.issues):
+        low, high = issue.scale
+        out.print(f"[bold]{issue.name}[/]: {issue.question}")
+        out.print(f"  [dim]{_fmt(low)} = {issue.low_label or '—'}  ·  {_fmt(high)} = {issue.high_label or '—'}[/]")
+        table = Table(show_edge=False, min_width=60)
+        for name in ("model", "forecast", "nearest label"):
+            table.add_column(name, justify="right" if name == "forecast" else "left")
+        values = [float(r.forecast[j]) for r in results]
+        for result, value in zip(results, values, strict=True):
+            table.add_row(result.model, _fmt(value), issue.nearest_label(value))
+        out.print(table)
+        spread = max(values) - min(values)
+        share = 100 * spread / (high - low)
+        out.print(
+            f"  models span {_fmt(min(values))}–{_fmt(max(values))}: {_fmt(spread)} ({share:.0f}% of the scale); "
+            f"standard deviation {_fmt(float(np.std(values)))}\n"
+        )
+    for name, why in skipped.items():
+        out.print(f"[dim]{name} not run: {why}[/]")
+
+
+def _plot(results: list[_run.ModelResult], directory: Path | None, quiet: bool) -> None:
+    if directory is None:
+        return
+    from . import plots
+
+    written = plots.save_all(results, directory)
+    if not quiet:
+        out.print(f"\nwrote {len(written)} chart files (PNG and SVG) to {directory}")
 
 
 def _print_json(scenario: Scenario, results: list[_run.ModelResult]) -> None:

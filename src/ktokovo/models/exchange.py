@@ -63,6 +63,14 @@ STATIC = False
 JOINT = True
 DEFAULT_ROUNDS = 10
 
+
+def applies(scenario: Any) -> str | None:
+    """Why the model cannot run on ``scenario``, or None if it can."""
+    if len(scenario.issues) < 2:
+        return "the exchange model needs at least two issues to trade across"
+    return None
+
+
 _CONTEXT = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN)
 # §4.10: the package's constants are the binary64 values of 0.4 and 0.1, turned into decimals exactly.
 _SALIENCE_WEIGHT = {"reference": Decimal(0.4), "float": 0.4}

@@ -170,7 +170,7 @@ def simulate(
     max_turns, min_turns = int(settings["max_turns"]), int(settings["min_turns"])  # type: ignore[call-overload]
     stop_ratio = float(settings["stop_ratio"])  # type: ignore[arg-type]
     for t in range(1, max_turns + 1):
-        draws = generator.random(n) if stochastic else np.zeros(n)
+        draws: np.ndarray = generator.random(n) if stochastic else np.zeros(n)
         new_x, new_ideal, target, _, _, pick = kernels.turn(
             x, ideal, s, c, accommodation, risk, perspective, codes, draws
         )
@@ -238,7 +238,7 @@ def solve_joint(
     settings = dict(params)
     if rounds is not None:
         settings["max_turns"] = rounds
-    run = simulate(x[keep] / 100.0, s[keep], capability[keep], rng=rng, **settings)
+    run = simulate(x[keep] / 100.0, s[keep], capability[keep], rng=rng, **settings)  # type: ignore[arg-type]
     path = np.repeat(x[None, :, :] / 100.0, len(run.positions), axis=0)
     path[:, keep] = run.positions
     final = run.positions[-1]

@@ -1,0 +1,201 @@
+"""Charts of model results (matplotlib): positions over rounds, each model's forecast side by side, and
+who gains and who loses. Each function returns a matplotlib Figure; :func:`save_all` writes PNG and SVG.
+
+Imported only when a chart is asked for (matplotlib is slow to import).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never a window
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from ._run import ModelResult  # noqa: E402
+from ._scenario import Issue  # noqa: E402
+from ._whowhom import gain_rows  # noqa: E402
+
+__all__ = ["compare_figure", "gains_figure", "save_all", "trajectory_figure"]
+
+
+def _wrap(text: str, width: int = 28) -> str:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "\n".join([*lines, line]) if line else ""
+
+
+def _scale_ticks(axis: plt.Axes, issue: Issue, which: str = "y") -> None:
+    """Ticks at the ends and labelled points of the issue's scale, with their words."""
+    low, high = issue.scale
+    marks = [(low, issue.low_label), *issue.points, (high, issue.high_label)]
+    values = [v for v, _ in marks]
+    labels = [f"{v:g}: {_wrap(words, 24)}" if words else f"{v:g}" for v, words in marks]
+    if which == "x":  # labels of neighbouring points closer than a fifth of the scale go on alternate rows
+        dropped = False
+        for k in range(1, len(values)):
+            dropped = (values[k] - values[k - 1] < 0.2 * (high - low)) and not dropped
+            if dropped:
+                labels[k] = "\n\n\n" + labels[k]
+    if which == "y":
+        axis.set_yticks(values, labels, fontsize=8)
+        axis.set_ylim(low - 0.03 * (high - low), high + 0.03 * (high - low))
+    else:
+        axis.set_xticks(values, labels, fontsize=7)
+        axis.set_xlim(low - 0.03 * (high - low), high + 0.03 * (high - low))
+
+
+def trajectory_figure(result: ModelResult, issue: int) -> Figure:
+    """Every actor's position over the rounds of ``result`` on one issue, with the forecast as a dashed line
+    (and the status quo as a dotted one, where the scenario gives it)."""
+    scenario = result.scenario
+    this = scenario.issues[issue]
+    figure, axis = plt.subplots(figsize=(9, 5.2), layout="constrained")
+    rounds = np.arange(result.positions.shape[0])
+    labelled: list[float] = []
+    for i, actor in enumerate(scenario.actors):
+        path = result.positions[:, i, issue]
+        if np.isnan(path[0]):
+            continue
+        (line,) = axis.plot(rounds, path, marker="o", markersize=3, linewidth=1.6, label=actor.name)
+        low, high = this.scale
+        if all(abs(path[-1] - v) > 0.04 * (high - low) for v in labelled):  # no end label on top of another
+            labelled.append(path[-1])
+            axis.annotate(
+                actor.name,
+                (rounds[-1], path[-1]),
+                xytext=(4, 0),
+                textcoords="offset points",
+                fontsize=7,
+                color=line.get_color(),
+                va="center",
+            )
+    axis.axhline(
+        result.forecast[issue],
+        color="black",
+        linestyle="--",
+        linewidth=1.2,
+        label=f"forecast {result.forecast[issue]:.3g}",
+    )
+    if this.status_quo is not None:
+        axis.axhline(
+            this.status_quo, color="grey", linestyle=":", linewidth=1.2, label=f"status quo {this.status_quo:g}"
+        )
+    _scale_ticks(axis, this)
+    axis.set_xlabel("round")
+    axis.set_xlim(-0.2, max(rounds[-1], 1) * 1.12 + 0.2)
+    axis.set_title(f"{this.name}: {_wrap(this.question, 80)}\n{result.model} model, positions by round", fontsize=10)
+    axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    axis.grid(alpha=0.3)
+    return figure
+
+
+def compare_figure(results: list[ModelResult]) -> Figure:
+    """Each model's forecast on every issue, over the actors' positions (grey ticks) and the status quo."""
+    scenario = results[0].scenario
+    n = len(scenario.issues)
+    figure, axes = plt.subplots(n, 1, figsize=(10, 1.9 * n + 1.2), layout="constrained", squeeze=False)
+    markers = "osD^vP*X"
+    for j, (axis, issue) in enumerate(zip(axes[:, 0], scenario.issues, strict=True)):
+        for i, actor in enumerate(scenario.actors):
+            value = scenario.positions[i, j]
+            if not np.isnan(value):
+                axis.plot([value], [0], marker="|", markersize=16, color="0.6")
+                axis.annotate(
+                    actor.name,
+                    (value, 0),
+                    xytext=(0, -14),
+                    textcoords="offset points",
+                    fontsize=6,
+                    ha="center",
+                    color="0.35",
+                    rotation=0,
+                )
+        if issue.status_quo is not None:
+            axis.plot([issue.status_quo], [0], marker="s", markersize=9, markerfacecolor="none", color="black")
+        for k, result in enumerate(results):
+            axis.plot(
+                [result.forecast[j]],
+                [0.25 + 0.5 * k / max(1, len(results) - 1)],  # one row per model: equal forecasts stay visible
+                marker=markers[k % len(markers)],
+                markersize=7,
+                linestyle="none",
+                color=f"C{k}",
+                label=result.model if j == 0 else None,
+            )
+        _scale_ticks(axis, issue, which="x")
+        axis.set_yticks([])
+        axis.set_ylim(-0.9, 0.95)
+        axis.set_title(f"{issue.name}: {issue.question}", fontsize=9, loc="left")
+        for side in ("left", "right", "top"):
+            axis.spines[side].set_visible(False)
+    figure.legend(loc="outside lower center", ncols=len(results), fontsize=9, frameon=False)
+    figure.suptitle(
+        f"{scenario.title or scenario.name}: each model's forecast (markers), actors' positions "
+        "(grey), status quo (square)",
+        fontsize=10,
+    )
+    return figure
+
+
+def gains_figure(results: list[ModelResult]) -> Figure:
+    """Each actor's salience-weighted gain under each model: bars right of zero gain, left of it lose."""
+    scenario = results[0].scenario
+    names = list(scenario.actor_names)
+    figure, axis = plt.subplots(figsize=(9, 0.5 * len(names) * max(1, len(results) / 2) + 1.5), layout="constrained")
+    height = 0.8 / len(results)
+    for k, result in enumerate(results):
+        gains = {row["actor"]: row["gain"] for row in gain_rows(result)}
+        values = [gains[name] for name in names]
+        positions = np.arange(len(names)) + (k - (len(results) - 1) / 2) * height
+        axis.barh(positions, values, height=height, color=f"C{k}", label=result.model)
+    axis.axvline(0, color="black", linewidth=0.8)
+    axis.set_yticks(np.arange(len(names)), names)
+    axis.invert_yaxis()
+    axis.set_xlabel(
+        "gain: points (0–100 scale) by which the forecast is nearer the actor than the status quo is,\n"
+        "weighted by salience; negative = loses"
+    )
+    axis.set_title(f"Who gets the better of whom: {scenario.title or scenario.name}", fontsize=10)
+    axis.legend(fontsize=8, frameon=False)
+    axis.grid(axis="x", alpha=0.3)
+    return figure
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "x"
+
+
+def save_all(results: list[ModelResult], directory: str | Path) -> list[Path]:
+    """Write every chart as PNG and SVG into ``directory``; return the paths written."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    makers: list[tuple[str, Callable[[], Figure]]] = [
+        ("compare", lambda: compare_figure(results)),
+        ("gains", lambda: gains_figure(results)),
+    ]
+    for result in results:
+        if result.positions.shape[0] > 1:
+            for j, issue in enumerate(result.scenario.issues):
+                makers.append((f"rounds-{result.model}-{_slug(issue.name)}", partial(trajectory_figure, result, j)))
+    written = []
+    for name, make in makers:  # one figure open at a time
+        figure = make()
+        for suffix in ("png", "svg"):
+            path = out / f"{name}.{suffix}"
+            figure.savefig(path, dpi=130)
+            written.append(path)
+        plt.close(figure)
+    return written
