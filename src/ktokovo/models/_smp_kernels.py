@@ -307,6 +307,21 @@ def challenge(
 
 
 @jit
+def challenge_matrix(
+    perspective: np.ndarray, total_salience: np.ndarray, c: np.ndarray, rule: int, commit: int
+):  # pragma: no cover
+    """(P, G)[i, j] = E(i, i, i, j): each actor's own estimate of challenging each other (§4.2's inputs)."""
+    n = perspective.shape[0]
+    prob = np.zeros((n, n))
+    gain = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            if j != i:
+                prob[i, j], gain[i, j] = challenge(perspective[i], i, i, j, total_salience, c, rule, commit)
+    return prob, gain
+
+
+@jit
 def _round4(v: float) -> float:  # pragma: no cover
     return math.floor(0.5 + 10000.0 * v) / 10000.0
 
@@ -391,17 +406,15 @@ def turn(
     targets = np.full(n, -1, dtype=np.int64)
     target_p = np.zeros(n)
     target_g = np.zeros(n)
+    all_p, all_g = challenge_matrix(perspective, total, c, rule, commit)
     for i in range(n):
         best = -1.0
-        for j in range(n):
-            if j == i:
-                continue
-            p, g = challenge(perspective[i], i, i, j, total, c, rule, commit)
-            if g > 1e-5 and g > best:
-                best = g
+        for j in range(n):  # §4.2: the first j with the largest gain above 1e-5
+            if j != i and all_g[i, j] > 1e-5 and all_g[i, j] > best:
+                best = all_g[i, j]
                 targets[i] = j
-                target_p[i] = p
-                target_g[i] = g
+                target_p[i] = all_p[i, j]
+                target_g[i] = all_g[i, j]
         j = targets[i]
         if j < 0:
             continue

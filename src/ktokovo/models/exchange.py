@@ -21,8 +21,8 @@ Two arithmetic modes:
 the package's order of operations. Many ties among candidates are decided in the last digit, so only this
 reproduces the package exactly (§1.1, §7.1).
 
-``arithmetic="float"`` runs the same algorithm in binary floating point: faster, and an equally defensible
-model, but it departs from the reference once a tie is decided by rounding noise (on the shipped cases from
+``arithmetic="float"`` runs the same algorithm in binary floating point, updating weighted sums by the
+change of the moved actors' terms rather than summing afresh: faster, and an equally defensible model, but it departs from the reference once a tie is decided by rounding noise (on the shipped cases from
 round 1 or 2; the README gives the measured drift).
 
 ``tie_break="deterministic"`` (default) realises, among exactly equal gains, the candidate earlier in the
@@ -45,6 +45,7 @@ import decimal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -114,17 +115,46 @@ class _Round:
         c: dict[tuple[int, int], Any],
         members: list[list[int]],
         denominators: list[Any],
+        exact: bool = True,
     ):
         self.x, self.s, self.c, self.members, self.denominators = x, s, c, members, denominators
+        self.exact = exact
+        # Round-start terms (x·s)·c of every participant and their running sums, accumulated left to right
+        # from an exact 0 (§1.2). A sum with some actors placed elsewhere starts from the running sum before
+        # the first of them and goes on term by term: the same operations in the same order.
+        self.index = [{a: k for k, a in enumerate(m)} for m in members]
+        self.terms = [[(x[a, i] * s[a, i]) * c[a, i] for a in m] for i, m in enumerate(members)]
+        self.prefix = []
+        for terms in self.terms:
+            running: list[Any] = [0]
+            for term in terms:
+                running.append(running[-1] + term)
+            self.prefix.append(running)
+
+    def weighted_sum(self, issue: int, placed: dict[int, Any]) -> Any:
+        """Σ ((x·s)·c) over the issue's participants, with ``placed`` actors at the given positions."""
+        index = self.index[issue]
+        ks = [index[a] for a in placed if a in index]
+        if not ks:
+            return self.prefix[issue][-1]
+        if not self.exact:  # float mode: adjust the total for the placed actors only, O(placed) not O(members)
+            total = self.prefix[issue][-1]
+            for a in placed:
+                if a in index:
+                    total += (placed[a] * self.s[a, issue]) * self.c[a, issue] - self.terms[issue][index[a]]
+            return total
+        start = min(ks)
+        total = self.prefix[issue][start]
+        members, terms = self.members[issue], self.terms[issue]
+        for k in range(start, len(members)):
+            a = members[k]
+            total = total + (((placed[a] * self.s[a, issue]) * self.c[a, issue]) if a in placed else terms[k])
+        return total
 
     def nbs(self, issue: int, placed: dict[int, Any]) -> Any:
         """N_E(issue; ...): round-start positions with ``placed`` actors replaced (§4.3)."""
-        total: Any = 0
-        for a in self.members[issue]:
-            position = placed[a] if a in placed else self.x[a, issue]
-            total = total + ((position * self.s[a, issue]) * self.c[a, issue])
         denominator = self.denominators[issue]
-        return total / denominator if denominator != 0 else 0
+        return self.weighted_sum(issue, placed) / denominator if denominator != 0 else 0
 
     def seen(self, candidate: _Candidate, issue: int, actor: int, position: Any) -> Any:
         placed = dict(candidate.override.get(issue, {}))
@@ -185,10 +215,7 @@ class _Round:
             return
         placed = {a.actor: a.x}
         placed.update(e.override.get(issue, {}))  # overrides after A's own position here (§4.6)
-        weighted: Any = 0
-        for k in self.members[issue]:
-            position = placed[k] if k in placed else self.x[k, issue]
-            weighted = weighted + ((position * self.s[k, issue]) * self.c[k, issue])
+        weighted = self.weighted_sum(issue, placed)
         denominator = self.denominators[issue]
         delta = abs(((target * denominator) - weighted) / (a.s * a.c))
         r_a = ((delta * a.s) * a.c) / denominator
@@ -277,28 +304,53 @@ class _Round:
         return out
 
     def realise(self, pool: list[_Candidate], draw: Callable[[], float] | None) -> list[_Candidate]:
+        """§4.7–4.8: realise the best candidate and refresh the rest until none is left."""
+        # A refresh changes only candidates that share a supply or demand (actor, issue) with the realised
+        # exchange (§4.8 steps 1–3); the others are left as they are, so only those are visited.
+        by_supply: dict[tuple[int, int], list[_Candidate]] = {}
+        by_demand: dict[tuple[int, int], list[_Candidate]] = {}
+        for e in pool:
+            for side in (e.i, e.j):
+                by_supply.setdefault((side.actor, side.sup), []).append(e)
+                by_demand.setdefault((side.actor, side.dem), []).append(e)
         realised: list[_Candidate] = []
+        gain_of = attrgetter("gain")
         while pool:
-            pool.sort(key=lambda e: e.gain, reverse=True)  # stable: equal gains keep their order
-            chosen = pool.pop(0)
-            if draw is not None and pool and abs(pool[0].gain - chosen.gain) < 1e-20:
-                # §6.1: the package's random tie rule between the top two.
-                if draw() >= 0.5:
-                    pool.append(chosen)
-                    chosen = pool.pop(0)
-                else:
-                    pool.append(pool[0])
-            if not chosen.valid:
-                continue
-            kept = []
-            for e in pool:
-                if not e.valid:
+            pool.sort(key=gain_of, reverse=True)  # stable: equal gains keep their order
+            if draw is None:
+                # Pop invalid heads until a valid one: they are discarded unrefreshed and the list stays sorted.
+                head = next((k for k, e in enumerate(pool) if e.valid), None)
+                if head is None:
+                    break
+                chosen = pool[head]
+                pool = pool[head + 1 :]
+            else:
+                chosen = pool.pop(0)
+                if pool and abs(pool[0].gain - chosen.gain) < 1e-20:
+                    # §6.1: the package's random tie rule between the top two.
+                    if draw() >= 0.5:
+                        pool.append(chosen)
+                        chosen = pool.pop(0)
+                    else:
+                        pool.append(pool[0])
+                if not chosen.valid:
                     continue
-                self.refresh(e, chosen)
-                if e.valid:
-                    kept.append(e)
-            pool = kept
+            chosen.valid = False  # realised: a duplicate left by the random tie rule is not realised again
+            touched: dict[int, _Candidate] = {}
+            for key, table in (
+                ((chosen.i.actor, chosen.i.sup), by_supply),
+                ((chosen.j.actor, chosen.j.sup), by_supply),
+                ((chosen.j.actor, chosen.j.dem), by_demand),
+                ((chosen.i.actor, chosen.i.dem), by_demand),
+            ):
+                for e in table.get(key, ()):
+                    if e.valid:
+                        touched[id(e)] = e
+            for e in touched.values():
+                self.refresh(e, chosen)  # an exchange it leaves invalid is dropped for the round
             realised.append(chosen)
+            if len(realised) % 32 == 1:  # drop the invalid now and then: they only slow the sort
+                pool = [e for e in pool if e.valid]
         return realised
 
 
@@ -407,7 +459,7 @@ def _simulate(
     generated: list[int] = []
     salience_weight, fixed_weight = _SALIENCE_WEIGHT[arithmetic], _FIXED_WEIGHT[arithmetic]
     for _ in range(rounds):
-        step_round = _Round(x, s, c, members, denominators)
+        step_round = _Round(x, s, c, members, denominators, exact=arithmetic == "reference")
         pool = step_round.candidates(n_actors, n_issues)
         generated.append(len(pool))
         realised = step_round.realise(pool, draw)

@@ -170,7 +170,7 @@ def simulate(
     max_turns, min_turns = int(settings["max_turns"]), int(settings["min_turns"])  # type: ignore[call-overload]
     stop_ratio = float(settings["stop_ratio"])  # type: ignore[arg-type]
     for t in range(1, max_turns + 1):
-        draws: np.ndarray = generator.random(n) if stochastic else np.zeros(n)
+        draws = np.asarray(generator.random(n)) if stochastic else np.zeros(n)
         new_x, new_ideal, target, _, _, pick = kernels.turn(
             x, ideal, s, c, accommodation, risk, perspective, codes, draws
         )
