@@ -22,8 +22,9 @@ the package's order of operations. Many ties among candidates are decided in the
 reproduces the package exactly (§1.1, §7.1).
 
 ``arithmetic="float"`` runs the same algorithm in binary floating point, updating weighted sums by the
-change of the moved actors' terms rather than summing afresh: faster, and an equally defensible model, but it departs from the reference once a tie is decided by rounding noise (on the shipped cases from
-round 1 or 2; the README gives the measured drift).
+change of the moved actors' terms rather than summing afresh: faster, and an equally defensible model, but
+it departs from the reference once a tie is decided by rounding noise (on the shipped cases from round 1 or
+2; the README gives the measured drift).
 
 ``tie_break="deterministic"`` (default) realises, among exactly equal gains, the candidate earlier in the
 list (the package with ``ALLOW_RANDOM = False``); ``tie_break="random"`` follows the package's default random
