@@ -98,38 +98,52 @@ NUMPY_LIMIT = 160
 
 
 def _support(utility: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """N[a, b] = Σ_k w_k max(0, u_kb − u_ka): the weighted votes for x_a over x_b. (n, n)."""
-    if utility.shape[1] <= NUMPY_LIMIT:
-        gain = utility[:, None, :] - utility[:, :, None]  # [k, a, b] = u_kb − u_ka
+    """N[..., a, b] = Σ_k w_k max(0, u_kb − u_ka): the weighted votes for x_a over x_b.
+
+    utility : (..., n, n) [voter k, position p]; weight : (..., n). Leading axes are a batch of cases."""
+    n = utility.shape[-1]
+    if n <= NUMPY_LIMIT:
+        gain = utility[..., :, None, :] - utility[..., :, :, None]  # [..., k, a, b] = u_kb − u_ka
         np.maximum(gain, 0.0, out=gain)
-        return np.einsum("k,kab->ab", weight, gain)
+        return np.einsum("...k,...kab->...ab", weight, gain)
     from ._support_numba import support_matrix
 
-    return support_matrix(np.ascontiguousarray(utility), np.ascontiguousarray(weight))
+    flat_u = utility.reshape(-1, n, n)
+    flat_w = weight.reshape(-1, n)
+    out = np.stack(
+        [support_matrix(np.ascontiguousarray(u), np.ascontiguousarray(w)) for u, w in zip(flat_u, flat_w, strict=True)]
+    )
+    return out.reshape(utility.shape)
+
+
+def _pairwise(x: np.ndarray) -> np.ndarray:
+    """|x_a − x_b| for every pair: (..., n) to (..., n, n)."""
+    return np.abs(x[..., :, None] - x[..., None, :])
 
 
 def probability_matrix(
-    x: np.ndarray, weight: np.ndarray, exponent: np.ndarray, span: float, denominator: str
+    x: np.ndarray, weight: np.ndarray, exponent: np.ndarray, span: float | np.ndarray, denominator: str
 ) -> np.ndarray:
-    """P[a, b]: the probability that the actor at x_a prevails over the actor at x_b (eqs. 30–31).
+    """P[..., a, b]: the probability that the actor at x_a prevails over the actor at x_b (eqs. 30–31).
 
     Parameters
     ----------
-    x : (n,) positions. weight : (n,) c·s. exponent : (n,) each voter's exponent on distance.
-    span : R, the position range. denominator : "all_pairs" (the port's D: every voter's absolute
-        votes over all ordered actor pairs, ``BDM_SPEC.md`` §3.2) or "pair" (the paper's per-pair sum).
+    x : (..., n) positions. weight : (..., n) c·s. exponent : (..., n) each voter's exponent on distance.
+    span : R, the position range, one per case. denominator : "all_pairs" (the port's D: every voter's
+        absolute votes over all ordered actor pairs, ``BDM_SPEC.md`` §3.2) or "pair" (the paper's per-pair sum).
     """
-    utility = (np.abs(x[:, None] - x[None, :]) / span) ** exponent[:, None]  # [k, p]
+    span = np.asarray(span, dtype=float)
+    utility = (_pairwise(x) / span[..., None, None]) ** exponent[..., :, None]  # [..., k, p]
     support = _support(utility, weight)
     if denominator == "all_pairs":
         # Σ_p Σ_q |u_p − u_q| = 2 Σ_m (2m − n − 1) u_(m) over each voter's sorted row (BDM_SPEC §3.2).
-        n = len(x)
+        n = x.shape[-1]
         ranks = 2.0 * np.arange(1, n + 1) - n - 1
-        total = float(np.sum(weight * 2.0 * (np.sort(utility, axis=1) @ ranks)))
-        prob = support / total if total > 0 else np.zeros_like(support)
-        prob[x[:, None] == x[None, :]] = 0.0
-        return prob
-    both = support + support.T
+        total = np.sum(weight * 2.0 * (np.sort(utility, axis=-1) @ ranks), axis=-1)[..., None, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            prob = np.where(total > 0, support / np.where(total > 0, total, 1.0), 0.0)
+        return np.where(x[..., :, None] == x[..., None, :], 0.0, prob)
+    both = support + np.swapaxes(support, -1, -2)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(both > 0, support / np.where(both > 0, both, 1.0), 0.5)
 
@@ -143,7 +157,7 @@ def _expected_utility(
     full_term: bool,
     challenger_to_median: np.ndarray,
 ) -> np.ndarray:
-    """E(challenger → target), eqs. 15–16, 22–25; all arguments broadcast to (n, n).
+    """E(challenger → target), eqs. 15–16, 22–25; all arguments broadcast to (..., n, n).
 
     ``distance`` is |x_a − x_b| / R and ``challenger_to_median`` is |x_a − μ| / R."""
     success = 2.0 - 4.0 * (0.5 - 0.5 * distance) ** exponent
@@ -162,71 +176,114 @@ def _expected_utility(
 
 
 def risk_exponents(
-    x: np.ndarray, salience: np.ndarray, weight: np.ndarray, span: float, median: float, params: dict[str, object]
+    x: np.ndarray,
+    salience: np.ndarray,
+    weight: np.ndarray,
+    span: float | np.ndarray,
+    median: float | np.ndarray,
+    params: dict[str, object],
 ) -> np.ndarray:
-    """r_i from the security levels computed with every exponent 1 (eqs. 32–34; BDM_SPEC §4.1)."""
-    n = len(x)
-    ones = np.ones(n)
-    distance = np.abs(x[:, None] - x[None, :]) / span
-    to_median = np.abs(x - median) / span
-    prob = probability_matrix(x, weight, ones, span, str(params["denominator"]))
-    # danger[i, j] = E^j(j → i): challenger j, target i, so P[j, i] and salience s_i.
+    """r_i from the security levels computed with every exponent 1 (eqs. 32–34; BDM_SPEC §4.1). (..., n)."""
+    span = np.asarray(span, dtype=float)[..., None]
+    ones = np.ones_like(x)
+    distance = _pairwise(x) / span[..., None]
+    to_median = np.abs(x - np.asarray(median)[..., None]) / span
+    prob = probability_matrix(x, weight, ones, span[..., 0], str(params["denominator"]))
+    # danger[..., i, j] = E^j(j → i): challenger j, target i, so P[j, i] and salience s_i.
     danger = _expected_utility(
         distance,
         1.0,
-        prob.T,
-        salience[:, None],
+        np.swapaxes(prob, -1, -2),
+        salience[..., :, None],
         float(params["q"]),  # type: ignore[arg-type]
         params["no_challenge_term"] == "full",
-        to_median[None, :],
+        to_median[..., None, :],
     )
-    np.fill_diagonal(danger, 0.0)
-    security = danger.sum(axis=1)
-    high, low = security.max(), security.min()
-    if high == low:
-        return ones
-    big_r = (2.0 * security - high - low) / (high - low)
-    return (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0)
+    danger = np.where(np.eye(x.shape[-1], dtype=bool), 0.0, danger)
+    security = danger.sum(axis=-1)
+    high = security.max(axis=-1, keepdims=True)
+    low = security.min(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        big_r = (2.0 * security - high - low) / (high - low)
+        exponent = (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0)
+    return np.where(high == low, 1.0, exponent)
+
+
+def _rows_weighted_median(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """The weighted median of each row (same rule as ``median.weighted_median``). (B, n) to (B,)."""
+    weight = np.where(weight.sum(axis=-1, keepdims=True) > 0, weight, 1.0)
+    order = np.lexsort((weight, x), axis=-1)
+    cumulative = np.cumsum(np.take_along_axis(weight, order, axis=-1), axis=-1)
+    index = np.argmax(cumulative >= cumulative[..., -1:] / 2.0, axis=-1)
+    return np.take_along_axis(np.take_along_axis(x, order, axis=-1), index[..., None], axis=-1)[..., 0]
 
 
 def step(
-    x: np.ndarray, salience: np.ndarray, weight: np.ndarray, span: float, params: dict[str, object]
+    x: np.ndarray, salience: np.ndarray, weight: np.ndarray, span: float | np.ndarray, params: dict[str, object]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One round: (new positions, the risk exponents used). ``x`` (n,) on any scale; ``span`` = R."""
-    median = weighted_median(x, weight, np.ones_like(weight))
+    """One round: (new positions, the risk exponents used). ``x`` (..., n) on any scale; ``span`` = R, per case."""
+    single = x.ndim == 1
+    x, salience, weight = np.atleast_2d(x), np.atleast_2d(salience), np.atleast_2d(weight)
+    span = np.broadcast_to(np.asarray(span, dtype=float), x.shape[:1])
+    batch, n = x.shape
+    median = _rows_weighted_median(x, weight)
     exponent = risk_exponents(x, salience, weight, span, median, params)
     q = float(params["q"])  # type: ignore[arg-type]
     full_term = params["no_challenge_term"] == "full"
     voter_exponent = exponent if params["vote_exponent"] else np.ones_like(exponent)
     prob = probability_matrix(x, weight, voter_exponent, span, str(params["denominator"]))
-    distance = np.abs(x[:, None] - x[None, :]) / span
-    to_median = np.abs(x - median) / span
-    # A[i, j] = E^i(i → j): receiver i's utility of challenging j (exponent r_i, P[i, j], salience s_j).
-    own = _expected_utility(distance, exponent[:, None], prob, salience[None, :], q, full_term, to_median[:, None])
-    # B[i, j] = E(j → i): j's utility of challenging i, estimated with r_i (port) or r_j (paper).
-    rho = exponent[:, None] if params["opponent_exponent"] == "receiver" else exponent[None, :]
-    other = _expected_utility(distance, rho, prob.T, salience[:, None], q, full_term, to_median[None, :])
+    distance = _pairwise(x) / span[:, None, None]
+    to_median = np.abs(x - median[:, None]) / span[:, None]
+    # A[b, i, j] = E^i(i → j): receiver i's utility of challenging j (exponent r_i, P[i, j], salience s_j).
+    own = _expected_utility(
+        distance, exponent[:, :, None], prob, salience[:, None, :], q, full_term, to_median[:, :, None]
+    )
+    # B[b, i, j] = E(j → i): j's utility of challenging i, estimated with r_i (port) or r_j (paper).
+    rho = exponent[:, :, None] if params["opponent_exponent"] == "receiver" else exponent[:, None, :]
+    other = _expected_utility(
+        distance, rho, np.swapaxes(prob, -1, -2), salience[:, :, None], q, full_term, to_median[:, None, :]
+    )
 
-    distinct = x[:, None] != x[None, :]
+    receiver = np.broadcast_to(x[:, :, None], own.shape)
+    proposer = np.broadcast_to(x[:, None, :], own.shape)
+    distinct = receiver != proposer
     confront = distinct & (other > own) & (own > 0)
     compromise = distinct & (own < 0) & (other > 0) & (other > -own)
     capitulate = distinct & (own < 0) & (other > 0) & (-own > other) & bool(params["capitulation"])
     with np.errstate(invalid="ignore", divide="ignore"):
-        offered = x[:, None] + (x[None, :] - x[:, None]) * np.abs(own / other)
+        offered = receiver + (proposer - receiver) * np.abs(own / other)
         if params["compromise_choice"] == "lowest_key":
-            key = (np.abs(own) * x[:, None] + np.abs(other) * x[None, :]) / (np.abs(own) + np.abs(other))
+            key = (np.abs(own) * receiver + np.abs(other) * proposer) / (np.abs(own) + np.abs(other))
         else:
-            key = np.abs(offered - x[:, None])
-    move = np.abs(x[None, :] - x[:, None])
-    new = x.copy()
-    decided = np.zeros(len(x), dtype=bool)
+            key = np.abs(offered - receiver)
+    move = np.abs(proposer - receiver)
+    # Every (case, receiver) is a row; proposers are the columns.
+    rows_of = batch * n
+    new = x.reshape(rows_of).copy()
+    decided = np.zeros(rows_of, dtype=bool)
+    flat = {
+        name: a.reshape(rows_of, n)
+        for name, a in (
+            ("confront", confront),
+            ("compromise", compromise),
+            ("capitulate", capitulate),
+            ("offered", offered),
+            ("key", key),
+            ("move", move),
+            ("proposer", proposer),
+        )
+    }
     # Confrontation before compromise before capitulation, whatever the distances (BDM_SPEC §4.3).
-    for kind, target, order in ((confront, None, move), (compromise, offered, key), (capitulate, None, move)):
-        rows = np.flatnonzero(~decided & kind.any(axis=1))
+    for kind, target, order in (
+        ("confront", "proposer", "move"),
+        ("compromise", "offered", "key"),
+        ("capitulate", "proposer", "move"),
+    ):
+        rows = np.flatnonzero(~decided & flat[kind].any(axis=1))
         if rows.size == 0:
             continue
-        keys = np.where(kind[rows], order[rows], np.inf)
-        offers = np.broadcast_to(x[None, :], keys.shape) if target is None else target[rows]
+        keys = np.where(flat[kind][rows], flat[order][rows], np.inf)
+        offers = flat[target][rows]
         if params["tie_break"] == "lowest_position":
             # Among offers with the same key, the lowest offered position: independent of actor order.
             offers = np.where(keys == keys.min(axis=1, keepdims=True), offers, np.inf)
@@ -237,33 +294,43 @@ def step(
         # A confrontation copies the proposer's number exactly (BDM_SPEC §6.2).
         new[rows] = offers[np.arange(len(rows)), pick]
         decided[rows] = True
-    return new, exponent
+    new = new.reshape(batch, n)
+    return (new[0], exponent[0]) if single else (new, exponent)
 
 
 def simulate(
     x0: np.ndarray, capability: np.ndarray, salience: np.ndarray, *, rounds: int, **params: object
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Run ``rounds`` rounds on one issue.
+    """Run ``rounds`` rounds on one issue, or on a batch of cases at once.
 
     Parameters
     ----------
-    x0 : (n,) initial positions. capability : (n,) any scale. salience : (n,) in [0, 1].
+    x0 : (n,) or (batch, n) initial positions. capability : the same shape, any scale. salience : the same
+        shape, in [0, 1].
 
     Returns
     -------
-    positions : (rounds + 1, n), round 0 first. exponents : (rounds, n), the risk exponents of each round.
+    positions : (rounds + 1, n) or (rounds + 1, batch, n), round 0 first. exponents : (rounds, ...) the risk
+    exponents of each round.
     """
     settings = {**PARAMETERS, **params}
-    x = np.array(x0, dtype=float)
+    single = np.ndim(x0) == 1
+    x = np.atleast_2d(np.array(x0, dtype=float))
+    capability, salience = np.atleast_2d(capability), np.atleast_2d(salience)
     weight = capability * salience
-    span = float(x.max() - x.min())  # R: from the initial positions, fixed (BDM_SPEC §1)
-    path = np.empty((rounds + 1, len(x)))
-    exponents = np.ones((rounds, len(x)))
+    span = x.max(axis=1) - x.min(axis=1)  # R: from the initial positions, fixed (BDM_SPEC §1)
+    path = np.empty((rounds + 1, *x.shape))
+    exponents = np.ones((rounds, *x.shape))
     path[0] = x
     for t in range(rounds):
-        if span > 0 and not np.all(x == x[0]):
-            x, exponents[t] = step(x, salience, weight, span, settings)
+        # Nothing to negotiate once everyone holds one position (the port divides by zero there).
+        active = (span > 0) & ~np.all(x == x[:, :1], axis=1)
+        if active.any():
+            x = x.copy()
+            x[active], exponents[t, active] = step(x[active], salience[active], weight[active], span[active], settings)
         path[t + 1] = x
+    if single:
+        return path[:, 0], exponents[:, 0]
     return path, exponents
 
 
@@ -283,3 +350,18 @@ def solve(
     path, _ = simulate(position, capability, share, rounds=rounds, **params)
     final = path[-1]
     return path, weighted_median(final, capability, share), weighted_mean(final, capability, share)
+
+
+def solve_batch(
+    position: np.ndarray,
+    capability: np.ndarray,
+    salience: np.ndarray,
+    status_quo: np.ndarray | None,
+    *,
+    rounds: int,
+    **params: object,
+) -> np.ndarray:
+    """Forecasts of a batch of cases: inputs (batch, n) on 0–100 (salience 0–100); returns (batch,)."""
+    share = salience / 100.0
+    path, _ = simulate(position, capability, share, rounds=rounds, **params)
+    return _rows_weighted_median(path[-1], capability * share)
