@@ -42,3 +42,21 @@ def solve(
     """Trajectory (1, n_actors), forecast, mean forecast, all on 0–100."""
     value = weighted_mean(position, capability, salience)
     return position[None, :].copy(), value, value
+
+
+def solve_batch(
+    position: np.ndarray,
+    capability: np.ndarray,
+    salience: np.ndarray,
+    status_quo: np.ndarray | None,
+    *,
+    rounds: int,
+    **params: object,
+) -> np.ndarray:
+    """Forecasts of a batch of cases: inputs (batch, n); returns (batch,). Sums in ``weighted_mean``'s order."""
+    w = capability * salience
+    w = np.where(w.sum(axis=-1, keepdims=True) > 0, w, 1.0)
+    order = np.lexsort((w, position), axis=-1)
+    w_sorted = np.take_along_axis(w, order, axis=-1)
+    x_sorted = np.take_along_axis(position, order, axis=-1)
+    return np.sum(w_sorted * x_sorted, axis=-1) / np.sum(w_sorted, axis=-1)

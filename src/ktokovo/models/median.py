@@ -48,3 +48,18 @@ def solve(
         weighted_median(position, capability, salience),
         weighted_mean(position, capability, salience),
     )
+
+
+def solve_batch(
+    position: np.ndarray,
+    capability: np.ndarray,
+    salience: np.ndarray,
+    status_quo: np.ndarray | None,
+    *,
+    rounds: int,
+    **params: object,
+) -> np.ndarray:
+    """Forecasts of a batch of cases: inputs (batch, n); returns (batch,)."""
+    from .bdm import _rows_weighted_median
+
+    return _rows_weighted_median(position, capability * salience)

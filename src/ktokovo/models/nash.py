@@ -65,10 +65,12 @@ def nash_bargaining(
         return float(lo)
 
     def slope(v: float) -> float:
-        """The objective's derivative; strictly decreasing, so its zero is the unique maximum."""
-        if utility == "quadratic":
-            return float(np.sum(w * 2.0 * (x - v) / (reach**2 - (v - x) ** 2)))
-        return float(np.sum(w * np.sign(x - v) / (reach - np.abs(v - x))))
+        """The objective's derivative; strictly decreasing, so its zero is the unique maximum. Next to the edge
+        of the feasible interval a term may round to ±infinity, which still points the right way."""
+        with np.errstate(divide="ignore"):
+            if utility == "quadratic":
+                return float(np.sum(w * 2.0 * (x - v) / (reach**2 - (v - x) ** 2)))
+            return float(np.sum(w * np.sign(x - v) / (reach - np.abs(v - x))))
 
     # Bisection on the sign of the derivative, to machine precision (at most ~60 halvings of the range).
     while True:
@@ -94,3 +96,54 @@ def solve(
     """Trajectory (1, n_actors), forecast, forecast, on 0–100."""
     value = nash_bargaining(position, capability, salience, status_quo, utility=utility)
     return position[None, :].copy(), value, value
+
+
+def solve_batch(
+    position: np.ndarray,
+    capability: np.ndarray,
+    salience: np.ndarray,
+    status_quo: np.ndarray | None,
+    *,
+    rounds: int,
+    utility: str = "quadratic",
+    **params: object,
+) -> np.ndarray:
+    """:func:`nash_bargaining` for a batch of cases at once: inputs (batch, n) on 0–100, ``status_quo``
+    (batch,) with NaN where there is none. The same bisection, vectorised over the cases."""
+    w = capability * salience
+    w = np.where(w.sum(axis=-1, keepdims=True) > 0, w, 1.0)
+    keep = w > 0
+    w = w / w.sum(axis=-1, keepdims=True)
+    sq = np.full(len(position), np.nan) if status_quo is None else np.asarray(status_quo, dtype=float)
+    reach = np.where(np.isnan(sq)[:, None], np.maximum(position, 100.0 - position), np.abs(sq[:, None] - position))
+    low = np.max(np.where(keep, position - reach, -np.inf), axis=-1)
+    high = np.min(np.where(keep, position + reach, np.inf), axis=-1)
+    lo = np.maximum(low, np.min(np.where(keep, position, np.inf), axis=-1))
+    hi = np.minimum(high, np.max(np.where(keep, position, -np.inf), axis=-1))
+    result = np.where(lo >= hi, lo, np.nan)
+    no_deal = ~(low < high)
+    result[no_deal] = np.where(np.isnan(sq[no_deal]), np.nan, sq[no_deal])
+    open_rows = np.isnan(result)
+    lo, hi = lo.copy(), hi.copy()
+    x, wk, rk = position, np.where(keep, w, 0.0), np.where(keep, reach, 1.0)
+    while open_rows.any():
+        rows = np.flatnonzero(open_rows)
+        mid = 0.5 * (lo[rows] + hi[rows])
+        done = ~((lo[rows] < mid) & (mid < hi[rows]))
+        result[rows[done]] = mid[done]
+        open_rows[rows[done]] = False
+        rows, mid = rows[~done], mid[~done]
+        if rows.size == 0:
+            break
+        gap = x[rows] - mid[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):  # actors without weight may sit at their reach
+            if utility == "quadratic":
+                terms = wk[rows] * 2.0 * gap / (rk[rows] ** 2 - gap**2)
+            else:
+                terms = wk[rows] * np.sign(gap) / (rk[rows] - np.abs(gap))
+        slope = np.sum(np.where(keep[rows], terms, 0.0), axis=-1)
+        up = slope > 0
+        lo[rows[up]] = mid[up]
+        hi[rows[~up]] = mid[~up]
+    # Without a status quo the feasible set always has an interior, so NaN cannot remain.
+    return result
