@@ -159,9 +159,14 @@ def test_all_actors_at_one_position_give_a_finite_answer() -> None:
 
 def test_one_caring_actor_gives_a_finite_answer() -> None:
     """Only one actor cares about the issue (files with this are refused, but the models must not break)."""
-    scenario = Scenario(name="alone", actors=(Actor("a"), Actor("b"), Actor("c")), issues=(Issue("x"), Issue("y")),
-                        capabilities=np.ones(3), positions=np.array([[10.0, 20.0], [60.0, 30.0], [90.0, 80.0]]),
-                        saliences=np.array([[80.0, 20.0], [0.0, 50.0], [0.0, 40.0]]))
+    scenario = Scenario(
+        name="alone",
+        actors=(Actor("a"), Actor("b"), Actor("c")),
+        issues=(Issue("x"), Issue("y")),
+        capabilities=np.ones(3),
+        positions=np.array([[10.0, 20.0], [60.0, 30.0], [90.0, 80.0]]),
+        saliences=np.array([[80.0, 20.0], [0.0, 50.0], [0.0, 40.0]]),
+    )
     for model in MODELS:
         result = ktokovo.run(scenario, model)
         assert np.all(np.isfinite(result.forecast)), model

@@ -9,6 +9,8 @@
 from ._errors import KtokovoError, ParameterError, Problem, ScenarioError
 from ._run import ModelResult, run
 from ._scenario import Actor, Issue, Scenario, Source
+from ._uncertainty import SampleResult, sample_forecasts
+from ._whatif import what_if
 from ._whowhom import gains, issue_gains, pairwise
 from .formats import builtin_scenarios, dumps, load, loads, save
 from .models import MODELS
@@ -22,6 +24,7 @@ __all__ = [
     "ParameterError",
     "Problem",
     "Scenario",
+    "SampleResult",
     "ScenarioError",
     "Source",
     "builtin_scenarios",
@@ -32,5 +35,7 @@ __all__ = [
     "loads",
     "pairwise",
     "run",
+    "sample_forecasts",
     "save",
+    "what_if",
 ]

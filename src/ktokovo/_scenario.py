@@ -7,8 +7,9 @@ files or prints.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -259,3 +260,13 @@ class Scenario:
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # The read-only mappings cannot be pickled as they are (worker processes need scenarios).
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["sources"], values["documents"] = dict(self.sources), dict(self.documents)
+        return (_rebuild, (values,))
+
+
+def _rebuild(values: dict[str, Any]) -> Scenario:
+    return Scenario(**values)

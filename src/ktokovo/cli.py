@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,9 +13,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import _run, _whowhom, formats
+from . import _run, _uncertainty, _whatif, _whowhom, formats
 from ._errors import KtokovoError, ParameterError
 from ._scenario import Scenario
+from ._whatif import what_if
 from .models import DESCRIPTIONS, MODELS
 
 app = typer.Typer(
@@ -30,6 +32,15 @@ DEFAULT_SCENARIO = "ukraine-2025"
 STANDARD = ("mean", "median", "nash", "bdm")
 """What ``forecast`` runs by default: the per-issue models. ``compare`` runs every model that applies."""
 PlotOption = Annotated[Path | None, typer.Option("--plot", help="Write charts (PNG and SVG) into this folder.")]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="What if: change an input, e.g. "
+        "Russia.capability=60, Ukraine.crimea.position=20, crimea.status_quo=50 (repeatable).",
+    ),
+]
+DropOption = Annotated[list[str] | None, typer.Option("--drop", help="What if: leave an actor out (repeatable).")]
 RoundsOption = Annotated[
     int | None,
     typer.Option(help="Rounds for models that run in rounds (default: bdm and exchange 10; smp to its stop rule)."),
@@ -111,19 +122,125 @@ def forecast(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
     plot: PlotOption = None,
+    set_: SetOption = None,
+    drop: DropOption = None,
+    samples: Annotated[
+        int,
+        typer.Option(
+            help="Draw the inputs this many times from their confidence ranges "
+            "and report forecast intervals (0: point forecasts only)."
+        ),
+    ] = 0,
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option(help="With --samples: report the probability of a condition such as crimea>=50 (repeatable)."),
+    ] = None,
+    workers: Annotated[int, typer.Option(help="With --samples: local worker processes.")] = 1,
+    dask: Annotated[str | None, typer.Option(help="With --samples: the address of a Dask scheduler to use.")] = None,
+    batch_size: Annotated[int, typer.Option(help="With --samples: draws evaluated together.")] = 1000,
 ) -> None:
     """Forecast every issue of a negotiation with each model, and who gains and who loses."""
     try:
-        loaded = formats.load(scenario)
+        loaded = _load_with_changes(scenario, set_, drop)
         models = model or list(STANDARD)
-        results = _run_models(loaded, models, preset, rounds, seed, _parse_parameters(param or []), as_json)
+        parameters = _parse_parameters(param or [])
+        results = _run_models(loaded, models, preset, rounds, seed, parameters, as_json)
+        for text in threshold or []:
+            _uncertainty.parse_threshold(loaded, text)
+        sampled = (
+            [
+                _sample(loaded, name, samples, seed, rounds, preset, parameters, batch_size, workers, dask, as_json)
+                for name in models
+            ]
+            if samples
+            else []
+        )
     except KtokovoError as error:
         _fail(error)
     if as_json:
-        _print_json(loaded, results)
+        _print_json(loaded, results, sampled, threshold or [])
     else:
         _print_forecast(loaded, results)
-    _plot(results, plot, quiet=as_json)
+        if sampled:
+            _print_samples(loaded, sampled, threshold or [])
+    _plot(results, plot, quiet=as_json, samples=sampled)
+
+
+def _load_with_changes(scenario: str, sets: list[str] | None, drop: list[str] | None) -> Scenario:
+    loaded = formats.load(scenario)
+    if sets or drop:
+        loaded = what_if(loaded, _whatif.parse_sets(sets or []), drop or [])
+    return loaded
+
+
+def _sample(
+    scenario: Scenario,
+    model: str,
+    samples: int,
+    seed: int,
+    rounds: int | None,
+    preset: str | None,
+    parameters: dict[str, Any],
+    batch_size: int,
+    workers: int,
+    dask: str | None,
+    quiet: bool,
+) -> _uncertainty.SampleResult:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True, disable=quiet or not err.is_terminal) as progress:
+        task = progress.add_task(f"{model}: draws", total=samples)
+        result = _uncertainty.sample_forecasts(
+            scenario,
+            model,
+            samples=samples,
+            seed=seed,
+            rounds=rounds,
+            preset=preset,
+            batch_size=batch_size,
+            workers=workers,
+            dask=dask,
+            progress=lambda done: progress.update(task, completed=done),
+            **parameters,
+        )
+    if result.interrupted:
+        err.print(
+            f"[yellow]stopped by Ctrl-C: {model} kept {len(result.forecasts)} of {samples} draws; the "
+            "intervals below use those[/]"
+        )
+    return result
+
+
+def _print_samples(scenario: Scenario, sampled: list[_uncertainty.SampleResult], thresholds: list[str]) -> None:
+    first = sampled[0]
+    out.print(
+        f"\n[bold]Forecast intervals[/] from {len(first.forecasts)} draws of the inputs (seed {first.seed}); "
+        "estimates without a confidence range vary by the default spread (see the README)"
+    )
+    for j, issue in enumerate(scenario.issues):
+        digits = 1 if issue.scale[1] - issue.scale[0] >= 20 else 2
+        table = Table(title=f"{issue.name}", title_justify="left", show_edge=False, min_width=60)
+        for name in ("model", "median", "80% interval", "95% interval"):
+            table.add_column(name, justify="left" if name == "model" else "right")
+        for result in sampled:
+            row = result.summary_rows()[j]
+            table.add_row(
+                result.model,
+                f"{row['median']:.{digits}f}",
+                f"{row['low80']:.{digits}f}–{row['high80']:.{digits}f}",
+                f"{row['low95']:.{digits}f}–{row['high95']:.{digits}f}",
+            )
+        out.print(table)
+    if thresholds:
+        out.print("[bold]Probability over the draws[/]")
+        table = Table(show_edge=False)
+        table.add_column("model")
+        for text in thresholds:
+            table.add_column(text, justify="right")
+        for result in sampled:
+            table.add_row(result.model, *(f"{result.probability(text):.0%}" for text in thresholds))
+        out.print(table)
 
 
 @app.command()
@@ -133,10 +250,12 @@ def compare(
     seed: Annotated[int, typer.Option(help="Random seed (recorded with the result).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
     plot: PlotOption = None,
+    set_: SetOption = None,
+    drop: DropOption = None,
 ) -> None:
     """Run every model that applies, side by side: per issue each model's forecast and how far apart they are."""
     try:
-        loaded = formats.load(scenario)
+        loaded = _load_with_changes(scenario, set_, drop)
         skipped = {
             name: why
             for name, module in MODELS.items()
@@ -177,24 +296,45 @@ def _print_compare(scenario: Scenario, results: list[_run.ModelResult], skipped:
         out.print(f"[dim]{name} not run: {why}[/]")
 
 
-def _plot(results: list[_run.ModelResult], directory: Path | None, quiet: bool) -> None:
+def _plot(
+    results: list[_run.ModelResult],
+    directory: Path | None,
+    quiet: bool,
+    samples: Sequence[_uncertainty.SampleResult] = (),
+) -> None:
     if directory is None:
         return
     from . import plots
 
-    written = plots.save_all(results, directory)
+    written = plots.save_all(results, directory, samples=list(samples))
     if not quiet:
         out.print(f"\nwrote {len(written)} chart files (PNG and SVG) to {directory}")
 
 
-def _print_json(scenario: Scenario, results: list[_run.ModelResult]) -> None:
-    data = {
+def _print_json(
+    scenario: Scenario,
+    results: list[_run.ModelResult],
+    sampled: Sequence[_uncertainty.SampleResult] = (),
+    thresholds: Sequence[str] = (),
+) -> None:
+    data: dict[str, Any] = {
         "scenario": scenario.name,
         "title": scenario.title,
         "models": {r.model: r.to_dict() for r in results},
         "gains": {r.model: _whowhom.gain_rows(r) for r in results},
         "pairs": {r.model: _whowhom.pair_rows(r) for r in results},
     }
+    if sampled:
+        data["samples"] = {
+            r.model: {
+                "draws": len(r.forecasts),
+                "requested": r.requested,
+                "seed": r.seed,
+                "issues": {row.pop("issue"): row for row in r.summary_rows()},
+                "thresholds": {text: r.probability(text) for text in thresholds},
+            }
+            for r in sampled
+        }
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 

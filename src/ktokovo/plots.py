@@ -21,9 +21,10 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from ._run import ModelResult  # noqa: E402
 from ._scenario import Issue  # noqa: E402
+from ._uncertainty import SampleResult  # noqa: E402
 from ._whowhom import gain_rows  # noqa: E402
 
-__all__ = ["compare_figure", "gains_figure", "save_all", "trajectory_figure"]
+__all__ = ["compare_figure", "gains_figure", "samples_figure", "save_all", "trajectory_figure"]
 
 
 def _wrap(text: str, width: int = 28) -> str:
@@ -174,11 +175,41 @@ def gains_figure(results: list[ModelResult]) -> Figure:
     return figure
 
 
+def samples_figure(result: SampleResult) -> Figure:
+    """Histograms of one model's forecast over the draws of the inputs, one panel per issue, with the median
+    and the 80% interval marked."""
+    scenario = result.scenario
+    n = len(scenario.issues)
+    columns = 1  # full width: the scale's words need the room
+    rows = n
+    figure, axes = plt.subplots(rows, columns, figsize=(10, 2.3 * rows + 0.8), layout="constrained", squeeze=False)
+    summary = result.summary_rows()
+    for j, issue in enumerate(scenario.issues):
+        axis = axes[j // columns, j % columns]
+        low, high = issue.scale
+        axis.hist(result.forecasts[:, j], bins=40, range=(low, high), color="C0", alpha=0.75)
+        row = summary[j]
+        axis.axvspan(row["low80"], row["high80"], color="C1", alpha=0.15, label="80% interval")
+        axis.axvline(row["median"], color="C1", linewidth=2, label=f"median {row['median']:.3g}")
+        _scale_ticks(axis, issue, which="x")
+        axis.set_yticks([])
+        axis.set_title(f"{issue.name}: {_wrap(issue.question, 60)}", fontsize=9, loc="left")
+        axis.legend(fontsize=7, frameon=False, loc="upper left")
+    for k in range(n, rows * columns):
+        axes[k // columns, k % columns].set_visible(False)
+    figure.suptitle(
+        f"{result.model}: forecasts over {len(result.forecasts)} draws of the inputs (seed {result.seed})", fontsize=10
+    )
+    return figure
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "x"
 
 
-def save_all(results: list[ModelResult], directory: str | Path) -> list[Path]:
+def save_all(
+    results: list[ModelResult], directory: str | Path, samples: list[SampleResult] | None = None
+) -> list[Path]:
     """Write every chart as PNG and SVG into ``directory``; return the paths written."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -190,6 +221,8 @@ def save_all(results: list[ModelResult], directory: str | Path) -> list[Path]:
         if result.positions.shape[0] > 1:
             for j, issue in enumerate(result.scenario.issues):
                 makers.append((f"rounds-{result.model}-{_slug(issue.name)}", partial(trajectory_figure, result, j)))
+    for sampled in samples or []:
+        makers.append((f"samples-{sampled.model}", partial(samples_figure, sampled)))
     written = []
     for name, make in makers:  # one figure open at a time
         figure = make()

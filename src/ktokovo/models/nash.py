@@ -67,7 +67,7 @@ def nash_bargaining(
     def slope(v: float) -> float:
         """The objective's derivative; strictly decreasing, so its zero is the unique maximum. Next to the edge
         of the feasible interval a term may round to ±infinity, which still points the right way."""
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             if utility == "quadratic":
                 return float(np.sum(w * 2.0 * (x - v) / (reach**2 - (v - x) ** 2)))
             return float(np.sum(w * np.sign(x - v) / (reach - np.abs(v - x))))
@@ -141,7 +141,7 @@ def solve_batch(
                 terms = wk[rows] * 2.0 * gap / (rk[rows] ** 2 - gap**2)
             else:
                 terms = wk[rows] * np.sign(gap) / (rk[rows] - np.abs(gap))
-        slope = np.sum(np.where(keep[rows], terms, 0.0), axis=-1)
+            slope = np.sum(np.where(keep[rows], terms, 0.0), axis=-1)  # +inf and -inf at once: NaN, read as "down"
         up = slope > 0
         lo[rows[up]] = mid[up]
         hi[rows[~up]] = mid[~up]

@@ -1,0 +1,339 @@
+"""Forecast intervals: draw the inputs from their confidence ranges, run a model on every draw, summarise.
+
+Each draw i takes its inputs from its own random stream, ``SeedSequence(seed, spawn_key=(i,))`` (the i-th
+child that ``SeedSequence(seed).spawn`` would give), so a draw's inputs do not depend on how draws are
+grouped. Models that can (``mean``, ``median``, ``nash``, ``bdm``) evaluate a whole batch of draws at once,
+vectorised; ``smp`` and ``exchange`` run draw by draw. Batches can go to local worker processes or to a Dask
+cluster; the numbers are the same however the work is split.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._errors import ParameterError
+from ._run import resolve_parameters, run
+from ._scenario import Scenario
+from .models import MODELS
+
+DEFAULT_SPREAD = {"position": 10.0, "salience": 0.25, "capability": 0.25}
+"""Where an estimate has no confidence range: positions ±10 points of the 0–100 scale, saliences and
+capabilities ±25% of their value; all clipped to what is allowed. The status quo is not varied unless it has
+a range."""
+
+
+def _triangular(u: np.ndarray, low: np.ndarray, mode: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Inverse distribution function of the triangular distribution (low, mode, high) at u ∈ [0, 1)."""
+    width = high - low
+    with np.errstate(invalid="ignore", divide="ignore"):
+        split = np.where(width > 0, (mode - low) / width, 0.5)
+        left = low + np.sqrt(u * width * (mode - low))
+        right = high - np.sqrt((1.0 - u) * width * (high - mode))
+    return np.where(width > 0, np.where(u < split, left, right), mode)
+
+
+@dataclass(frozen=True)
+class Draws:
+    """Drawn inputs for draws ``indices``: capabilities (k, n_actors); positions (k, n_actors, n_issues) on
+    0–100, NaN where an actor takes no position; saliences (k, n_actors, n_issues) 0–100; status quo (k,
+    n_issues) on 0–100, NaN where none."""
+
+    indices: np.ndarray
+    capabilities: np.ndarray
+    positions: np.ndarray
+    saliences: np.ndarray
+    status_quo: np.ndarray
+
+
+def input_ranges(scenario: Scenario, spread: dict[str, float] | None = None) -> dict[str, np.ndarray]:
+    """(low, mode, high) of every input on the scale models use: the given confidence ranges, or the default
+    spread around the estimate."""
+    spread = {**DEFAULT_SPREAD, **(spread or {})}
+    unit = scenario.unit_positions()
+    position_ranges = np.empty_like(scenario.position_ranges)
+    for j, issue in enumerate(scenario.issues):
+        position_ranges[:, j] = issue.to_unit(scenario.position_ranges[:, j])
+    caps = scenario.capabilities
+    cap_low = np.where(
+        np.isnan(scenario.capability_ranges[:, 0]), caps * (1 - spread["capability"]), scenario.capability_ranges[:, 0]
+    )
+    cap_high = np.where(
+        np.isnan(scenario.capability_ranges[:, 1]), caps * (1 + spread["capability"]), scenario.capability_ranges[:, 1]
+    )
+    pos_low = np.where(np.isnan(position_ranges[..., 0]), unit - spread["position"], position_ranges[..., 0])
+    pos_high = np.where(np.isnan(position_ranges[..., 1]), unit + spread["position"], position_ranges[..., 1])
+    sal = scenario.saliences
+    sal_low = np.where(
+        np.isnan(scenario.salience_ranges[..., 0]), sal * (1 - spread["salience"]), scenario.salience_ranges[..., 0]
+    )
+    sal_high = np.where(
+        np.isnan(scenario.salience_ranges[..., 1]), sal * (1 + spread["salience"]), scenario.salience_ranges[..., 1]
+    )
+    sq = np.array([np.nan if i.status_quo is None else float(i.to_unit(i.status_quo)) for i in scenario.issues])
+    sq_low, sq_high = sq.copy(), sq.copy()
+    for j, issue in enumerate(scenario.issues):
+        if issue.status_quo_range is not None:
+            bounds = np.asarray(issue.to_unit(np.array(issue.status_quo_range)), dtype=float)
+            sq_low[j], sq_high[j] = float(bounds[0]), float(bounds[1])
+    return {
+        "capability": np.stack([np.maximum(cap_low, 0.0), caps, cap_high]),
+        "position": np.stack([np.clip(pos_low, 0, 100), unit, np.clip(pos_high, 0, 100)]),
+        "salience": np.stack([np.clip(sal_low, 0, 100), sal, np.clip(sal_high, 0, 100)]),
+        "status_quo": np.stack([sq_low, sq, sq_high]),
+    }
+
+
+def draw_inputs(scenario: Scenario, indices: np.ndarray, seed: int, spread: dict[str, float] | None = None) -> Draws:
+    """The inputs of draws ``indices`` (triangular distributions with the estimate as mode)."""
+    ranges = input_ranges(scenario, spread)
+    n_actors, n_issues = scenario.positions.shape
+    sizes = (n_actors, n_actors * n_issues, n_actors * n_issues, n_issues)
+    uniforms = (
+        np.stack(
+            [
+                np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(i),))).random(sum(sizes))
+                for i in indices
+            ]
+        )
+        if len(indices)
+        else np.empty((0, sum(sizes)))
+    )
+    parts = np.split(uniforms, np.cumsum(sizes)[:-1], axis=1)
+    k = len(indices)
+    capability = _triangular(parts[0], *ranges["capability"])
+    position = _triangular(parts[1].reshape(k, n_actors, n_issues), *ranges["position"])
+    salience = _triangular(parts[2].reshape(k, n_actors, n_issues), *ranges["salience"])
+    status_quo = _triangular(parts[3], *ranges["status_quo"])
+    return Draws(np.asarray(indices), capability, position, np.where(np.isnan(position), 0.0, salience), status_quo)
+
+
+def _scenario_of(scenario: Scenario, draws: Draws, k: int) -> Scenario:
+    positions = np.empty_like(scenario.positions)
+    issues = []
+    for j, issue in enumerate(scenario.issues):
+        positions[:, j] = issue.from_unit(draws.positions[k, :, j])
+        sq = draws.status_quo[k, j]
+        issues.append(issue if np.isnan(sq) else _with_status_quo(issue, float(issue.from_unit(sq))))
+    return scenario.replace(
+        capabilities=draws.capabilities[k], positions=positions, saliences=draws.saliences[k], issues=tuple(issues)
+    )
+
+
+def _with_status_quo(issue: Any, value: float) -> Any:
+    from dataclasses import replace
+
+    low, high = issue.scale
+    return replace(issue, status_quo=min(max(value, low), high))
+
+
+def evaluate(
+    scenario: Scenario, model: str, settings: dict[str, Any], rounds: int | None, draws: Draws, seed: int
+) -> np.ndarray:
+    """Forecasts (k, n_issues) on each issue's own scale, one row per draw."""
+    module = MODELS[model]
+    k, n_issues = len(draws.indices), len(scenario.issues)
+    out = np.empty((k, n_issues))
+    if hasattr(module, "solve_batch"):
+        rounds = getattr(module, "DEFAULT_ROUNDS", 0) if rounds is None else rounds
+        for j, issue in enumerate(scenario.issues):
+            present = ~np.isnan(scenario.positions[:, j])
+            sq = draws.status_quo[:, j]
+            forecast = module.solve_batch(
+                draws.positions[:, present, j],
+                draws.capabilities[:, present],
+                draws.saliences[:, present, j],
+                None if np.isnan(sq).all() else sq,
+                rounds=rounds,
+                **settings,
+            )
+            out[:, j] = issue.from_unit(forecast)
+        return out
+    for row, index in enumerate(draws.indices):
+        one = run(
+            _scenario_of(scenario, draws, row),
+            model,
+            rounds=rounds,
+            seed=seed,
+            rng=np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(index), 1))),
+            **settings,
+        )
+        out[row] = one.forecast
+    return out
+
+
+def _evaluate_chunk(
+    payload: tuple[Scenario, str, dict[str, Any], int | None, int, int, int, dict[str, float] | None],
+) -> tuple[int, np.ndarray]:
+    scenario, model, settings, rounds, seed, start, stop, spread = payload
+    draws = draw_inputs(scenario, np.arange(start, stop), seed, spread)
+    return start, evaluate(scenario, model, settings, rounds, draws, seed)
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    """Forecasts of one model on many draws of the inputs.
+
+    forecasts : (n_done, n_issues) on each issue's own scale, in draw order. ``requested`` draws were asked
+    for; fewer are kept if the run was interrupted.
+    """
+
+    scenario: Scenario
+    model: str
+    parameters: dict[str, Any]
+    seed: int
+    requested: int
+    forecasts: np.ndarray
+    spread: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SPREAD))
+
+    @property
+    def interrupted(self) -> bool:
+        return len(self.forecasts) < self.requested
+
+    def quantiles(self, q: float | list[float]) -> np.ndarray:
+        return np.quantile(self.forecasts, q, axis=0)
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """Per issue: median, mean, 80% and 95% intervals of the forecast."""
+        q = self.quantiles([0.025, 0.1, 0.5, 0.9, 0.975])
+        return [
+            {
+                "issue": issue.name,
+                "median": float(q[2, j]),
+                "mean": float(self.forecasts[:, j].mean()),
+                "low80": float(q[1, j]),
+                "high80": float(q[3, j]),
+                "low95": float(q[0, j]),
+                "high95": float(q[4, j]),
+            }
+            for j, issue in enumerate(self.scenario.issues)
+        ]
+
+    def summary(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(self.summary_rows()).set_index("issue")
+
+    def probability(self, threshold: str) -> float:
+        """The share of draws meeting a threshold such as ``"crimea>=50"`` (issue, >=, <=, > or <, value on
+        the issue's own scale)."""
+        j, compare, value = parse_threshold(self.scenario, threshold)
+        return float(np.mean(compare(self.forecasts[:, j], value)))
+
+
+_OPERATORS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
+    ">=": np.greater_equal,
+    "<=": np.less_equal,
+    ">": np.greater,
+    "<": np.less,
+}
+
+
+def parse_threshold(scenario: Scenario, text: str) -> tuple[int, Callable[[np.ndarray, float], np.ndarray], float]:
+    match = re.fullmatch(r"\s*(.+?)\s*(>=|<=|>|<)\s*([-+0-9.eE]+)\s*", text)
+    if not match:
+        raise ParameterError(f"a threshold is written ISSUE>=VALUE (or <=, >, <), not {text!r}")
+    name, operator, value = match.groups()
+    if name not in scenario.issue_names:
+        raise ParameterError(f"unknown issue {name!r} in threshold {text!r}; issues: {', '.join(scenario.issue_names)}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ParameterError(f"the value in threshold {text!r} is not a number") from None
+    return scenario.issue_names.index(name), _OPERATORS[operator], number
+
+
+def _chunks(samples: int, batch_size: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, samples, batch_size):
+        yield start, min(samples, start + batch_size)
+
+
+def sample_forecasts(
+    scenario: Scenario,
+    model: str = "bdm",
+    *,
+    samples: int = 1000,
+    seed: int = 0,
+    rounds: int | None = None,
+    preset: str | None = None,
+    batch_size: int = 1000,
+    workers: int = 1,
+    dask: str | None = None,
+    spread: dict[str, float] | None = None,
+    progress: Callable[[int], None] | None = None,
+    **parameters: Any,
+) -> SampleResult:
+    """Run ``model`` on ``samples`` draws of the scenario's uncertain inputs.
+
+    Parameters
+    ----------
+    samples : how many draws. seed : the root of every draw's random stream.
+    batch_size : draws evaluated together; the numbers do not depend on it.
+    workers : local worker processes; ``dask`` : the address of an existing Dask scheduler to use instead.
+    spread : overrides of :data:`DEFAULT_SPREAD`. progress : called with the number of draws finished.
+
+    A KeyboardInterrupt stops the work; the draws finished so far are kept (``SampleResult.interrupted``).
+    """
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        raise ParameterError(f"samples must be a whole number >= 1, not {samples!r}")
+    if batch_size < 1 or workers < 1:
+        raise ParameterError("batch_size and workers must be at least 1")
+    settings = resolve_parameters(model, preset, parameters)
+    payloads = [
+        (scenario, model, settings, rounds, seed, start, stop, spread) for start, stop in _chunks(samples, batch_size)
+    ]
+    results: dict[int, np.ndarray] = {}
+    try:
+        for start, forecasts in _execute(payloads, workers, dask):
+            results[start] = forecasts
+            if progress is not None:
+                progress(sum(len(f) for f in results.values()))
+    except KeyboardInterrupt:
+        pass
+    kept = []
+    for start, _ in _chunks(samples, batch_size):  # keep the unbroken run of draws from the first
+        if start not in results:
+            break
+        kept.append(results[start])
+    forecasts = np.concatenate(kept) if kept else np.empty((0, len(scenario.issues)))
+    return SampleResult(
+        scenario=scenario,
+        model=model,
+        parameters=settings,
+        seed=seed,
+        requested=samples,
+        forecasts=forecasts,
+        spread={**DEFAULT_SPREAD, **(spread or {})},
+    )
+
+
+def _execute(payloads: list[Any], workers: int, dask: str | None) -> Iterator[tuple[int, np.ndarray]]:
+    if dask is not None:
+        from distributed import Client, as_completed
+
+        with Client(dask) as client:
+            futures = client.map(_evaluate_chunk, payloads, pure=False)
+            try:
+                for future in as_completed(futures):
+                    yield future.result()
+            finally:
+                client.cancel(futures)
+        return
+    if workers == 1:
+        for payload in payloads:
+            yield _evaluate_chunk(payload)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import as_completed as done
+
+    executor = ProcessPoolExecutor(max_workers=workers)
+    try:
+        futures = [executor.submit(_evaluate_chunk, payload) for payload in payloads]
+        for future in done(futures):
+            yield future.result()
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
