@@ -9,6 +9,7 @@
 from ._errors import KtokovoError, ParameterError, Problem, ScenarioError
 from ._run import ModelResult, run
 from ._scenario import Actor, Issue, Scenario, Source
+from ._sensitivity import Sensitivity, sensitivity
 from ._uncertainty import SampleResult, sample_forecasts
 from ._whatif import what_if
 from ._whowhom import gains, issue_gains, pairwise
@@ -26,6 +27,7 @@ __all__ = [
     "Scenario",
     "SampleResult",
     "ScenarioError",
+    "Sensitivity",
     "Source",
     "builtin_scenarios",
     "dumps",
@@ -37,5 +39,6 @@ __all__ = [
     "run",
     "sample_forecasts",
     "save",
+    "sensitivity",
     "what_if",
 ]

@@ -399,6 +399,95 @@ def _print_forecast(scenario: Scenario, results: list[_run.ModelResult]) -> None
 
 
 @app.command()
+def sensitivity(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    model: Annotated[str, typer.Option("--model", "-m", help="The model to examine.")] = "bdm",
+    preset: Annotated[str | None, typer.Option(help="A named parameter set of the model.")] = None,
+    rounds: RoundsOption = None,
+    samples: Annotated[
+        int,
+        typer.Option(help="Sobol base samples (runs: samples x (2 x factors + 2)); 0 for one-at-a-time swings only."),
+    ] = 256,
+    seed: Annotated[int, typer.Option(help="Random seed of the Sobol sample.")] = 0,
+    top: Annotated[int, typer.Option(help="Factors to show per issue.")] = 8,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A model parameter NAME=VALUE.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+    plot: PlotOption = None,
+    set_: SetOption = None,
+    drop: DropOption = None,
+) -> None:
+    """Which actor's position, salience or capability moves each forecast most (tornado and Sobol indices)."""
+    from . import _sensitivity
+
+    try:
+        loaded = _load_with_changes(scenario, set_, drop)
+        with _spinner(f"{model}: sensitivity", as_json):
+            result = _sensitivity.sensitivity(
+                loaded,
+                model,
+                sobol_samples=samples,
+                seed=seed,
+                rounds=rounds,
+                preset=preset,
+                **_parse_parameters(param or []),
+            )
+    except KtokovoError as error:
+        _fail(error)
+    if as_json:
+        data = {
+            "scenario": loaded.name,
+            "model": model,
+            "sobol_samples": samples,
+            "issues": {
+                issue.name: {"estimate": float(result.estimate[j]), "factors": result.ranking(j, top)}
+                for j, issue in enumerate(loaded.issues)
+            },
+        }
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False, default=str) + "\n")
+    else:
+        out.print(f"[bold]{loaded.title or loaded.name}[/]: what moves the {model} forecast most")
+        out.print(
+            "[dim]low / high: the forecast with one input at the low or high end of its range, the rest at "
+            "their estimates; S1, ST: Sobol first-order and total indices (share of the forecast's variance)[/]\n"
+        )
+        for j, issue in enumerate(loaded.issues):
+            out.print(f"[bold]{issue.name}[/] (forecast {_fmt(float(result.estimate[j]))})")
+            table = Table(show_edge=False, min_width=60)
+            for name in ("input", "low", "high", "swing", "S1", "ST"):
+                table.add_column(name, justify="left" if name == "input" else "right")
+            for row in result.ranking(j, top):
+                table.add_row(
+                    row["factor"],
+                    _fmt(row["low"]),
+                    _fmt(row["high"]),
+                    _fmt(row["swing"]),
+                    "" if np.isnan(row["first_order"]) else f"{row['first_order']:.2f}",
+                    "" if np.isnan(row["total"]) else f"{row['total']:.2f}",
+                )
+            out.print(table)
+    if plot is not None:
+        from . import plots
+
+        written = plots.save_tornadoes(result, plot, top)
+        if not as_json:
+            out.print(f"wrote {len(written)} chart files (PNG and SVG) to {plot}")
+
+
+def _spinner(text: str, quiet: bool) -> Any:
+    from rich.status import Status
+
+    return Status(text, console=err) if not quiet and err.is_terminal else _Nothing()
+
+
+class _Nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+@app.command()
 def check(scenario: ScenarioArg) -> None:
     """Validate a scenario file without running anything; every problem is listed at once."""
     try:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -201,6 +202,54 @@ def samples_figure(result: SampleResult) -> Figure:
         f"{result.model}: forecasts over {len(result.forecasts)} draws of the inputs (seed {result.seed})", fontsize=10
     )
     return figure
+
+
+def tornado_figure(result: Any, issue: int, top: int = 10) -> Figure:
+    """One-at-a-time swings of the inputs that move one issue's forecast most, around the estimate."""
+    this = result.scenario.issues[issue]
+    rows = sorted(result.ranking(issue, len(result.labels)), key=lambda r: -r["swing"])[:top][::-1]
+    figure, axis = plt.subplots(figsize=(10, 0.45 * len(rows) + 2.2), layout="constrained")
+    estimate = float(result.estimate[issue])
+    for k, row in enumerate(rows):  # two thin bars per input, so both show when they point the same way
+        axis.barh(
+            k + 0.18,
+            row["low"] - estimate,
+            left=estimate,
+            color="C0",
+            height=0.34,
+            label="input at its low end" if k == 0 else None,
+        )
+        axis.barh(
+            k - 0.18,
+            row["high"] - estimate,
+            left=estimate,
+            color="C3",
+            height=0.34,
+            label="input at its high end" if k == 0 else None,
+        )
+    axis.axvline(estimate, color="black", linewidth=1, label=f"forecast {estimate:.3g}")
+    axis.set_yticks(range(len(rows)), [r["factor"] for r in rows], fontsize=8)
+    _scale_ticks(axis, this, which="x")
+    axis.set_title(
+        f"{this.name}: {_wrap(this.question, 80)}\n{result.model} model: what moves the forecast most", fontsize=10
+    )
+    figure.legend(fontsize=8, frameon=False, loc="outside lower center", ncols=3)
+    return figure
+
+
+def save_tornadoes(result: Any, directory: str | Path, top: int = 10) -> list[Path]:
+    """A tornado chart per issue, as PNG and SVG."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for j, issue in enumerate(result.scenario.issues):
+        figure = tornado_figure(result, j, top)
+        for suffix in ("png", "svg"):
+            path = out / f"tornado-{result.model}-{_slug(issue.name)}.{suffix}"
+            figure.savefig(path, dpi=130)
+            written.append(path)
+        plt.close(figure)
+    return written
 
 
 def _slug(text: str) -> str:

@@ -1,0 +1,189 @@
+"""Which inputs move each forecast most: one-at-a-time swings (a tornado) and variance-based Sobol indices.
+
+Every actor's capability and every position and salience an actor holds is a factor, ranging over its
+confidence range (or the default spread, ``_uncertainty.DEFAULT_SPREAD``). One-at-a-time: each factor is set
+to its low and its high end with every other input at its estimate. Sobol: first-order and total indices from
+Saltelli's sampling scheme, computed with SALib (Herman & Usher 2017), each factor drawn from the same
+triangular distribution as the forecast intervals use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._errors import ParameterError
+from ._run import resolve_parameters
+from ._scenario import Scenario
+from ._uncertainty import Draws, evaluate, input_ranges
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One uncertain input: ``kind`` is capability, position or salience; ``actor``/``issue`` are indices."""
+
+    kind: str
+    actor: int
+    issue: int | None
+
+    def label(self, scenario: Scenario) -> str:
+        name = scenario.actors[self.actor].name
+        if self.issue is None:
+            return f"{name}.capability"
+        return f"{name}.{scenario.issues[self.issue].name}.{self.kind}"
+
+
+def factors(scenario: Scenario) -> list[Factor]:
+    out = [Factor("capability", i, None) for i in range(len(scenario.actors))]
+    for i in range(len(scenario.actors)):
+        for j in range(len(scenario.issues)):
+            if not np.isnan(scenario.positions[i, j]):
+                out += [Factor("position", i, j), Factor("salience", i, j)]
+    return out
+
+
+def _draws(
+    scenario: Scenario, values: np.ndarray, chosen: list[Factor], spread: dict[str, float] | None = None
+) -> Draws:
+    """Draws with every input at its estimate except the chosen factors, set from ``values`` (k, n_factors)."""
+    ranges = input_ranges(scenario, spread)
+    k = len(values)
+    capability = np.tile(ranges["capability"][1], (k, 1))
+    position = np.tile(ranges["position"][1], (k, 1, 1))
+    salience = np.tile(ranges["salience"][1], (k, 1, 1))
+    for column, factor in enumerate(chosen):
+        if factor.kind == "capability":
+            capability[:, factor.actor] = values[:, column]
+        elif factor.kind == "position":
+            position[:, factor.actor, factor.issue] = values[:, column]
+        else:
+            salience[:, factor.actor, factor.issue] = values[:, column]
+    status_quo = np.tile(ranges["status_quo"][1], (k, 1))
+    return Draws(np.arange(k), capability, position, np.where(np.isnan(position), 0.0, salience), status_quo)
+
+
+def _bounds(scenario: Scenario, chosen: list[Factor], spread: dict[str, float] | None = None) -> np.ndarray:
+    """(n_factors, 3): low, estimate, high of every factor, on the scale models use (0–100 for positions)."""
+    ranges = input_ranges(scenario, spread)
+    rows = []
+    for factor in chosen:
+        if factor.kind == "capability":
+            rows.append(ranges["capability"][:, factor.actor])
+        else:
+            rows.append(ranges[factor.kind][:, factor.actor, factor.issue])
+    return np.array(rows)
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """labels : (n_factors,). estimate : (n_issues,) the forecast with every input at its estimate.
+    low, high : (n_factors, n_issues) the forecast with one factor at its low or high end.
+    first_order, total : (n_factors, n_issues) Sobol indices (NaN if not computed), with 95% half-widths
+    ``first_order_conf`` and ``total_conf``."""
+
+    scenario: Scenario
+    model: str
+    labels: list[str]
+    estimate: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    first_order: np.ndarray
+    total: np.ndarray
+    first_order_conf: np.ndarray
+    total_conf: np.ndarray
+    sobol_samples: int
+
+    def swing(self) -> np.ndarray:
+        """(n_factors, n_issues): how far the forecast moves between a factor's low and high end."""
+        return np.abs(self.high - self.low)
+
+    def ranking(self, issue: int, top: int = 10) -> list[dict[str, Any]]:
+        """The factors that move one issue's forecast most, by Sobol total index (by swing without Sobol)."""
+        key = self.total[:, issue] if np.isfinite(self.total[:, issue]).any() else self.swing()[:, issue]
+        order = np.argsort(-np.nan_to_num(key, nan=-1.0), kind="stable")[:top]
+        return [
+            {
+                "factor": self.labels[f],
+                "low": float(self.low[f, issue]),
+                "high": float(self.high[f, issue]),
+                "swing": float(self.swing()[f, issue]),
+                "first_order": float(self.first_order[f, issue]),
+                "total": float(self.total[f, issue]),
+            }
+            for f in order
+        ]
+
+
+def sensitivity(
+    scenario: Scenario,
+    model: str = "mean",
+    *,
+    sobol_samples: int = 256,
+    seed: int = 0,
+    rounds: int | None = None,
+    preset: str | None = None,
+    spread: dict[str, float] | None = None,
+    **parameters: Any,
+) -> Sensitivity:
+    """One-at-a-time swings of every factor and, unless ``sobol_samples`` is 0, Sobol indices from
+    ``sobol_samples * (2 * n_factors + 2)`` model runs (a power of two is best for the Sobol sequence).
+    ``spread`` overrides the default spread of estimates without a confidence range."""
+    settings = resolve_parameters(model, preset, parameters)
+    chosen = factors(scenario)
+    bounds = _bounds(scenario, chosen, spread)
+    n_factors = len(chosen)
+    estimate = evaluate(scenario, model, settings, rounds, _draws(scenario, bounds[None, :, 1], chosen, spread), seed)[
+        0
+    ]
+    one_at_a_time = np.tile(bounds[:, 1], (2 * n_factors, 1))
+    one_at_a_time[np.arange(n_factors), np.arange(n_factors)] = bounds[:, 0]
+    one_at_a_time[n_factors + np.arange(n_factors), np.arange(n_factors)] = bounds[:, 2]
+    swings = evaluate(scenario, model, settings, rounds, _draws(scenario, one_at_a_time, chosen, spread), seed)
+    n_issues = len(scenario.issues)
+    first, total = np.full((n_factors, n_issues), np.nan), np.full((n_factors, n_issues), np.nan)
+    first_conf, total_conf = first.copy(), total.copy()
+    if sobol_samples:
+        if sobol_samples < 2:
+            raise ParameterError("sobol_samples must be 0 (no Sobol indices) or at least 2")
+        from SALib.analyze import sobol as sobol_analysis
+        from SALib.sample import sobol as sobol_sampling
+
+        width = bounds[:, 2] - bounds[:, 0]
+        varies = width > 0
+        # SALib's triangular: bounds (low, high, peak as a fraction of the width); SALib refuses a peak of
+        # exactly 1, so an estimate at the top of its range sits a hair below it.
+        problem = {
+            "num_vars": int(varies.sum()),
+            "names": [str(k) for k in np.flatnonzero(varies)],
+            "bounds": [[b[0], b[2], min((b[1] - b[0]) / (b[2] - b[0]), 1 - 1e-12)] for b in bounds[varies]],
+            "dists": ["triang"] * int(varies.sum()),
+        }
+        sample = sobol_sampling.sample(problem, sobol_samples, calc_second_order=False, seed=seed)
+        values = np.tile(bounds[:, 1], (len(sample), 1))
+        values[:, varies] = sample
+        outputs = evaluate(scenario, model, settings, rounds, _draws(scenario, values, chosen, spread), seed)
+        for j in range(n_issues):
+            y = outputs[:, j]
+            if np.ptp(y) == 0:  # nothing moves this forecast
+                first[varies, j] = total[varies, j] = 0.0
+                first_conf[varies, j] = total_conf[varies, j] = 0.0
+                continue
+            indices = sobol_analysis.analyze(problem, y, calc_second_order=False, seed=seed)
+            first[varies, j], total[varies, j] = indices["S1"], indices["ST"]
+            first_conf[varies, j], total_conf[varies, j] = indices["S1_conf"], indices["ST_conf"]
+        first[~varies] = total[~varies] = 0.0
+    return Sensitivity(
+        scenario=scenario,
+        model=model,
+        labels=[f.label(scenario) for f in chosen],
+        estimate=estimate,
+        low=swings[:n_factors],
+        high=swings[n_factors:],
+        first_order=first,
+        total=total,
+        first_order_conf=first_conf,
+        total_conf=total_conf,
+        sobol_samples=sobol_samples,
+    )
