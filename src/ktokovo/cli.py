@@ -488,6 +488,69 @@ class _Nothing:
 
 
 @app.command()
+def diff(
+    first: Annotated[str, typer.Argument(help="The first scenario (file or built-in name).")],
+    second: Annotated[str, typer.Argument(help="The second scenario.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="The model to run on both.")] = "bdm",
+    preset: Annotated[str | None, typer.Option(help="A named parameter set of the model.")] = None,
+    rounds: RoundsOption = None,
+    seed: Annotated[int, typer.Option(help="Random seed (recorded with the result).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+    plot: PlotOption = None,
+) -> None:
+    """Two scenarios' forecasts side by side: the shift per issue, the inputs that differ, gains and losses."""
+    from . import _diff
+
+    try:
+        a, b = formats.load(first), formats.load(second)
+        _diff.check_comparable(a, b)
+        result_a = _run.run(a, model, preset=preset, rounds=rounds, seed=seed)
+        result_b = _run.run(b, model, preset=preset, rounds=rounds, seed=seed)
+    except KtokovoError as error:
+        _fail(error)
+    shifts, inputs, gains = (
+        _diff.forecast_shifts(result_a, result_b),
+        _diff.input_differences(a, b),
+        _diff.gain_shifts(result_a, result_b),
+    )
+    if as_json:
+        data = {"a": first, "b": second, "model": model, "forecasts": shifts, "inputs": inputs, "gains": gains}
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.print(f"[bold]A[/] = {first}   [bold]B[/] = {second}   model: {model}\n")
+        table = Table(title="Forecasts", title_justify="left", show_edge=False)
+        for name in ("issue", "A", "B", "shift", "nearest label in B"):
+            table.add_column(name, justify="right" if name in ("A", "B", "shift") else "left")
+        for row, issue in zip(shifts, a.issues, strict=True):
+            table.add_row(
+                row["issue"], _fmt(row["a"]), _fmt(row["b"]), f"{row['shift']:+.3g}", issue.nearest_label(row["b"])
+            )
+        out.print(table)
+        out.print()
+        table = Table(title=f"Inputs that differ ({len(inputs)})", title_justify="left", show_edge=False)
+        for name in ("input", "A", "B"):
+            table.add_column(name)
+        for row in inputs:
+            table.add_row(row["input"], *(_fmt(v) if isinstance(v, float) else str(v) for v in (row["a"], row["b"])))
+        out.print(table)
+        out.print()
+        table = Table(title="Gains and losses", title_justify="left", show_edge=False)
+        for name in ("actor", "gain in A", "gain in B", "change"):
+            table.add_column(name, justify="left" if name == "actor" else "right")
+        for row in gains:
+            table.add_row(
+                row["actor"], *("—" if v is None else _signed(v) for v in (row["a"], row["b"], row["change"]))
+            )
+        out.print(table)
+    if plot is not None:
+        from . import plots
+
+        written = plots.save_diff(result_a, result_b, plot, labels=(first, second))
+        if not as_json:
+            out.print(f"\nwrote {len(written)} chart files (PNG and SVG) to {plot}")
+
+
+@app.command()
 def check(scenario: ScenarioArg) -> None:
     """Validate a scenario file without running anything; every problem is listed at once."""
     try:

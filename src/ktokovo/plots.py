@@ -252,6 +252,55 @@ def save_tornadoes(result: Any, directory: str | Path, top: int = 10) -> list[Pa
     return written
 
 
+def diff_figure(a: ModelResult, b: ModelResult, issue: str, labels: tuple[str, str] = ("A", "B")) -> Figure:
+    """Both scenarios' positions over the rounds on one issue: A solid, B dashed, one colour per actor."""
+    this = a.scenario.issues[a.scenario.issue_index(issue)]
+    figure, axis = plt.subplots(figsize=(9, 5.2), layout="constrained")
+    names = list(a.scenario.actor_names) + [n for n in b.scenario.actor_names if n not in a.scenario.actor_names]
+    for k, name in enumerate(names):
+        for result, style in ((a, "-"), (b, "--")):
+            if name not in result.scenario.actor_names:
+                continue
+            path = result.positions[:, result.scenario.actor_index(name), result.scenario.issue_index(issue)]
+            if not np.isnan(path[0]):
+                axis.plot(
+                    np.arange(len(path)),
+                    path,
+                    style,
+                    color=f"C{k}",
+                    marker="o",
+                    markersize=2.5,
+                    label=name if result is a or name not in a.scenario.actor_names else None,
+                )
+    for result, style, label in ((a, "-", labels[0]), (b, "--", labels[1])):
+        value = float(result.forecast[result.scenario.issue_index(issue)])
+        axis.axhline(value, color="black", linestyle=style, linewidth=1.2, label=f"forecast {label}: {value:.3g}")
+    _scale_ticks(axis, this)
+    axis.set_xlabel("round")
+    axis.set_title(
+        f"{issue}: {_wrap(this.question, 80)}\n{a.model}: {labels[0]} (solid) against {labels[1]} (dashed)", fontsize=10
+    )
+    axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    axis.grid(alpha=0.3)
+    return figure
+
+
+def save_diff(
+    a: ModelResult, b: ModelResult, directory: str | Path, labels: tuple[str, str] = ("A", "B")
+) -> list[Path]:
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for issue in a.scenario.issue_names:
+        figure = diff_figure(a, b, issue, labels)
+        for suffix in ("png", "svg"):
+            path = out / f"diff-{_slug(issue)}.{suffix}"
+            figure.savefig(path, dpi=130)
+            written.append(path)
+        plt.close(figure)
+    return written
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "x"
 
