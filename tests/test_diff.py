@@ -14,11 +14,15 @@ from ktokovo.cli import app
 
 
 def test_input_differences(flagship: ktokovo.Scenario) -> None:
-    changed = ktokovo.what_if(flagship, set={"Russia.capability": 50, "Ukraine.crimea.position": 30},
-                              drop=["European allies"])
+    changed = ktokovo.what_if(
+        flagship, set={"Russia.capability": 50, "Ukraine.crimea.position": 30}, drop=["European allies"]
+    )
     rows = {row["input"]: (row["a"], row["b"]) for row in input_differences(flagship, changed)}
-    assert rows == {"European allies": ("present", "absent"), "Russia.capability": (80.0, 50.0),
-                    "Ukraine.crimea.position": (15.0, 30.0)}
+    assert rows == {
+        "European allies": ("present", "absent"),
+        "Russia.capability": (80.0, 50.0),
+        "Ukraine.crimea.position": (15.0, 30.0),
+    }
     assert input_differences(flagship, flagship) == []
 
 

@@ -19,10 +19,14 @@ def _linear_case() -> ktokovo.Scenario:
     """Three actors on one issue; only positions are uncertain (given ranges), so the compromise model is
     linear in them: forecast = Σ w_i x_i / Σ w_i with fixed weights w = c·s = (1·50, 2·50, 1·100)."""
     return ktokovo.Scenario(
-        name="linear", actors=tuple(ktokovo.Actor(n) for n in "ABC"), issues=(ktokovo.Issue("x"),),
-        capabilities=np.array([1.0, 2.0, 1.0]), positions=np.array([[20.0], [50.0], [80.0]]),
+        name="linear",
+        actors=tuple(ktokovo.Actor(n) for n in "ABC"),
+        issues=(ktokovo.Issue("x"),),
+        capabilities=np.array([1.0, 2.0, 1.0]),
+        positions=np.array([[20.0], [50.0], [80.0]]),
         saliences=np.array([[50.0], [50.0], [100.0]]),
-        position_ranges=np.array([[[10.0, 30.0]], [[40.0, 60.0]], [[60.0, 100.0]]]))
+        position_ranges=np.array([[[10.0, 30.0]], [[40.0, 60.0]], [[60.0, 100.0]]]),
+    )
 
 
 def test_one_at_a_time_swings_by_hand() -> None:

@@ -8,7 +8,7 @@
 
 from ._errors import KtokovoError, ParameterError, Problem, ScenarioError
 from ._run import ModelResult, run
-from ._scenario import Actor, Issue, Scenario, Source
+from ._scenario import Actor, Issue, Scenario, Shock, Source
 from ._sensitivity import Sensitivity, sensitivity
 from ._uncertainty import SampleResult, sample_forecasts
 from ._whatif import what_if
@@ -28,6 +28,7 @@ __all__ = [
     "SampleResult",
     "ScenarioError",
     "Sensitivity",
+    "Shock",
     "Source",
     "builtin_scenarios",
     "dumps",

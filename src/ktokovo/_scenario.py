@@ -87,6 +87,29 @@ class Issue:
         return min(marks, key=lambda mark: abs(mark[0] - value))[1]
 
 
+@dataclass(frozen=True)
+class Shock:
+    """A change to the inputs from round ``round`` on (round ≥ 1).
+
+    kind "set": ``target`` (``ACTOR.capability``, ``ACTOR.ISSUE.position`` on the issue's own scale,
+    ``ACTOR.ISSUE.salience``) takes ``value``; "scale": the target is multiplied by ``value``; "leave": the
+    actor ``target`` leaves the talks; "enter": the actor ``target`` joins (it takes no part before).
+    """
+
+    round: int
+    kind: str
+    target: str
+    value: float | None = None
+    note: str = ""
+
+    def __str__(self) -> str:
+        if self.kind == "set":
+            return f"round {self.round}: {self.target} = {self.value:g}"
+        if self.kind == "scale":
+            return f"round {self.round}: {self.target} × {self.value:g}"
+        return f"round {self.round}: {self.target} {'leaves' if self.kind == 'leave' else 'enters'}"
+
+
 def _frozen(array: np.ndarray) -> np.ndarray:
     out = np.array(array, dtype=float)
     out.setflags(write=False)
@@ -126,6 +149,7 @@ class Scenario:
     title: str = ""
     description: str = ""
     date: str = ""
+    shocks: tuple[Shock, ...] = ()
 
     def __post_init__(self) -> None:
         n_actors, n_issues = len(self.actors), len(self.issues)
@@ -143,6 +167,7 @@ class Scenario:
         ):
             value = getattr(self, name)
             set_(self, name, _frozen(np.full(shape, nan) if value is None else value))
+        set_(self, "shocks", tuple(sorted(self.shocks, key=lambda shock: shock.round)))
         set_(self, "sources", MappingProxyType(dict(self.sources)))
         set_(self, "documents", MappingProxyType(dict(self.documents)))
         problems = self._check(n_actors, n_issues)
@@ -200,6 +225,8 @@ class Scenario:
                             value=value,
                         )
                     )
+        for shock in self.shocks:
+            problems += _check_shock(self, shock)
         return problems
 
     # -- derived views -------------------------------------------------------------------------
@@ -251,7 +278,7 @@ class Scenario:
         if not isinstance(other, Scenario):
             return NotImplemented
         arrays = ("capabilities", "positions", "saliences", "capability_ranges", "position_ranges", "salience_ranges")
-        plain = ("name", "actors", "issues", "title", "description", "date")
+        plain = ("name", "actors", "issues", "title", "description", "date", "shocks")
         return (
             all(getattr(self, f) == getattr(other, f) for f in plain)
             and dict(self.sources) == dict(other.sources)
@@ -270,3 +297,55 @@ class Scenario:
 
 def _rebuild(values: dict[str, Any]) -> Scenario:
     return Scenario(**values)
+
+
+def _check_shock(scenario: Scenario, shock: Shock) -> list[Problem]:
+    where = f"shock at round {shock.round}"
+    if isinstance(shock.round, bool) or not isinstance(shock.round, int) or shock.round < 1:
+        return [Problem("a shock's round must be a whole number >= 1", field=where, value=shock.round)]
+    if shock.kind in ("enter", "leave"):
+        if shock.target not in scenario.actor_names:
+            return [
+                Problem(f"unknown actor; actors: {', '.join(scenario.actor_names)}", field=where, value=shock.target)
+            ]
+        return []
+    if shock.kind not in ("set", "scale"):
+        return [Problem("a shock is set, scale, enter or leave", field=where, value=shock.kind)]
+    if shock.value is None or not np.isfinite(shock.value):
+        return [Problem("a set or scale shock needs a finite value", field=where, value=shock.value)]
+    kind, actor, issue = shock_target(scenario, shock.target)
+    if kind is None:
+        return [
+            Problem(
+                "the target must be ACTOR.capability, ACTOR.ISSUE.position or ACTOR.ISSUE.salience with "
+                "a known actor and issue",
+                field=where,
+                value=shock.target,
+            )
+        ]
+    if shock.kind == "set" and kind == "position":
+        low, high = scenario.issues[issue].scale  # type: ignore[index]
+        if not low <= shock.value <= high:
+            return [Problem(f"off the issue's scale {low:g}–{high:g}", field=where, value=shock.value)]
+    if shock.kind == "set" and kind == "salience" and not 0 <= shock.value <= 100:
+        return [Problem("a salience must lie in 0–100", field=where, value=shock.value)]
+    if shock.value < 0:
+        return [Problem("must not be negative", field=where, value=shock.value)]
+    return []
+
+
+def shock_target(scenario: Scenario, target: str) -> tuple[str | None, int | None, int | None]:
+    """(kind, actor index, issue index) of a shock's target, or (None, None, None) if it names nothing."""
+    for kind in ("capability", "position", "salience"):
+        if not target.endswith("." + kind):
+            continue
+        head = target[: -len(kind) - 1]
+        if kind == "capability":
+            return (
+                (kind, scenario.actor_names.index(head), None) if head in scenario.actor_names else (None, None, None)
+            )
+        for i, actor in enumerate(scenario.actor_names):
+            rest = head[len(actor) + 1 :]
+            if head.startswith(actor + ".") and rest in scenario.issue_names:
+                return kind, i, scenario.issue_names.index(rest)
+    return None, None, None

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._errors import ParameterError
-from ._scenario import Scenario
+from ._scenario import Scenario, Shock
 
 FIELDS = ("capability", "position", "salience", "status_quo")
 
@@ -125,3 +125,31 @@ def what_if(scenario: Scenario, set: Mapping[str, float] | None = None, drop: It
             if k.split("/")[1] not in dropped or k.startswith(("status_quo/", "outcome/"))
         },
     )
+
+
+def parse_shock(text: str) -> Shock:
+    """``ROUND:ACTOR.capability=60``, ``ROUND:ACTOR.ISSUE.position*0.5``, ``ROUND:-ACTOR`` (leaves) or
+    ``ROUND:+ACTOR`` (enters)."""
+    head, sep, rest = text.partition(":")
+    example = "3:United States.us-support.position=0, 3:Russia.capability*0.5, 3:-European allies or 3:+China"
+    if not sep or not head.strip().isdigit() or not rest.strip():
+        raise ParameterError(f"a shock is written ROUND:CHANGE, for example {example}; not {text!r}")
+    round_ = int(head)
+    rest = rest.strip()
+    if rest[0] in "+-" and "=" not in rest and "*" not in rest:
+        return Shock(round=round_, kind="enter" if rest[0] == "+" else "leave", target=rest[1:].strip())
+    for symbol, kind in (("=", "set"), ("*", "scale")):
+        if symbol in rest:
+            target, _, value = rest.rpartition(symbol)
+            return Shock(round=round_, kind=kind, target=target.strip(), value=_parse_value(value.strip(), text))
+    raise ParameterError(f"a shock is written ROUND:CHANGE, for example {example}; not {text!r}")
+
+
+def with_shocks(scenario: Scenario, shocks: Iterable[Shock]) -> Scenario:
+    """The scenario with more shocks (checked against its actors and issues)."""
+    from ._errors import ScenarioError
+
+    try:
+        return scenario.replace(shocks=(*scenario.shocks, *shocks))
+    except ScenarioError as error:
+        raise ParameterError("; ".join(f"{p.field}: {p.message} (found {p.value!r})" for p in error.problems)) from None

@@ -41,6 +41,14 @@ SetOption = Annotated[
     ),
 ]
 DropOption = Annotated[list[str] | None, typer.Option("--drop", help="What if: leave an actor out (repeatable).")]
+ShockOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--shock",
+        help="A shock at a round: 3:Russia.capability=60, "
+        "3:Russia.capability*0.5, 3:-European allies (leaves), 4:+China (enters); repeatable.",
+    ),
+]
 RoundsOption = Annotated[
     int | None,
     typer.Option(help="Rounds for models that run in rounds (default: bdm and exchange 10; smp to its stop rule)."),
@@ -124,6 +132,7 @@ def forecast(
     plot: PlotOption = None,
     set_: SetOption = None,
     drop: DropOption = None,
+    shock: ShockOption = None,
     samples: Annotated[
         int,
         typer.Option(
@@ -141,7 +150,7 @@ def forecast(
 ) -> None:
     """Forecast every issue of a negotiation with each model, and who gains and who loses."""
     try:
-        loaded = _load_with_changes(scenario, set_, drop)
+        loaded = _load_with_changes(scenario, set_, drop, shock)
         models = model or list(STANDARD)
         parameters = _parse_parameters(param or [])
         results = _run_models(loaded, models, preset, rounds, seed, parameters, as_json)
@@ -166,10 +175,14 @@ def forecast(
     _plot(results, plot, quiet=as_json, samples=sampled)
 
 
-def _load_with_changes(scenario: str, sets: list[str] | None, drop: list[str] | None) -> Scenario:
+def _load_with_changes(
+    scenario: str, sets: list[str] | None, drop: list[str] | None, shocks: list[str] | None = None
+) -> Scenario:
     loaded = formats.load(scenario)
     if sets or drop:
         loaded = what_if(loaded, _whatif.parse_sets(sets or []), drop or [])
+    if shocks:
+        loaded = _whatif.with_shocks(loaded, [_whatif.parse_shock(text) for text in shocks])
     return loaded
 
 
@@ -252,10 +265,11 @@ def compare(
     plot: PlotOption = None,
     set_: SetOption = None,
     drop: DropOption = None,
+    shock: ShockOption = None,
 ) -> None:
     """Run every model that applies, side by side: per issue each model's forecast and how far apart they are."""
     try:
-        loaded = _load_with_changes(scenario, set_, drop)
+        loaded = _load_with_changes(scenario, set_, drop, shock)
         skipped = {
             name: why
             for name, module in MODELS.items()
@@ -415,12 +429,13 @@ def sensitivity(
     plot: PlotOption = None,
     set_: SetOption = None,
     drop: DropOption = None,
+    shock: ShockOption = None,
 ) -> None:
     """Which actor's position, salience or capability moves each forecast most (tornado and Sobol indices)."""
     from . import _sensitivity
 
     try:
-        loaded = _load_with_changes(scenario, set_, drop)
+        loaded = _load_with_changes(scenario, set_, drop, shock)
         with _spinner(f"{model}: sensitivity", as_json):
             result = _sensitivity.sensitivity(
                 loaded,

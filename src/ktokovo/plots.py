@@ -59,6 +59,20 @@ def _scale_ticks(axis: plt.Axes, issue: Issue, which: str = "y") -> None:
         axis.set_xlim(low - 0.03 * (high - low), high + 0.03 * (high - low))
 
 
+def _mark_shocks(axis: plt.Axes, shocks: tuple[Any, ...], last_round: int) -> None:
+    """A vertical line just before each shock's round, labelled with the shock."""
+    for k, shock in enumerate(s for s in shocks if s.round <= last_round):
+        axis.axvline(shock.round - 0.5, color="0.35", linestyle="-.", linewidth=1)
+        axis.annotate(
+            _wrap(str(shock).split(": ", 1)[1], 22),
+            (shock.round - 0.45, 1 - 0.07 * (k % 3)),
+            xycoords=("data", "axes fraction"),
+            fontsize=7,
+            color="0.25",
+            va="top",
+        )
+
+
 def trajectory_figure(result: ModelResult, issue: int) -> Figure:
     """Every actor's position over the rounds of ``result`` on one issue, with the forecast as a dashed line
     (and the status quo as a dotted one, where the scenario gives it)."""
@@ -95,6 +109,7 @@ def trajectory_figure(result: ModelResult, issue: int) -> Figure:
         axis.axhline(
             this.status_quo, color="grey", linestyle=":", linewidth=1.2, label=f"status quo {this.status_quo:g}"
         )
+    _mark_shocks(axis, scenario.shocks, rounds[-1])
     _scale_ticks(axis, this)
     axis.set_xlabel("round")
     axis.set_xlim(-0.2, max(rounds[-1], 1) * 1.12 + 0.2)
@@ -275,6 +290,7 @@ def diff_figure(a: ModelResult, b: ModelResult, issue: str, labels: tuple[str, s
     for result, style, label in ((a, "-", labels[0]), (b, "--", labels[1])):
         value = float(result.forecast[result.scenario.issue_index(issue)])
         axis.axhline(value, color="black", linestyle=style, linewidth=1.2, label=f"forecast {label}: {value:.3g}")
+    _mark_shocks(axis, b.scenario.shocks, b.positions.shape[0] - 1)
     _scale_ticks(axis, this)
     axis.set_xlabel("round")
     axis.set_title(

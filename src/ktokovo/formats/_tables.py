@@ -225,6 +225,14 @@ def _num(value: float | None) -> Any:
 
 def scenario_to_long_rows(scenario: Scenario) -> list[list[Any]]:
     """One row per actor and issue with a position; actors without any position get one row each."""
+    if scenario.shocks:
+        raise ScenarioError(
+            Problem(
+                "the long CSV and Excel formats cannot hold shocks; save as YAML to keep them",
+                field="shocks",
+                value=len(scenario.shocks),
+            )
+        )
     rows = []
     sources = scenario.sources
     for i, actor in enumerate(scenario.actors):

@@ -14,7 +14,7 @@ import numpy as np
 import yaml
 
 from .._errors import Problem, ScenarioError
-from .._scenario import Scenario, Source
+from .._scenario import Scenario, Shock, Source
 from ._build import Cell, RawScenario, Record, build
 
 SCHEMA_VERSION = 1
@@ -33,7 +33,9 @@ _TOP = {
     "actors",
     "issues",
     "stances",
+    "shocks",
 }
+_SHOCK = {"round", "set", "scale", "enter", "leave", "value", "note"}
 _ACTOR = {"name", "description", "capability"}
 _ISSUE = {"name", "question", "low", "high", "scale", "points", "status_quo", "outcome"}
 _STANCE = {"actor", "issue", "position", "salience"}
@@ -245,6 +247,45 @@ def read_yaml(text: str, file: str | None) -> Scenario:
                 estimate(record, key, item[key], *path, key)
         raw.stances.append(record)
 
+    shocks = []
+    for index, item in items("shocks") if "shocks" in data else []:
+        path = ("shocks", index)
+        unknown(item, _SHOCK, path)
+        kinds = [k for k in ("set", "scale", "enter", "leave") if k in item]
+        if len(kinds) != 1:
+            problems.append(
+                Problem(
+                    "a shock names exactly one of set, scale, enter, leave",
+                    file=file,
+                    line=where(*path),
+                    field=f"shocks[{index}]",
+                )
+            )
+            continue
+        value = item.get("value")
+        if kinds[0] in ("set", "scale") and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            problems.append(
+                Problem(
+                    "a set or scale shock needs a numeric value",
+                    file=file,
+                    line=where(*path, "value"),
+                    field=f"shocks[{index}].value",
+                    value=value,
+                )
+            )
+            continue
+        shocks.append(
+            (
+                index,
+                Shock(
+                    round=item.get("round", 0),  # checked with the scenario: a whole number >= 1
+                    kind=kinds[0],
+                    target=str(item[kinds[0]]),
+                    value=None if value is None else float(value),
+                    note=str(item.get("note", "")),
+                ),
+            )
+        )
     if problems:
         # Report structural problems together with whatever the builder finds in the rest.
         try:
@@ -252,7 +293,15 @@ def read_yaml(text: str, file: str | None) -> Scenario:
         except ScenarioError as error:
             problems += error.problems
         raise ScenarioError(problems)
-    return build(raw)
+    scenario = build(raw)
+    if not shocks:
+        return scenario
+    try:
+        return scenario.replace(shocks=tuple(shock for _, shock in shocks))
+    except ScenarioError as error:
+        raise ScenarioError(
+            [Problem(p.message, file=file, line=where("shocks"), field=p.field, value=p.value) for p in error.problems]
+        ) from None
 
 
 def _estimate(value: float, confidence: np.ndarray, source: Source | None) -> Any:
@@ -331,6 +380,16 @@ def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
                 }
             )
     data["stances"] = stances
+    if scenario.shocks:
+        data["shocks"] = [
+            {
+                "round": shock.round,
+                shock.kind: shock.target,
+                **({"value": _number(shock.value)} if shock.value is not None else {}),
+                **({"note": shock.note} if shock.note else {}),
+            }
+            for shock in scenario.shocks
+        ]
     return data
 
 

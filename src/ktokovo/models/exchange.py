@@ -363,12 +363,14 @@ class ExchangeRun:
     no position). forecast : (rounds + 1, n_issues) the weighted mean (NBS) of each row of ``voting``.
     exchanges : per round, the realised exchanges as dicts (actors, supply issues, gain, start, move, vote).
     candidates : per round, how many candidate exchanges were generated (§4.2).
+    next_start : (n_actors, n_issues) the start positions the next round would take (§4.10).
     """
 
     voting: np.ndarray
     forecast: np.ndarray
     exchanges: list[list[dict[str, Any]]]
     candidates: list[int]
+    next_start: np.ndarray
 
 
 def simulate(
@@ -496,14 +498,21 @@ def _simulate(
                     ((1 - w) - fixed_weight) * side.x0
                 )
         x = following
-    return ExchangeRun(voting=np.array(voting), forecast=np.array(forecasts), exchanges=log, candidates=generated)
+    return ExchangeRun(
+        voting=np.array(voting),
+        forecast=np.array(forecasts),
+        exchanges=log,
+        candidates=generated,
+        next_start=as_array(x),
+    )
 
 
 def solve_joint(
     scenario: Any, *, rounds: int | None, rng: np.random.Generator, **params: object
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All issues at once: the trajectory (rounds + 1, n_actors, n_issues) of voting positions on 0–100 and the
-    final round's forecast (twice: forecast and weighted mean are the same statistic here)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """All issues at once: the trajectory (rounds + 1, n_actors, n_issues) of voting positions on 0–100, the
+    final round's forecast (twice: forecast and weighted mean are the same statistic here), and the start
+    positions a further round would take (what a run continues from after a shock)."""
     scales = np.array([issue.scale for issue in scenario.issues], dtype=float)
     power = np.repeat(scenario.capabilities[:, None], len(scenario.issues), axis=1)
     run = simulate(
@@ -516,4 +525,4 @@ def solve_joint(
         arithmetic=str(params["arithmetic"]),
         tie_break=str(params["tie_break"]),
     )
-    return run.voting, run.forecast[-1], run.forecast[-1]
+    return run.voting, run.forecast[-1], run.forecast[-1], run.next_start
