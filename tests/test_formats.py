@@ -106,3 +106,18 @@ def test_scenario_is_immutable(flagship: ktokovo.Scenario) -> None:
 
 def test_builtin_scenarios_listed() -> None:
     assert set(ktokovo.builtin_scenarios()) >= {"ukraine-2025", "ec-emissions-1994"}
+
+
+def test_confidence_as_low_most_likely_high(tmp_path: Path) -> None:
+    path = tmp_path / "talks.yaml"
+    path.write_text(
+        "actors: [{name: A, capability: {confidence: [1, 2, 4]}}, {name: B, capability: 1}]\n"
+        "issues: [{name: x}]\nstances:\n  - {actor: A, issue: x, position: 0, salience: 50}\n"
+        "  - {actor: B, issue: x, position: {value: 60, confidence: [50, 60, 90]}, salience: 50}\n"
+    )
+    scenario = ktokovo.load(path)
+    assert scenario.capabilities[0] == 2 and scenario.capability_ranges[0].tolist() == [1, 4]
+    assert scenario.positions[1, 0] == 60 and scenario.position_ranges[1, 0].tolist() == [50, 90]
+    path.write_text(path.read_text().replace("[50, 60, 90]", "[50, 70, 90]"))
+    with pytest.raises(ktokovo.ScenarioError, match="most likely"):
+        ktokovo.load(path)

@@ -134,13 +134,27 @@ def read_yaml(text: str, file: str | None) -> Scenario:
             record[key] = cell(value.get("value"), *path, "value")
             confidence = value.get("confidence")
             if confidence is not None:
-                if isinstance(confidence, list) and len(confidence) == 2:
+                if isinstance(confidence, list) and len(confidence) in (2, 3):
+                    # [low, high], or [low, most likely, high] where the most likely value is the estimate.
                     record[f"{key}_low"] = cell(confidence[0], *path, "confidence")
-                    record[f"{key}_high"] = cell(confidence[1], *path, "confidence")
+                    record[f"{key}_high"] = cell(confidence[-1], *path, "confidence")
+                    if len(confidence) == 3:
+                        if value.get("value") is None:
+                            record[key] = cell(confidence[1], *path, "confidence")
+                        elif confidence[1] != value.get("value"):
+                            problems.append(
+                                Problem(
+                                    "the most likely value of [low, most likely, high] must be the estimate itself",
+                                    file=file,
+                                    line=where(*path, "confidence"),
+                                    field=f"{key}.confidence",
+                                    value=confidence,
+                                )
+                            )
                 else:
                     problems.append(
                         Problem(
-                            "confidence must be a list [low, high]",
+                            "confidence must be a list [low, high] or [low, most likely, high]",
                             file=file,
                             line=where(*path, "confidence"),
                             field=f"{key}.confidence",
