@@ -8,9 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._errors import ParameterError
-from ._scenario import Scenario, Shock
-
-FIELDS = ("capability", "position", "salience", "status_quo")
+from ._scenario import Scenario, Shock, shock_target
 
 
 def _parse_value(text: str, where: str) -> float:
@@ -26,25 +24,22 @@ def _parse_value(text: str, where: str) -> float:
 def _target(scenario: Scenario, key: str) -> tuple[str, int | None, int | None]:
     """(field, actor index, issue index) of ``ACTOR.capability``, ``ACTOR.ISSUE.position``,
     ``ACTOR.ISSUE.salience`` or ``ISSUE.status_quo``."""
-    for name in FIELDS:
-        if not key.endswith("." + name):
-            continue
-        head = key[: -len(name) - 1]
-        if name == "capability":
-            if head in scenario.actor_names:
-                return name, scenario.actor_names.index(head), None
-            raise ParameterError(f"{key}: unknown actor {head!r}; actors: {', '.join(scenario.actor_names)}")
-        if name == "status_quo":
-            if head in scenario.issue_names:
-                return name, None, scenario.issue_names.index(head)
-            raise ParameterError(f"{key}: unknown issue {head!r}; issues: {', '.join(scenario.issue_names)}")
-        for i, actor in enumerate(scenario.actor_names):
-            if head.startswith(actor + ".") and head[len(actor) + 1 :] in scenario.issue_names:
-                return name, i, scenario.issue_names.index(head[len(actor) + 1 :])
-        raise ParameterError(f"{key}: expected ACTOR.ISSUE.{name} with a known actor and issue")
-    raise ParameterError(
-        f"{key}: expected ACTOR.capability, ACTOR.ISSUE.position, ACTOR.ISSUE.salience or ISSUE.status_quo"
-    )
+    if key.endswith(".status_quo"):
+        head = key[: -len(".status_quo")]
+        if head in scenario.issue_names:
+            return "status_quo", None, scenario.issue_names.index(head)
+        raise ParameterError(f"{key}: unknown issue {head!r}; issues: {', '.join(scenario.issue_names)}")
+    kind, actor, issue = shock_target(scenario, key)
+    if kind is None and key.endswith(".capability"):
+        raise ParameterError(
+            f"{key}: unknown actor {key[: -len('.capability')]!r}; actors: {', '.join(scenario.actor_names)}"
+        )
+    if kind is None:
+        raise ParameterError(
+            f"{key}: expected ACTOR.capability, ACTOR.ISSUE.position, ACTOR.ISSUE.salience or "
+            f"ISSUE.status_quo with a known actor and issue (actors: {', '.join(scenario.actor_names)})"
+        )
+    return kind, actor, issue
 
 
 def parse_sets(items: Iterable[str]) -> dict[str, float]:

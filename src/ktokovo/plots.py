@@ -254,17 +254,13 @@ def tornado_figure(result: Any, issue: int, top: int = 10) -> Figure:
 
 def save_tornadoes(result: Any, directory: str | Path, top: int = 10) -> list[Path]:
     """A tornado chart per issue, as PNG and SVG."""
-    out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for j, issue in enumerate(result.scenario.issues):
-        figure = tornado_figure(result, j, top)
-        for suffix in ("png", "svg"):
-            path = out / f"tornado-{result.model}-{_slug(issue.name)}.{suffix}"
-            figure.savefig(path, dpi=130)
-            written.append(path)
-        plt.close(figure)
-    return written
+    return _save(
+        directory,
+        [
+            (f"tornado-{result.model}-{_slug(issue.name)}", partial(tornado_figure, result, j, top))
+            for j, issue in enumerate(result.scenario.issues)
+        ],
+    )
 
 
 def diff_figure(a: ModelResult, b: ModelResult, issue: str, labels: tuple[str, str] = ("A", "B")) -> Figure:
@@ -304,17 +300,11 @@ def diff_figure(a: ModelResult, b: ModelResult, issue: str, labels: tuple[str, s
 def save_diff(
     a: ModelResult, b: ModelResult, directory: str | Path, labels: tuple[str, str] = ("A", "B")
 ) -> list[Path]:
-    out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for issue in a.scenario.issue_names:
-        figure = diff_figure(a, b, issue, labels)
-        for suffix in ("png", "svg"):
-            path = out / f"diff-{_slug(issue)}.{suffix}"
-            figure.savefig(path, dpi=130)
-            written.append(path)
-        plt.close(figure)
-    return written
+    """Both scenarios' trajectories, one chart per issue, as PNG and SVG."""
+    return _save(
+        directory,
+        [(f"diff-{_slug(issue)}", partial(diff_figure, a, b, issue, labels)) for issue in a.scenario.issue_names],
+    )
 
 
 def _slug(text: str) -> str:
@@ -325,8 +315,6 @@ def save_all(
     results: list[ModelResult], directory: str | Path, samples: list[SampleResult] | None = None
 ) -> list[Path]:
     """Write every chart as PNG and SVG into ``directory``; return the paths written."""
-    out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
     makers: list[tuple[str, Callable[[], Figure]]] = [
         ("compare", lambda: compare_figure(results)),
         ("gains", lambda: gains_figure(results)),
@@ -337,8 +325,15 @@ def save_all(
                 makers.append((f"rounds-{result.model}-{_slug(issue.name)}", partial(trajectory_figure, result, j)))
     for sampled in samples or []:
         makers.append((f"samples-{sampled.model}", partial(samples_figure, sampled)))
+    return _save(directory, makers)
+
+
+def _save(directory: str | Path, makers: list[tuple[str, Callable[[], Figure]]]) -> list[Path]:
+    """Draw each figure in turn (one open at a time) and write it as PNG and SVG; return the paths."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, make in makers:  # one figure open at a time
+    for name, make in makers:
         figure = make()
         for suffix in ("png", "svg"):
             path = out / f"{name}.{suffix}"
