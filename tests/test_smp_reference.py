@@ -158,3 +158,52 @@ def test_every_option_runs_to_a_finite_answer(dummy: ktokovo.Scenario, name: str
     assert np.all((first.positions >= 0) & (first.positions <= 100))
     assert 2 <= first.rounds <= 100
     assert first.positions.tobytes() == again.positions.tobytes()
+
+
+def test_ktab_xml(dummy: ktokovo.Scenario, tmp_path) -> None:
+    """KTAB's XML form of dummyData_3Dim holds the same scenario as its CSV form; ModelParameters and
+    IdealAdjustment become the scenario's smp parameters."""
+    xml = ktokovo.load(DATA / "dummyData_3Dim.xml")
+    assert xml.actor_names == dummy.actor_names
+    np.testing.assert_array_equal(xml.positions, dummy.positions)
+    np.testing.assert_array_equal(xml.saliences, dummy.saliences)
+    text = (
+        (DATA / "dummyData_3Dim.xml")
+        .read_text(encoding="utf-8-sig")
+        .replace(
+            "<Dimensions>",
+            "<ModelParameters><VictoryProbModel>Square</VictoryProbModel><PCEModel>MarkovUniform</PCEModel>"
+            "<StateTransitions>Deterministic</StateTransitions><VotingRule>Proportional</VotingRule>"
+            "<BigRAdjust>Half</BigRAdjust><BigRRange>Max</BigRRange><ThirdPartyCommit>FullCommit</ThirdPartyCommit>"
+            "<InterVecBrgn>S1P1</InterVecBrgn><BargnModel>PWCompInterp</BargnModel></ModelParameters><Dimensions>",
+        )
+        .replace(
+            "</Actors>",
+            "</Actors><IdealAdjustment><iaPair><adjustingIdeal>SActor-00</adjustingIdeal>"
+            "<referencePos>SActor-00</referencePos><adjust>0.5</adjust></iaPair></IdealAdjustment>",
+        )
+    )
+    path = tmp_path / "talks.xml"
+    path.write_text(text, encoding="utf-8")
+    configured = ktokovo.load(path)
+    expected = {
+        "victory_prob_model": "square",
+        "pce_model": "markov_uniform",
+        "state_transitions": "deterministic",
+        "voting_rule": "proportional",
+        "big_r_adjust": "half",
+        "big_r_range": "max",
+        "third_party_commit": "full_commit",
+        "bargain_interpolation": "s1p1",
+        "bargain_model": "pw_comp_interp",
+        "accommodation": (("SActor-00", "SActor-00", 0.5),),
+    }
+    assert dict(configured.model_parameters["smp"]) == expected
+    result = ktokovo.run(configured, "smp", preset="ktab")
+    assert result.parameters["pce_model"] == "markov_uniform"
+    explicit = ktokovo.run(dummy, "smp", preset="ktab", **expected)
+    assert result.positions.tobytes() == explicit.positions.tobytes()
+    assert ktokovo.load(ktokovo.save(configured, tmp_path / "again.yaml")) == configured
+    path.write_text(text.replace("<BigRRange>Max</BigRRange>", "<BigRRange>Most</BigRRange>"), encoding="utf-8")
+    with pytest.raises(ktokovo.ScenarioError, match="BigRRange"):
+        ktokovo.load(path)

@@ -190,7 +190,8 @@ def run(
     >>> round(float(res.mean[0]), 6)
     7.242131
     """
-    settings = resolve_parameters(model, preset, parameters)
+    given = scenario.model_parameters.get(model, {})
+    settings = resolve_parameters(model, preset, {**given, **parameters})
     module = MODELS[model]
     if rounds is None:
         rounds = getattr(module, "DEFAULT_ROUNDS", DEFAULT_ROUNDS)

@@ -132,6 +132,9 @@ class Scenario:
         ``"position/ACTOR/ISSUE"``, ``"salience/ACTOR/ISSUE"``, ``"status_quo/ISSUE"``,
         ``"outcome/ISSUE"``.
     documents : the documents sources refer to, short name to full reference.
+    shocks : changes to the inputs from a given round on (see :class:`Shock`).
+    model_parameters : parameters the scenario sets for a model, by model name (for example a KTAB XML file's
+        ModelParameters for ``smp``); they act as that model's defaults when it runs on this scenario.
     """
 
     name: str
@@ -150,6 +153,7 @@ class Scenario:
     description: str = ""
     date: str = ""
     shocks: tuple[Shock, ...] = ()
+    model_parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n_actors, n_issues = len(self.actors), len(self.issues)
@@ -170,6 +174,7 @@ class Scenario:
         set_(self, "shocks", tuple(sorted(self.shocks, key=lambda shock: shock.round)))
         set_(self, "sources", MappingProxyType(dict(self.sources)))
         set_(self, "documents", MappingProxyType(dict(self.documents)))
+        set_(self, "model_parameters", MappingProxyType({k: dict(v) for k, v in self.model_parameters.items()}))
         problems = self._check(n_actors, n_issues)
         if problems:
             raise ScenarioError(problems)
@@ -283,6 +288,7 @@ class Scenario:
             all(getattr(self, f) == getattr(other, f) for f in plain)
             and dict(self.sources) == dict(other.sources)
             and dict(self.documents) == dict(other.documents)
+            and dict(self.model_parameters) == dict(other.model_parameters)
             and all(np.array_equal(getattr(self, f), getattr(other, f), equal_nan=True) for f in arrays)
         )
 
@@ -292,6 +298,7 @@ class Scenario:
         # The read-only mappings cannot be pickled as they are (worker processes need scenarios).
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values["sources"], values["documents"] = dict(self.sources), dict(self.documents)
+        values["model_parameters"] = dict(self.model_parameters)
         return (_rebuild, (values,))
 
 

@@ -13,14 +13,15 @@ from pathlib import Path
 
 from .._errors import Problem, ScenarioError
 from .._scenario import Scenario
-from . import _tables, _yaml
+from . import _ktab_xml, _tables, _yaml
 
 __all__ = ["FORMATS", "MAX_BYTES", "builtin_scenarios", "dumps", "load", "save"]
 
 MAX_BYTES = 20 * 1024 * 1024
 """Files larger than this are refused before they are read (20 MiB)."""
 
-FORMATS = ("yaml", "csv", "xlsx", "bdm", "ktab", "decide")
+FORMATS = ("yaml", "csv", "xlsx", "bdm", "ktab", "ktab_xml", "decide")
+"""Every format ktokovo reads; it writes all but ``ktab_xml``."""
 
 
 def builtin_scenarios() -> dict[str, str]:
@@ -72,7 +73,7 @@ def load(source: str | Path, *, format: str | None = None) -> Scenario:
 
 def _format_from_suffix(path: Path) -> str | None:
     suffix = path.suffix.lower()
-    return {".yaml": "yaml", ".yml": "yaml", ".xlsx": "xlsx"}.get(suffix)
+    return {".yaml": "yaml", ".yml": "yaml", ".xlsx": "xlsx", ".xml": "ktab_xml"}.get(suffix)
 
 
 def loads(data: bytes, *, name: str = "scenario", file: str | None = None, format: str | None = None) -> Scenario:
@@ -97,7 +98,9 @@ def loads(data: bytes, *, name: str = "scenario", file: str | None = None, forma
         line = data[: error.start].count(b"\n") + 1
         raise ScenarioError(Problem("not UTF-8 text (save the file as UTF-8)", file=file, line=line)) from None
     if format is None:
-        format = _sniff(text)
+        format = "ktab_xml" if _ktab_xml.looks_like_xml(text) else _sniff(text)
+    if format == "ktab_xml":
+        return _ktab_xml.read_ktab_xml(text, file)
     if format == "yaml":
         return _yaml.read_yaml(text, file)
     if format == "decide":
@@ -137,6 +140,12 @@ def dumps(scenario: Scenario, format: str) -> bytes:
     }
     if format == "xlsx":
         return _tables.write_xlsx(scenario)
+    if format == "ktab_xml":
+        raise ScenarioError(
+            Problem(
+                "ktokovo reads KTAB's XML but does not write it; use yaml or ktab (CSV)", field="format", value=format
+            )
+        )
     if format not in writers:
         raise ScenarioError(Problem(f"unknown format; known: {', '.join(FORMATS)}", field="format", value=format))
     return writers[format](scenario).encode("utf-8")

@@ -34,6 +34,7 @@ _TOP = {
     "issues",
     "stances",
     "shocks",
+    "model_parameters",
 }
 _SHOCK = {"round", "set", "scale", "enter", "leave", "value", "note"}
 _ACTOR = {"name", "description", "capability"}
@@ -308,6 +309,23 @@ def read_yaml(text: str, file: str | None) -> Scenario:
             problems += error.problems
         raise ScenarioError(problems)
     scenario = build(raw)
+    parameters = data.get("model_parameters") or {}
+    if not isinstance(parameters, dict) or not all(isinstance(v, dict) for v in parameters.values()):
+        raise ScenarioError(
+            Problem(
+                "model_parameters maps a model's name to its parameters",
+                file=file,
+                line=where("model_parameters"),
+                field="model_parameters",
+            )
+        )
+    if parameters:
+        scenario = scenario.replace(
+            model_parameters={
+                model: {k: tuple(tuple(p) for p in v) if k == "accommodation" else v for k, v in values.items()}
+                for model, values in parameters.items()
+            }
+        )
     if not shocks:
         return scenario
     try:
@@ -394,6 +412,11 @@ def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
                 }
             )
     data["stances"] = stances
+    if scenario.model_parameters:
+        data["model_parameters"] = {
+            model: {k: [list(p) for p in v] if k == "accommodation" else v for k, v in values.items()}
+            for model, values in scenario.model_parameters.items()
+        }
     if scenario.shocks:
         data["shocks"] = [
             {

@@ -27,7 +27,9 @@ stochastic (draws from ``rng``; KTAB's own stochastic runs are not repeatable, �
 proportional | binary | prop_bin | prop_cbc | cubic | asym_prosp; ``big_r_adjust`` one_third | none |
 half | two_thirds | full; ``big_r_range`` mid | min | max; ``third_party_commit`` semi_commit | no_commit |
 full_commit; ``bargain_interpolation`` s2p2 | s1p1 | s2pmax; ``bargain_model`` init_only_interp |
-init_rcvr_interp | pw_comp_interp; ``max_turns`` (100), ``min_turns`` (2), ``stop_ratio`` (0.02).
+init_rcvr_interp | pw_comp_interp; ``max_turns`` (100), ``min_turns`` (2), ``stop_ratio`` (0.02);
+``accommodation``: (adjusting actor, reference actor, value) triples of KTAB's IdealAdjustment, the identity
+otherwise (§6.3). A KTAB XML file's ModelParameters and IdealAdjustment become the scenario's smp parameters.
 
 KTAB breaks exact ties by the order in which actors are listed (§4.2, §6.2). The preset ``ktab`` keeps the
 scenario's order (``actor_order="as_given"``), which reproduces KTAB; without a preset ktokovo runs the
@@ -65,6 +67,7 @@ PARAMETERS: dict[str, object] = {
     "min_turns": 2,
     "stop_ratio": 0.02,
     "actor_order": "by_name",
+    "accommodation": None,
 }
 # Values in KTAB's enum order (SMP_SPEC §1.3): the index is what the kernels take.
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -215,6 +218,15 @@ def unique_positions(x: np.ndarray) -> list[int]:
     return reps
 
 
+def accommodation_matrix(names: tuple[str, ...], pairs: Any) -> np.ndarray:
+    """SMP_SPEC §6.3's ideal-accommodation matrix: the identity, with A(a, b) = v for each (a, b, v) given."""
+    matrix = np.eye(len(names))
+    for adjusting, reference, value in pairs or ():
+        if adjusting in names and reference in names:
+            matrix[names.index(adjusting), names.index(reference)] = float(value)
+    return matrix
+
+
 def kernel_salience(salience: np.ndarray) -> np.ndarray:
     """Scenario saliences (0–100 per issue) to SMP's [0, 1], scaling down rows whose total exceeds 100."""
     share = salience / 100.0
@@ -236,9 +248,10 @@ def solve_joint(
             x[missing, d] = np.sum(capability[~missing] * x[~missing, d]) / np.sum(capability[~missing])
     keep = (s**2).sum(axis=1) > 0  # an actor who cares about nothing cannot be placed by SMP
     settings = dict(params)
+    accommodation = accommodation_matrix(scenario.actor_names, settings.pop("accommodation", None))[keep][:, keep]
     if rounds is not None:
         settings["max_turns"] = rounds
-    run = simulate(x[keep] / 100.0, s[keep], capability[keep], rng=rng, **settings)  # type: ignore[arg-type]
+    run = simulate(x[keep] / 100.0, s[keep], capability[keep], accommodation=accommodation, rng=rng, **settings)  # type: ignore[arg-type]
     path = np.repeat(x[None, :, :] / 100.0, len(run.positions), axis=0)
     path[:, keep] = run.positions
     final = run.positions[-1]
