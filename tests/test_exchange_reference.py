@@ -115,3 +115,25 @@ def test_random_tie_break_is_seeded() -> None:
     first = ktokovo.run(scenario, "exchange", rounds=2, seed=3, tie_break="random")
     again = ktokovo.run(scenario, "exchange", rounds=2, seed=3, tie_break="random")
     assert first.forecast.tobytes() == again.forecast.tobytes()
+
+
+def test_randomised_equal_gain() -> None:
+    """EXCHANGE_SPEC §6.2: p = 0 is the deterministic model; p > 0 is reproducible under a seed, differs between
+    seeds, and keeps every voting position on the scale."""
+    scenario = ktokovo.load(DATA / "decide_sample_data.txt")
+    plain = ktokovo.run(scenario, "exchange", rounds=3)
+    assert ktokovo.run(scenario, "exchange", rounds=3, randomized=0.0, seed=4).forecast.tobytes() == (
+        plain.forecast.tobytes()
+    )
+    first = ktokovo.run(scenario, "exchange", rounds=3, randomized=0.5, seed=4)
+    again = ktokovo.run(scenario, "exchange", rounds=3, randomized=0.5, seed=4)
+    other = ktokovo.run(scenario, "exchange", rounds=3, randomized=0.5, seed=5)
+    assert first.positions.tobytes() == again.positions.tobytes()
+    assert not np.array_equal(first.forecast, other.forecast)
+    for j, issue in enumerate(scenario.issues):
+        column = first.positions[:, :, j]
+        assert np.all(
+            (column[~np.isnan(column)] >= issue.scale[0] - 1e-9) & (column[~np.isnan(column)] <= issue.scale[1] + 1e-9)
+        )
+    with pytest.raises(ktokovo.ParameterError, match="randomized"):
+        ktokovo.run(scenario, "exchange", randomized=2.0)

@@ -26,6 +26,10 @@ change of the moved actors' terms rather than summing afresh: faster, and an equ
 it departs from the reference once a tie is decided by rounding noise (on the shipped cases from round 1 or
 2; the README gives the measured drift).
 
+``randomized=p`` with p in (0, 1] runs the randomised equal gain (§6.2): in every exchange one side, drawn at
+random, takes a random share (up to p) of the surplus over the equal gain, or gives up one, with draws from
+the run's seeded ``rng``; candidates are still ranked by the equal gain.
+
 ``tie_break="deterministic"`` (default) realises, among exactly equal gains, the candidate earlier in the
 list (the package with ``ALLOW_RANDOM = False``); ``tie_break="random"`` follows the package's default random
 tie rule (§6.1) with draws from the run's seeded ``rng``.
@@ -51,7 +55,13 @@ from typing import Any
 
 import numpy as np
 
-PARAMETERS: dict[str, object] = {"arithmetic": "reference", "tie_break": "deterministic", "actor_order": "by_name"}
+PARAMETERS: dict[str, object] = {
+    "arithmetic": "reference",
+    "tie_break": "deterministic",
+    "actor_order": "by_name",
+    "randomized": 0.0,
+}
+RANGES: dict[str, tuple[float, float, type]] = {"randomized": (0.0, 1.0, float)}
 CHOICES: dict[str, tuple[object, ...]] = {
     "arithmetic": ("reference", "float"),
     "tie_break": ("deterministic", "random"),
@@ -117,9 +127,12 @@ class _Round:
         members: list[list[int]],
         denominators: list[Any],
         exact: bool = True,
+        randomized: float = 0.0,
+        uniform: Callable[[], float] | None = None,
     ):
         self.x, self.s, self.c, self.members, self.denominators = x, s, c, members, denominators
         self.exact = exact
+        self.randomized, self.uniform = randomized, uniform
         # Round-start terms (x·s)·c of every participant and their running sums, accumulated left to right
         # from an exact 0 (§1.2). A sum with some actors placed elsewhere starts from the running sum before
         # the first of them and goes on term by term: the same operations in the same order.
@@ -202,10 +215,55 @@ class _Round:
         e.valid = self.ok(i, m_i) and self.ok(j, m_j)
         if e.gain < 1e-10:
             e.valid = False
+        if e.valid and self.randomized:
+            self.randomize(e, (r_p, d_p, dist_j), (r_q, d_q, dist_i))
+            return
         if e.valid:
             self.cap(e, i, j)
             self.cap(e, j, i)
             e.valid = self.ok(i, i.m) and self.ok(j, j.m)
+
+    def randomize(self, e: _Candidate, p_side: tuple[Any, Any, Any], q_side: tuple[Any, Any, Any]) -> None:
+        """§6.2, the randomised equal gain: one side, chosen at random, takes a random share of the surplus
+        over the equal gain (or gives up a random share of its gain) and moves fully; the other's move follows.
+        The ranking gain stays the equal gain. ktokovo's reading where the text is loose: a side's maximum
+        utility is what it gains when its partner moves all the way and it gives nothing; the package's
+        sign-flip in the capped branch (which moves an actor away from its target) is not copied."""
+        assert self.uniform is not None
+        u, v, z = self.uniform(), self.uniform(), self.uniform()
+        num = type(e.gain)
+        i, j = e.i, e.j
+        # Full-move shifts: J's on p, I's on q.
+        full_j = ((p_side[2] * j.s) * j.c) / p_side[1]
+        full_i = ((q_side[2] * i.s) * i.c) / q_side[1]
+        x_side, y_side = (i, j) if u < 0.5 else (j, i)
+        full_x, full_y = (full_i, full_j) if x_side is i else (full_j, full_i)
+        dist_x, dist_y = (q_side[2], p_side[2]) if x_side is i else (p_side[2], q_side[2])
+        d_x, d_y = (q_side[1], p_side[1]) if x_side is i else (p_side[1], q_side[1])
+        best = full_y * x_side.s_dem
+        share = num(self.randomized) * num(z)
+        utility = e.gain + share * (best - e.gain) if v < 0.5 else e.gain - share * e.gain
+        r_x = full_x
+        r_y = (utility + r_x * x_side.s) / x_side.s_dem
+        m_y = (r_y * d_y) / (y_side.c * y_side.s)
+        m_x = dist_x
+        overflow = m_y > dist_y
+        if overflow:  # the partner moves fully, X's shift follows from the utility it was dealt
+            m_y = dist_y
+            r_y = full_y
+            r_x = abs((utility - r_y * x_side.s_dem) / x_side.s)
+            m_x = (r_x * d_x) / (x_side.c * x_side.s)  # may overshoot X's distance, as in the package
+        for side, move in ((x_side, m_x), (y_side, m_y)):
+            partner = y_side if side is x_side else x_side
+            signed = -move if side.x > partner.d else move
+            side.history[-1] = signed
+            side.m, side.y = signed, side.x + signed
+        if not overflow:
+            ranking = e.gain
+            self.cap(e, i, j)
+            self.cap(e, j, i)
+            e.gain = ranking  # the ranking keeps the equal gain (§6.2 step 6)
+        e.valid = self.ok(i, i.m) and self.ok(j, j.m)
 
     def cap(self, e: _Candidate, a: _Side, b: _Side) -> None:
         issue = a.sup
@@ -382,6 +440,7 @@ def simulate(
     rounds: int = DEFAULT_ROUNDS,
     arithmetic: str = "reference",
     tie_break: str = "deterministic",
+    randomized: float = 0.0,
     rng: np.random.Generator | None = None,
 ) -> ExchangeRun:
     """Run the equal-gain model.
@@ -392,12 +451,12 @@ def simulate(
     salience : (n_actors, n_issues) on [0, 1]. power : (n_actors, n_issues).
     scales : (n_issues, 2) each issue's (lower, upper).
     All numbers are turned into decimals through their shortest text form (15 significant digits), as the
-    package reads them from its input file.
+    package reads them from its input file. ``randomized`` is p of the randomised equal gain (§6.2; 0: off).
     """
     if arithmetic == "reference":
         with decimal.localcontext(_CONTEXT):
-            return _simulate(position_text, salience, power, scales, rounds, arithmetic, tie_break, rng)
-    return _simulate(position_text, salience, power, scales, rounds, arithmetic, tie_break, rng)
+            return _simulate(position_text, salience, power, scales, rounds, arithmetic, tie_break, randomized, rng)
+    return _simulate(position_text, salience, power, scales, rounds, arithmetic, tie_break, randomized, rng)
 
 
 def _number(arithmetic: str) -> Callable[[float], Any]:
@@ -414,6 +473,7 @@ def _simulate(
     rounds: int,
     arithmetic: str,
     tie_break: str,
+    randomized: float,
     rng: np.random.Generator | None,
 ) -> ExchangeRun:
     num = _number(arithmetic)
@@ -462,7 +522,16 @@ def _simulate(
     generated: list[int] = []
     salience_weight, fixed_weight = _SALIENCE_WEIGHT[arithmetic], _FIXED_WEIGHT[arithmetic]
     for _ in range(rounds):
-        step_round = _Round(x, s, c, members, denominators, exact=arithmetic == "reference")
+        step_round = _Round(
+            x,
+            s,
+            c,
+            members,
+            denominators,
+            exact=arithmetic == "reference",
+            randomized=randomized,
+            uniform=lambda: float(generator.random()),
+        )
         pool = step_round.candidates(n_actors, n_issues)
         generated.append(len(pool))
         realised = step_round.realise(pool, draw)
@@ -524,5 +593,6 @@ def solve_joint(
         rng=rng,
         arithmetic=str(params["arithmetic"]),
         tie_break=str(params["tie_break"]),
+        randomized=float(params["randomized"]),  # type: ignore[arg-type]
     )
     return run.voting, run.forecast[-1], run.forecast[-1], run.next_start
