@@ -31,6 +31,8 @@ err = Console(stderr=True, highlight=False)
 DEFAULT_SCENARIO = "ukraine-2025"
 STANDARD = ("mean", "median", "nash", "bdm")
 """What ``forecast`` runs by default: the per-issue models. ``compare`` runs every model that applies."""
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+SeedOption = Annotated[int, typer.Option(help="Random seed (recorded with the result).")]
 PlotOption = Annotated[Path | None, typer.Option("--plot", help="Write charts (PNG and SVG) into this folder.")]
 SetOption = Annotated[
     list[str] | None,
@@ -123,12 +125,12 @@ def forecast(
     ] = None,
     preset: Annotated[str | None, typer.Option(help="A named parameter set of the model, e.g. scholz2011.")] = None,
     rounds: RoundsOption = None,
-    seed: Annotated[int, typer.Option(help="Random seed (recorded with the result).")] = 0,
+    seed: SeedOption = 0,
     param: Annotated[
         list[str] | None,
         typer.Option("--param", "-p", help="A model parameter NAME=VALUE (repeatable), e.g. -p q=0.5."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+    as_json: JsonOption = False,
     plot: PlotOption = None,
     set_: SetOption = None,
     drop: DropOption = None,
@@ -260,8 +262,8 @@ def _print_samples(scenario: Scenario, sampled: list[_uncertainty.SampleResult],
 def compare(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     rounds: RoundsOption = None,
-    seed: Annotated[int, typer.Option(help="Random seed (recorded with the result).")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
     plot: PlotOption = None,
     set_: SetOption = None,
     drop: DropOption = None,
@@ -425,7 +427,7 @@ def sensitivity(
     seed: Annotated[int, typer.Option(help="Random seed of the Sobol sample.")] = 0,
     top: Annotated[int, typer.Option(help="Factors to show per issue.")] = 8,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A model parameter NAME=VALUE.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+    as_json: JsonOption = False,
     plot: PlotOption = None,
     set_: SetOption = None,
     drop: DropOption = None,
@@ -509,8 +511,8 @@ def diff(
     model: Annotated[str, typer.Option("--model", "-m", help="The model to run on both.")] = "bdm",
     preset: Annotated[str | None, typer.Option(help="A named parameter set of the model.")] = None,
     rounds: RoundsOption = None,
-    seed: Annotated[int, typer.Option(help="Random seed (recorded with the result).")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
     plot: PlotOption = None,
 ) -> None:
     """Two scenarios' forecasts side by side: the shift per issue, the inputs that differ, gains and losses."""
