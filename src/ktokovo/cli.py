@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import _run, _uncertainty, _whatif, _whowhom, formats
-from ._errors import KtokovoError, ParameterError
+from ._errors import KtokovoError, ParameterError, Problem, ScenarioError
 from ._scenario import Scenario
 from ._whatif import what_if
 from .models import DESCRIPTIONS, MODELS
@@ -565,6 +565,178 @@ def diff(
         written = plots.save_diff(result_a, result_b, plot, labels=(first, second))
         if not as_json:
             out.print(f"\nwrote {len(written)} chart files (PNG and SVG) to {plot}")
+
+
+@app.command()
+def backtest(
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="`deu PATH` for the DEU III dataset, or scenario files whose issues record their outcomes."
+        ),
+    ],
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help="Models to score (repeatable); default: mean, median, nash, bdm, smp."),
+    ] = None,
+    capabilities: Annotated[
+        str,
+        typer.Option(
+            help="DEU capabilities: equal, council (voting weights of the treaty "
+            "period), or a CSV file of actor,weight."
+        ),
+    ] = "equal",
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples of proposals for the intervals.")] = 1000,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
+    plot: PlotOption = None,
+) -> None:
+    """Score the models against real outcomes: MAE, median error, RMSE, share within 10 points, with bootstrap
+    intervals, broken down by period, procedure and voting rule."""
+    from . import _backtest
+
+    try:
+        cases, skipped, scheme = _backtest_cases(sources, capabilities)
+        models = tuple(model or _backtest.DEFAULT_MODELS)
+        for name in models:
+            _run.resolve_parameters(name, None, {})
+        with _spinner("running the models on every case", as_json):
+            result = _backtest.backtest(cases, models, bootstrap=bootstrap, seed=seed, scheme=scheme)
+    except KtokovoError as error:
+        _fail(error)
+    keys = sorted({k for c in cases for k in c.groups})
+    if as_json:
+        data = {
+            "cases": len(cases),
+            "skipped": skipped,
+            "capabilities": scheme,
+            "bootstrap": bootstrap,
+            "source": sources,
+            "citation": _deu_citation(sources),
+            "models": {
+                row["model"]: {
+                    "scores": row,
+                    "predictions": {
+                        c.issue_id: None if np.isnan(v) else float(v)
+                        for c, v in zip(cases, result.predictions[:, result.models.index(row["model"])], strict=True)
+                    },
+                }
+                for row in result.scores()
+            },
+            "breakdowns": {key: result.breakdown(key) for key in keys},
+        }
+        sys.stdout.write(json.dumps(_no_nan(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+    else:
+        out.print(
+            f"[bold]Backtest[/] on {len(cases)} issues ({len(skipped)} left out), capabilities: {scheme}, "
+            f"95% intervals from {bootstrap} resamples of proposals"
+        )
+        if _deu_citation(sources):
+            out.print(f"[dim]Data: {_deu_citation(sources)}[/]")
+        _print_scores(result.scores(), "Leaderboard (absolute error, points on 0–100)")
+        for key in keys:
+            for value, rows in result.breakdown(key).items():
+                _print_scores(rows, f"{key} = {value}", brief=True)
+    if plot is not None:
+        from . import plots
+
+        written = plots.save_backtest(result, plot)
+        if not as_json:
+            out.print(f"\nwrote {len(written)} chart files (PNG and SVG) to {plot}")
+
+
+def _no_nan(value: Any) -> Any:
+    """JSON has no NaN: write null."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_nan(v) for v in value]
+    return value
+
+
+def _deu_citation(sources: list[str]) -> str:
+    from .formats._deu import CITATION
+
+    return CITATION if sources and sources[0] == "deu" else ""
+
+
+def _backtest_cases(sources: list[str], capabilities: str) -> tuple[list[Any], list[str], str]:
+    from . import _backtest
+    from .formats._deu import read_deu
+
+    if sources[0] == "deu":
+        if len(sources) != 2:
+            raise ParameterError("write: ktokovo backtest deu PATH")
+        path = Path(sources[1])
+        if not path.is_file():
+            raise ScenarioError(Problem("no such file", file=str(path)))
+        deu, skipped = read_deu(path.read_bytes(), str(path))
+        table = None
+        scheme = capabilities
+        if capabilities not in ("equal", "council"):
+            table, scheme = _weights_table(Path(capabilities)), "table"
+        cases = [
+            _backtest.apply_scheme(
+                _backtest.Case(
+                    c.issue_id,
+                    c.proposal,
+                    c.scenario,
+                    0,
+                    {
+                        "period": _backtest.treaty_period(c.introduced),
+                        "procedure": c.procedure,
+                        "voting_rule": c.voting_rule,
+                    },
+                ),
+                scheme,
+                table,
+                introduced=c.introduced,
+                procedure=c.procedure,
+            )
+            for c in deu
+        ]
+        return cases, skipped, capabilities
+    scenarios = [formats.load(source) for source in sources]
+    return _backtest.cases_from_scenarios(scenarios), [], "as given in the files"
+
+
+def _weights_table(path: Path) -> dict[str, float]:
+    """A CSV of actor,weight (a header line is allowed)."""
+    import csv
+
+    if not path.is_file():
+        raise ScenarioError(
+            Problem("no such file (capabilities are equal, council, or a CSV of actor,weight)", file=str(path))
+        )
+    table = {}
+    for line, row in enumerate(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()), start=1):
+        if not row or (line == 1 and row[0].strip().lower() == "actor"):
+            continue
+        try:
+            table[row[0].strip()] = float(row[1])
+        except (IndexError, ValueError):
+            raise ScenarioError(
+                Problem("expected actor,weight", file=str(path), line=line, field="weight", value=row)
+            ) from None
+    return table
+
+
+def _print_scores(rows: list[dict[str, Any]], title: str, brief: bool = False) -> None:
+    out.print(f"\n[bold]{title}[/]")
+    table = Table(show_edge=False)
+    for name in ("model", "n", "MAE (95% interval)", *(() if brief else ("median", "RMSE", "within 10"))):
+        table.add_column(name, justify="left" if name == "model" else "right")
+    for row in rows:
+        if row["n"] == 0:
+            table.add_row(row["model"], "0", "—", *(() if brief else ("—", "—", "—")))
+            continue
+        cells = [row["model"], str(row["n"]), f"{row['mae']:.1f} ({row['mae_low']:.1f}–{row['mae_high']:.1f})"]
+        if not brief:
+            cells += [f"{row['median']:.1f}", f"{row['rmse']:.1f}", f"{row['within10']:.0%}"]
+        table.add_row(*cells)
+    out.print(table)
 
 
 @app.command()

@@ -307,6 +307,55 @@ def save_diff(
     )
 
 
+def backtest_errors_figure(result: Any) -> Figure:
+    """The distribution of each model's absolute errors, best MAE first."""
+    order = [row["model"] for row in result.scores()]
+    errors = result.errors
+    figure, axis = plt.subplots(figsize=(9, 0.5 * len(order) + 1.8), layout="constrained")
+    data = [errors[:, result.models.index(m)][~np.isnan(errors[:, result.models.index(m)])] for m in order]
+    axis.boxplot(data, orientation="horizontal", showmeans=True, tick_labels=order)
+    axis.invert_yaxis()
+    axis.set_xlabel("absolute error: |forecast − recorded outcome|, points on 0–100 (triangle: mean)")
+    axis.set_title(
+        f"Backtest on {len(result.cases)} issues: errors by model (capabilities: {result.scheme})", fontsize=10
+    )
+    axis.grid(axis="x", alpha=0.3)
+    return figure
+
+
+def backtest_predicted_figure(result: Any) -> Figure:
+    """Forecast against recorded outcome for each model (the diagonal is a perfect forecast)."""
+    models = [row["model"] for row in result.scores()]
+    columns = 3
+    rows = (len(models) + columns - 1) // columns
+    figure, axes = plt.subplots(rows, columns, figsize=(11, 3.5 * rows), layout="constrained", squeeze=False)
+    rng = np.random.default_rng(0)
+    outcomes = result.outcomes
+    jitter = rng.uniform(-1.5, 1.5, len(outcomes))  # outcomes sit on a coarse grid: spread them to be seen
+    for k, model in enumerate(models):
+        axis = axes[k // columns, k % columns]
+        predicted = result.predictions[:, result.models.index(model)]
+        axis.scatter(outcomes + jitter, predicted, s=10, alpha=0.5, color=f"C{k}")
+        axis.plot([0, 100], [0, 100], color="black", linewidth=0.8)
+        axis.set_title(model, fontsize=9)
+        axis.set_xlabel("recorded outcome", fontsize=8)
+        axis.set_ylabel("forecast", fontsize=8)
+    for k in range(len(models), rows * columns):
+        axes[k // columns, k % columns].set_visible(False)
+    figure.suptitle("Forecast against the recorded outcome", fontsize=10)
+    return figure
+
+
+def save_backtest(result: Any, directory: str | Path) -> list[Path]:
+    return _save(
+        directory,
+        [
+            ("backtest-errors", partial(backtest_errors_figure, result)),
+            ("backtest-predicted", partial(backtest_predicted_figure, result)),
+        ],
+    )
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "x"
 

@@ -1,0 +1,261 @@
+"""Backtests: run the models on decisions whose outcome is known and score them.
+
+Errors are absolute differences between forecast and recorded outcome on the issue's scale (0–100 in DEU).
+Confidence intervals come from a bootstrap that resamples whole proposals (issues of one proposal are not
+independent), 95% percentile intervals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from ._errors import ParameterError
+from ._run import run
+from ._scenario import Scenario
+
+DEFAULT_MODELS = ("mean", "median", "nash", "bdm", "smp")
+BASELINE = "status_quo"
+"""The reference point itself as a forecast: what happens if nothing changes."""
+
+# Council votes under qualified majority (Art. 205(2) TEC). Before the Nice reweighting: EU-15 as amended in
+# 1995, with the new members' transitional votes of the 2003 Act of Accession (Art. 26) from 1 May 2004.
+# From 1 November 2004: the Nice weights (Act of Accession 2003, Art. 12; Bulgaria and Romania 2005 Act,
+# Croatia 2012 Act).
+PRE_NICE = {
+    "Germany": 10,
+    "France": 10,
+    "Italy": 10,
+    "United Kingdom": 10,
+    "Spain": 8,
+    "Belgium": 5,
+    "Greece": 5,
+    "Netherlands": 5,
+    "Portugal": 5,
+    "Austria": 4,
+    "Sweden": 4,
+    "Denmark": 3,
+    "Ireland": 3,
+    "Finland": 3,
+    "Luxembourg": 2,
+    "Poland": 8,
+    "Czechia": 5,
+    "Hungary": 5,
+    "Slovakia": 3,
+    "Lithuania": 3,
+    "Latvia": 3,
+    "Slovenia": 3,
+    "Estonia": 3,
+    "Cyprus": 2,
+    "Malta": 2,
+}
+NICE = {
+    "Germany": 29,
+    "France": 29,
+    "Italy": 29,
+    "United Kingdom": 29,
+    "Spain": 27,
+    "Poland": 27,
+    "Romania": 14,
+    "Netherlands": 13,
+    "Belgium": 12,
+    "Czechia": 12,
+    "Greece": 12,
+    "Hungary": 12,
+    "Portugal": 12,
+    "Austria": 10,
+    "Bulgaria": 10,
+    "Sweden": 10,
+    "Denmark": 7,
+    "Ireland": 7,
+    "Lithuania": 7,
+    "Slovakia": 7,
+    "Finland": 7,
+    "Croatia": 7,
+    "Cyprus": 4,
+    "Estonia": 4,
+    "Latvia": 4,
+    "Luxembourg": 4,
+    "Slovenia": 4,
+    "Malta": 3,
+}
+NICE_FROM = date(2004, 11, 1)
+LISBON_FROM = date(2014, 11, 1)
+
+
+def treaty_period(introduced: date | None) -> str:
+    if introduced is None:
+        return "unknown"
+    if introduced < NICE_FROM:
+        return "pre-Nice"
+    return "Nice" if introduced < LISBON_FROM else "Lisbon"
+
+
+def council_weights(introduced: date | None, procedure: str) -> dict[str, float]:
+    """Voting weights of the treaty period in force when the proposal was introduced.
+
+    Member states: their Council votes. Lisbon's double majority (from November 2014) weighs population, which
+    ktokovo does not code: the Nice votes stand in for it, as they did on request until March 2017. The
+    Commission and the Parliament are not Council members; ktokovo gives each the weight of the largest
+    member state (agenda setter and co-legislator), and the Parliament half of it under consultation (CNS),
+    where its opinion does not bind. These two are ktokovo's choices, not facts of the treaties.
+    """
+    votes = PRE_NICE if introduced is not None and introduced < NICE_FROM else NICE
+    largest = max(votes.values())
+    return {**votes, "Commission": largest, "Parliament": largest * (0.5 if procedure == "CNS" else 1.0)}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One scoreable issue: ``scenario`` holds it at ``issue`` (with its recorded outcome); ``proposal`` groups
+    issues for the bootstrap; ``groups`` are the breakdown keys (period, procedure, voting rule, ...)."""
+
+    issue_id: str
+    proposal: str
+    scenario: Scenario
+    issue: int
+    groups: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def outcome(self) -> float:
+        return float(self.scenario.issues[self.issue].outcome)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """predictions : (n_cases, n_models) forecasts, NaN where a model does not apply (the status-quo baseline
+    without a reference point). errors : their absolute errors."""
+
+    cases: list[Case]
+    models: list[str]
+    predictions: np.ndarray
+    bootstrap: int
+    seed: int
+    scheme: str
+
+    @property
+    def outcomes(self) -> np.ndarray:
+        return np.array([c.outcome for c in self.cases])
+
+    @property
+    def errors(self) -> np.ndarray:
+        return np.abs(self.predictions - self.outcomes[:, None])
+
+    def scores(self, rows: np.ndarray | None = None) -> list[dict[str, Any]]:
+        """Per model: n, MAE, median absolute error, RMSE and the share within 10 points, each with its 95%
+        bootstrap interval (resampling proposals), best MAE first."""
+        rows = np.arange(len(self.cases)) if rows is None else rows
+        errors = self.errors[rows]
+        proposals = np.array([self.cases[r].proposal for r in rows])
+        names, index = np.unique(proposals, return_inverse=True)
+        rng = np.random.default_rng(self.seed)
+        counts = (
+            rng.multinomial(len(names), np.full(len(names), 1 / len(names)), size=self.bootstrap)
+            if len(names)
+            else np.zeros((0, 0))
+        )
+        out = []
+        for m, model in enumerate(self.models):
+            e = errors[:, m]
+            ok = ~np.isnan(e)
+            point = _metrics(e[ok], np.ones(ok.sum()))
+            draws = [_metrics(e[ok], weights[index][ok]) for weights in counts]
+            row: dict[str, Any] = {"model": model, "n": int(ok.sum())}
+            for key in point:
+                values = np.array([d[key] for d in draws])
+                values = values[~np.isnan(values)]
+                row[key] = point[key]
+                row[f"{key}_low"], row[f"{key}_high"] = (
+                    (float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5)))
+                    if len(values)
+                    else (np.nan, np.nan)
+                )
+            out.append(row)
+        return sorted(out, key=lambda r: (np.isnan(r["mae"]), r["mae"]))
+
+    def breakdown(self, key: str) -> dict[str, list[dict[str, Any]]]:
+        """Scores within each value of a breakdown key (period, procedure, voting_rule)."""
+        values = sorted({c.groups.get(key, "") for c in self.cases})
+        return {
+            value: self.scores(np.array([i for i, c in enumerate(self.cases) if c.groups.get(key, "") == value]))
+            for value in values
+        }
+
+
+def _metrics(errors: np.ndarray, weights: np.ndarray) -> dict[str, float]:
+    total = weights.sum()
+    if total == 0:
+        return {"mae": np.nan, "median": np.nan, "rmse": np.nan, "within10": np.nan}
+    order = np.argsort(errors)
+    cumulative = np.cumsum(weights[order])
+    median = float(errors[order][np.searchsorted(cumulative, total / 2.0)])
+    return {
+        "mae": float(np.sum(weights * errors) / total),
+        "median": median,
+        "rmse": float(np.sqrt(np.sum(weights * errors**2) / total)),
+        "within10": float(np.sum(weights * (errors <= 10)) / total),
+    }
+
+
+def apply_scheme(
+    case: Case, scheme: str, table: dict[str, float] | None = None, introduced: date | None = None, procedure: str = ""
+) -> Case:
+    """The case with capabilities from a scheme: "equal", "council" (the treaty period's voting weights) or
+    "table" (``table``: actor name to weight; actors it does not name weigh 1)."""
+    names = case.scenario.actor_names
+    if scheme == "equal":
+        weights = np.ones(len(names))
+    elif scheme == "council":
+        votes = council_weights(introduced, procedure)
+        weights = np.array([float(votes.get(n, 0.0)) for n in names])
+    elif scheme == "table":
+        weights = np.array([float((table or {}).get(n, 1.0)) for n in names])
+    else:
+        raise ParameterError(f"unknown capability scheme {scheme!r}; known: equal, council, or a table file")
+    return Case(case.issue_id, case.proposal, case.scenario.replace(capabilities=weights), case.issue, case.groups)
+
+
+def backtest(
+    cases: list[Case],
+    models: tuple[str, ...] | list[str] = DEFAULT_MODELS,
+    *,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    scheme: str = "as given",
+    progress: Any = None,
+) -> Backtest:
+    """Run every model on every case (each distinct scenario once) and keep the forecasts."""
+    if not cases:
+        raise ParameterError("no scoreable cases: no issue has a recorded outcome")
+    names = [*models, BASELINE]
+    predictions = np.full((len(cases), len(names)), np.nan)
+    by_scenario: dict[int, list[int]] = {}
+    for k, case in enumerate(cases):
+        by_scenario.setdefault(id(case.scenario), []).append(k)
+    for m, model in enumerate(models):
+        for rows in by_scenario.values():
+            scenario = cases[rows[0]].scenario
+            if model == "exchange" and len(scenario.issues) < 2:
+                continue
+            result = run(scenario, model, seed=seed)
+            for k in rows:
+                predictions[k, m] = result.forecast[cases[k].issue]
+        if progress is not None:
+            progress(m + 1)
+    for k, case in enumerate(cases):
+        status_quo = case.scenario.issues[case.issue].status_quo
+        predictions[k, -1] = np.nan if status_quo is None else status_quo
+    return Backtest(cases=cases, models=names, predictions=predictions, bootstrap=bootstrap, seed=seed, scheme=scheme)
+
+
+def cases_from_scenarios(scenarios: list[Scenario]) -> list[Case]:
+    """Every issue with a recorded outcome; issues of one scenario form one proposal."""
+    return [
+        Case(f"{s.name}/{issue.name}", s.name, s, j)
+        for s in scenarios
+        for j, issue in enumerate(s.issues)
+        if issue.outcome is not None
+    ]

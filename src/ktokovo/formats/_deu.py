@@ -1,0 +1,182 @@
+"""The DEU III dataset of EU legislative decisions: each controversial issue becomes a scenario.
+
+Arregui, J. & Perarnaud, C. (2022) "The Decision-Making in the European Union (DEU III) dataset", CORA
+Repositori de Dades de Recerca, doi:10.34810/data53, CC BY 4.0. Read in the tab-separated form of the
+sample shipped with ktokovo's reference data or in the original semicolon-separated ``Dataset_DEU_III.csv``
+(same column names). ``999`` and blanks are missing values.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from .._errors import Problem, ScenarioError
+from .._scenario import Actor, Issue, Scenario
+
+CITATION = (
+    "Arregui & Perarnaud (2022), The Decision-Making in the European Union (DEU III) dataset, "
+    "doi:10.34810/data53, CC BY 4.0"
+)
+
+# Column suffix to actor name: the Commission, the Parliament and the member states (DEU's codes).
+ACTORS = {
+    "com": "Commission",
+    "ep": "Parliament",
+    "at": "Austria",
+    "be": "Belgium",
+    "bu": "Bulgaria",
+    "cr": "Croatia",
+    "cy": "Cyprus",
+    "cz": "Czechia",
+    "dk": "Denmark",
+    "ee": "Estonia",
+    "fi": "Finland",
+    "fr": "France",
+    "de": "Germany",
+    "el": "Greece",
+    "hu": "Hungary",
+    "ie": "Ireland",
+    "it": "Italy",
+    "lv": "Latvia",
+    "lt": "Lithuania",
+    "lu": "Luxembourg",
+    "mt": "Malta",
+    "nl": "Netherlands",
+    "pl": "Poland",
+    "pt": "Portugal",
+    "ro": "Romania",
+    "si": "Slovenia",
+    "sk": "Slovakia",
+    "es": "Spain",
+    "se": "Sweden",
+    "uk": "United Kingdom",
+}
+REQUIRED = ("prnr", "isnr", "proc", "counvte", "intro", "rp", "out")
+MISSING_SALIENCE = 50.0
+"""A salience the dataset leaves missing where a position is given is taken as 50, the scale's middle."""
+
+
+@dataclass(frozen=True)
+class DeuCase:
+    """One scoreable issue: its scenario (status quo = the reference point, outcome = the decision) and the
+    keys results are broken down by."""
+
+    issue_id: str
+    proposal: str
+    introduced: date | None
+    procedure: str
+    voting_rule: str
+    scenario: Scenario
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() in ("", "999")
+    try:
+        return bool(np.isnan(value)) or float(value) == 999  # type: ignore[arg-type]
+    except TypeError:
+        return False
+
+
+def _date(text: object) -> date | None:
+    """DEU's ``intro`` is dd-mm-yy (1996–2019). In the public copy some were turned into yyyy-mm-dd by reading
+    dd-mm-yy as yy-mm-dd ("30-05-05", 30 May 2005, became "1930-05-05"); those are read back the same way."""
+    parts = str(text).strip().split("-")
+    try:
+        first, month, last = (int(part) for part in parts)
+    except ValueError:
+        return None
+    day, year = (first % 100, last) if len(parts[0]) == 4 else (first, last)
+    try:
+        return date(year + (1900 if year >= 90 else 2000), month, day)
+    except ValueError:
+        return None
+
+
+def read_deu(data: bytes, file: str | None) -> tuple[list[DeuCase], list[str]]:
+    """The scoreable issues of a DEU file, and a note for each issue left out (and why)."""
+    import pandas as pd
+
+    text = data.decode("utf-8-sig", errors="replace")
+    separator = "\t" if "\t" in text.splitlines()[0] else ";"
+    try:
+        table = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False)
+    except Exception as error:  # pandas raises several kinds for malformed text
+        raise ScenarioError(Problem(f"not a readable DEU table ({error})", file=file)) from None
+    missing = [c for c in REQUIRED if c not in table.columns]
+    if missing:
+        raise ScenarioError(Problem(f"missing DEU columns {missing}", file=file, line=1, field=",".join(missing)))
+    codes = [code for code in ACTORS if f"p{code}" in table.columns]
+    cases, skipped = [], []
+    for row_number, row in enumerate(table.to_dict("records"), start=2):
+        issue_id = str(row["isnr"]).strip()
+        if _missing(row["out"]):
+            skipped.append(f"{issue_id}: no recorded outcome")
+            continue
+        names, positions, saliences = [], [], []
+        problems = []
+        for code in codes:
+            position = row.get(f"p{code}")
+            if _missing(position):
+                continue
+            salience = row.get(f"s{code}")
+            try:
+                value = float(position)  # type: ignore[arg-type]
+                weight = MISSING_SALIENCE if _missing(salience) else float(salience)  # type: ignore[arg-type]
+            except ValueError:
+                problems.append(
+                    Problem(
+                        "expected a number",
+                        file=file,
+                        line=row_number,
+                        field=f"p{code}/s{code}",
+                        value=(position, salience),
+                    )
+                )
+                continue
+            names.append(ACTORS[code])
+            positions.append(value)
+            saliences.append(weight)
+        try:
+            outcome = float(row["out"])
+            status_quo = None if _missing(row["rp"]) else float(row["rp"])
+        except ValueError:
+            problems.append(
+                Problem("expected a number", file=file, line=row_number, field="out/rp", value=(row["out"], row["rp"]))
+            )
+        if problems:
+            raise ScenarioError(problems)
+        if sum(1 for s in saliences if s > 0) < 2:
+            skipped.append(f"{issue_id}: fewer than two actors with a position and a salience")
+            continue
+        try:
+            scenario = Scenario(
+                name=issue_id,
+                actors=tuple(Actor(n) for n in names),
+                issues=(Issue(issue_id, question=str(row.get("prname", "")), status_quo=status_quo, outcome=outcome),),
+                capabilities=np.ones(len(names)),
+                positions=np.array(positions)[:, None],
+                saliences=np.array(saliences)[:, None],
+                documents={"deu": CITATION},
+            )
+        except ScenarioError as error:
+            raise ScenarioError(
+                [Problem(p.message, file=file, line=row_number, field=p.field, value=p.value) for p in error.problems]
+            ) from None
+        cases.append(
+            DeuCase(
+                issue_id=issue_id,
+                proposal=str(row["prnr"]).strip(),
+                introduced=_date(row["intro"]),
+                procedure=str(row["proc"]).strip(),
+                voting_rule=str(row["counvte"]).strip(),
+                scenario=scenario,
+            )
+        )
+    return cases, skipped
