@@ -79,9 +79,10 @@ def _missing(value: object) -> bool:
     if isinstance(value, str):
         return value.strip() in ("", "999")
     try:
-        return bool(np.isnan(value)) or float(value) == 999  # type: ignore[arg-type]
-    except TypeError:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
         return False
+    return np.isnan(number) or number == 999
 
 
 def _date(text: object) -> date | None:
