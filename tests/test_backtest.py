@@ -172,3 +172,15 @@ def test_cli_backtest_scenario_files(tmp_path: Path) -> None:
     # The emission case's mean forecast is 7.390 (MODELS.md §2.4) and its median 7: errors 0.390 and 0.
     assert data["models"]["mean"]["scores"]["mae"] == pytest.approx(0.39, abs=5e-4)
     assert data["models"]["median"]["scores"]["mae"] == 0
+
+
+def test_track_record_shown_next_to_forecasts(deu_cases: list[Case]) -> None:
+    """The errors printed beside each forecast are what the backtest measures now (to the 0.1 they show)."""
+    from ktokovo._backtest import TRACK_RECORD
+
+    result = backtest([apply_scheme(c, "equal") for c in deu_cases], tuple(TRACK_RECORD), bootstrap=10)
+    for row in result.scores():
+        if row["model"] in TRACK_RECORD:
+            assert round(row["mae"], 1) == TRACK_RECORD[row["model"]], row["model"]
+    text = CliRunner().invoke(app, ["compare"]).output
+    assert "DEU error" in text and "23.9" in text

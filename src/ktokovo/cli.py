@@ -77,6 +77,18 @@ def _parse_parameters(items: list[str]) -> dict[str, Any]:
     return parameters
 
 
+TRACK_RECORD_NOTE = (
+    "DEU error: the model's mean absolute error (points on 0–100) on 218 real EU decisions "
+    "(DEU III sample, `ktokovo backtest deu`); how far to trust its number"
+)
+
+
+def _track_record(model: str) -> str:
+    from ._backtest import TRACK_RECORD
+
+    return f"{TRACK_RECORD[model]:.1f}" if model in TRACK_RECORD else "—"
+
+
 def _run_models(
     scenario: Scenario,
     models: list[str],
@@ -290,17 +302,18 @@ def compare(
 
 
 def _print_compare(scenario: Scenario, results: list[_run.ModelResult], skipped: dict[str, str]) -> None:
-    out.print(f"[bold]{scenario.title or scenario.name}[/]: every model side by side\n")
+    out.print(f"[bold]{scenario.title or scenario.name}[/]: every model side by side")
+    out.print(f"[dim]{TRACK_RECORD_NOTE}[/]\n")
     for j, issue in enumerate(scenario.issues):
         low, high = issue.scale
         out.print(f"[bold]{issue.name}[/]: {issue.question}")
         out.print(f"  [dim]{_fmt(low)} = {issue.low_label or '—'}  ·  {_fmt(high)} = {issue.high_label or '—'}[/]")
         table = Table(show_edge=False, min_width=60)
-        for name in ("model", "forecast", "nearest label"):
-            table.add_column(name, justify="right" if name == "forecast" else "left")
+        for name in ("model", "forecast", "nearest label", "DEU error"):
+            table.add_column(name, justify="right" if name in ("forecast", "DEU error") else "left")
         values = [float(r.forecast[j]) for r in results]
         for result, value in zip(results, values, strict=True):
-            table.add_row(result.model, _fmt(value), issue.nearest_label(value))
+            table.add_row(result.model, _fmt(value), issue.nearest_label(value), _track_record(result.model))
         out.print(table)
         spread = max(values) - min(values)
         share = 100 * spread / (high - low)
@@ -357,7 +370,8 @@ def _print_json(
 def _print_forecast(scenario: Scenario, results: list[_run.ModelResult]) -> None:
     lead = results[0]
     out.print(f"[bold]{scenario.title or scenario.name}[/]" + (f"  ({scenario.date})" if scenario.date else ""))
-    out.print(f"models: {', '.join(r.model for r in results)}; gains and losses under [bold]{lead.model}[/]\n")
+    out.print(f"models: {', '.join(r.model for r in results)}; gains and losses under [bold]{lead.model}[/]")
+    out.print(f"[dim]{TRACK_RECORD_NOTE}[/]\n")
     gains = _whowhom.issue_gains(lead)
     for j, issue in enumerate(scenario.issues):
         low, high = issue.scale
@@ -371,9 +385,10 @@ def _print_forecast(scenario: Scenario, results: list[_run.ModelResult]) -> None
         table.add_column("model", min_width=8)
         table.add_column("forecast", justify="right")
         table.add_column("nearest label")
+        table.add_column("DEU error", justify="right")
         for result in results:
             value = float(result.forecast[j])
-            table.add_row(result.model, _fmt(value), issue.nearest_label(value))
+            table.add_row(result.model, _fmt(value), issue.nearest_label(value), _track_record(result.model))
         out.print(table)
         column = gains[:, j]
         present = [i for i in range(len(scenario.actors)) if column[i] == column[i] and scenario.saliences[i, j] > 0]
