@@ -605,6 +605,13 @@ def backtest(
     seed: SeedOption = 0,
     as_json: JsonOption = False,
     plot: PlotOption = None,
+    crossval: Annotated[
+        bool,
+        typer.Option(
+            "--crossval",
+            help="Also cross-validate the procedural model against the compromise model, 5 folds grouped by proposal.",
+        ),
+    ] = False,
 ) -> None:
     """Score the models against real outcomes: MAE, median error, RMSE, share within 10 points, with bootstrap
     intervals, broken down by period, procedure and voting rule."""
@@ -620,6 +627,11 @@ def backtest(
     except KtokovoError as error:
         _fail(error)
     keys = sorted({k for c in cases for k in c.groups})
+    validation = None
+    if crossval:
+        from . import _crossval
+
+        validation = _crossval.cross_validate(cases, seed=seed, bootstrap=bootstrap)
     if as_json:
         data = {
             "cases": len(cases),
@@ -640,6 +652,15 @@ def backtest(
             },
             "breakdowns": {key: result.breakdown(key) for key in keys},
         }
+        if validation is not None:
+            data["crossval"] = {
+                "folds": validation.folds,
+                "mae_procedural": validation.mae_procedural,
+                "mae_compromise": validation.mae_compromise,
+                "difference_interval": [validation.difference_low, validation.difference_high],
+                "chosen": [list(p) for p in validation.chosen],
+                "whole_sample": list(validation.whole_sample),
+            }
         sys.stdout.write(json.dumps(_no_nan(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
     else:
         out.print(
@@ -652,6 +673,14 @@ def backtest(
         for key in keys:
             for value, rows in result.breakdown(key).items():
                 _print_scores(rows, f"{key} = {value}", brief=True)
+        if validation is not None:
+            out.print(
+                f"\n[bold]Cross-validation[/] ({validation.folds} folds grouped by proposal): procedural "
+                f"{validation.mae_procedural:.2f} against compromise {validation.mae_compromise:.2f} on the "
+                f"same folds; difference 95% interval {validation.difference_low:+.2f} to "
+                f"{validation.difference_high:+.2f}. Chosen per fold (commission, parliament COD, parliament "
+                f"CNS, unanimity pull): {validation.chosen}; on the whole sample: {validation.whole_sample}"
+            )
     if plot is not None:
         from . import plots
 

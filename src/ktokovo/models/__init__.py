@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import bdm, exchange, mean, median, nash, smp
+from . import bdm, exchange, mean, median, nash, procedural, smp
 
 MODELS: dict[str, ModuleType] = {
     "mean": mean,
@@ -21,6 +21,7 @@ MODELS: dict[str, ModuleType] = {
     "bdm": bdm,
     "smp": smp,
     "exchange": exchange,
+    "procedural": procedural,
 }
 """The models by name, in the order ktokovo shows them."""
 
@@ -31,6 +32,7 @@ DESCRIPTIONS = {
     "bdm": "Bueno de Mesquita's expected-utility challenge model (Scholz et al. 2011)",
     "smp": "KTAB's Spatial Model of Politics: all issues at once, probabilistic Condorcet elections",
     "exchange": "Stokman's exchange model (equal gain): actors trade positions across pairs of issues",
+    "procedural": "compromise model with the EU institutions' roles and the voting rule (tuned on DEU III)",
 }
 
 __all__ = ["DESCRIPTIONS", "MODELS"]
