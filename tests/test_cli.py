@@ -125,4 +125,4 @@ def test_compare_skips_models_that_do_not_apply() -> None:
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert "exchange" in data["skipped"] and "exchange" not in data["models"]
-    assert set(data["models"]) == {"mean", "median", "nash", "bdm", "smp"}
+    assert set(data["models"]) == {"mean", "median", "nash", "bdm", "smp", "procedural"}
