@@ -592,7 +592,9 @@ def backtest(
     ],
     model: Annotated[
         list[str] | None,
-        typer.Option("--model", "-m", help="Models to score (repeatable); default: mean, median, nash, bdm, smp."),
+        typer.Option(
+            "--model", "-m", help="Models to score (repeatable); default: every model (exchange per proposal)."
+        ),
     ] = None,
     capabilities: Annotated[
         str,
