@@ -224,3 +224,12 @@ def test_procedural_defaults_and_its_cross_validation(deu_cases: list[Case]) -> 
     assert round(result.mae_procedural, 1) == TRACK_RECORD["procedural"] == 24.1
     assert round(result.mae_compromise, 1) == 23.9
     assert result.difference_low < 0 < result.difference_high
+
+
+def test_semicolon_separated_original(tmp_path: Path) -> None:
+    """The original Dataset_DEU_III.csv separates fields by semicolons; the same rows read the same."""
+    path = tmp_path / "Dataset_DEU_III.csv"
+    path.write_text(DEU.read_text(encoding="utf-8").replace("\t", ";"), encoding="utf-8")
+    tab, _ = read_deu(DEU.read_bytes(), str(DEU))
+    semicolon, _ = read_deu(path.read_bytes(), str(path))
+    assert [c.scenario for c in semicolon] == [c.scenario for c in tab]
