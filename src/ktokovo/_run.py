@@ -356,6 +356,8 @@ def _phase(
         position_ranges=scenario.position_ranges[keep],
         salience_ranges=scenario.salience_ranges[keep],
         shocks=(),
+        vetoes=(),
+        linkages=(),
     )
 
 

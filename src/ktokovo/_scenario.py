@@ -110,6 +110,37 @@ class Shock:
         return f"round {self.round}: {self.target} {'leaves' if self.kind == 'leave' else 'enters'}"
 
 
+@dataclass(frozen=True)
+class Veto:
+    """An actor whose consent a deal needs, on all issues (``issues`` empty) or on some.
+
+    Its walk-away point is the status quo of each of those issues unless ``walk_away`` gives another (issue
+    name to a value on the issue's own scale). ``cost`` is what no deal costs it, in the units of its loss: its
+    salience-weighted mean distance, in points on 0–100, over the issues it can veto.
+    """
+
+    actor: str
+    issues: tuple[str, ...] = ()
+    cost: float = 0.0
+    walk_away: tuple[tuple[str, float], ...] = ()
+    source: Source | None = None
+
+
+@dataclass(frozen=True)
+class Linkage:
+    """A condition tying two issues: a package with ``if_issue if_op if_value`` must have
+    ``then_issue then_op then_value`` (for example: sanctions relief only with a ceasefire). Values on the
+    issues' own scales; operators ``>=`` or ``<=``."""
+
+    if_issue: str
+    if_op: str
+    if_value: float
+    then_issue: str
+    then_op: str
+    then_value: float
+    source: Source | None = None
+
+
 def _frozen(array: np.ndarray) -> np.ndarray:
     out = np.array(array, dtype=float)
     out.setflags(write=False)
@@ -153,6 +184,8 @@ class Scenario:
     description: str = ""
     date: str = ""
     shocks: tuple[Shock, ...] = ()
+    vetoes: tuple[Veto, ...] = ()
+    linkages: tuple[Linkage, ...] = ()
     model_parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -172,6 +205,8 @@ class Scenario:
             value = getattr(self, name)
             set_(self, name, _frozen(np.full(shape, nan) if value is None else value))
         set_(self, "shocks", tuple(sorted(self.shocks, key=lambda shock: shock.round)))
+        set_(self, "vetoes", tuple(self.vetoes))
+        set_(self, "linkages", tuple(self.linkages))
         set_(self, "sources", MappingProxyType(dict(self.sources)))
         set_(self, "documents", MappingProxyType(dict(self.documents)))
         set_(self, "model_parameters", MappingProxyType({k: dict(v) for k, v in self.model_parameters.items()}))
@@ -232,6 +267,7 @@ class Scenario:
                     )
         for shock in self.shocks:
             problems += _check_shock(self, shock)
+        problems += _check_deal_rules(self)
         return problems
 
     # -- derived views -------------------------------------------------------------------------
@@ -283,7 +319,7 @@ class Scenario:
         if not isinstance(other, Scenario):
             return NotImplemented
         arrays = ("capabilities", "positions", "saliences", "capability_ranges", "position_ranges", "salience_ranges")
-        plain = ("name", "actors", "issues", "title", "description", "date", "shocks")
+        plain = ("name", "actors", "issues", "title", "description", "date", "shocks", "vetoes", "linkages")
         return (
             all(getattr(self, f) == getattr(other, f) for f in plain)
             and dict(self.sources) == dict(other.sources)
@@ -356,3 +392,42 @@ def shock_target(scenario: Scenario, target: str) -> tuple[str | None, int | Non
             if head.startswith(actor + ".") and rest in scenario.issue_names:
                 return kind, i, scenario.issue_names.index(rest)
     return None, None, None
+
+
+def _check_deal_rules(scenario: Scenario) -> list[Problem]:
+    problems = []
+    seen = set()
+    for veto in scenario.vetoes:
+        where = f"veto of {veto.actor}"
+        if veto.actor not in scenario.actor_names:
+            problems.append(Problem("unknown actor", field=where, value=veto.actor))
+            continue
+        if veto.actor in seen:
+            problems.append(Problem("one veto entry per actor", field=where, value=veto.actor))
+        seen.add(veto.actor)
+        if not np.isfinite(veto.cost) or veto.cost < 0:
+            problems.append(Problem("the cost of no deal must be a finite number >= 0", field=where, value=veto.cost))
+        walk_away = dict(veto.walk_away)
+        for name in veto.issues or scenario.issue_names:
+            if name not in scenario.issue_names:
+                problems.append(Problem("unknown issue", field=where, value=name))
+                continue
+            issue = scenario.issues[scenario.issue_names.index(name)]
+            if name not in walk_away and issue.status_quo is None:
+                problems.append(Problem(f"issue '{name}' has no status quo: give a walk_away value", field=where))
+        for name, value in walk_away.items():
+            if name not in scenario.issue_names:
+                problems.append(Problem("walk_away names an unknown issue", field=where, value=name))
+            else:
+                low, high = scenario.issues[scenario.issue_names.index(name)].scale
+                if not low <= value <= high:
+                    problems.append(Problem(f"walk_away off the scale {low:g}–{high:g}", field=where, value=value))
+    for link in scenario.linkages:
+        where = f"linkage {link.if_issue} -> {link.then_issue}"
+        for name in (link.if_issue, link.then_issue):
+            if name not in scenario.issue_names:
+                problems.append(Problem("unknown issue", field=where, value=name))
+        for op in (link.if_op, link.then_op):
+            if op not in (">=", "<="):
+                problems.append(Problem("operators are >= or <=", field=where, value=op))
+    return problems

@@ -114,6 +114,10 @@ def what_if(scenario: Scenario, set: Mapping[str, float] | None = None, drop: It
         capability_ranges=cap_ranges[keep],
         position_ranges=pos_ranges[keep],
         salience_ranges=sal_ranges[keep],
+        vetoes=tuple(v for v in scenario.vetoes if v.actor not in dropped),
+        shocks=tuple(
+            s for s in scenario.shocks if not any(s.target == d or s.target.startswith(d + ".") for d in dropped)
+        ),
         sources={
             k: v
             for k, v in scenario.sources.items()

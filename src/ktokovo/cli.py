@@ -183,10 +183,36 @@ def forecast(
     if as_json:
         _print_json(loaded, results, sampled, threshold or [])
     else:
+        if loaded.vetoes:
+            _print_deal_lead(loaded, results)
         _print_forecast(loaded, results)
         if sampled:
             _print_samples(loaded, sampled, threshold or [])
     _plot(results, plot, quiet=as_json, samples=sampled)
+
+
+def _print_deal_lead(scenario: Scenario, results: list[_run.ModelResult]) -> None:
+    """One paragraph ahead of the forecasts: is there a deal to forecast at all?"""
+    from . import _deal
+
+    analysis = _deal.analyse(scenario, {r.model: r.forecast for r in results})
+    if analysis.zone:
+        tight = [(name, min(slack, key=lambda actor: slack[actor])) for name, slack in analysis.slack.items() if slack]
+        lead = tight[0] if tight else None
+        out.print(
+            "[bold green]Deal or no deal: a zone of agreement exists[/] among the veto players "
+            f"({', '.join(v.actor for v in scenario.vetoes)}). The forecasts below say where talks land if "
+            "they settle; `ktokovo deal` brings each into the zone and gives the probability of a deal."
+            + (f" Under {lead[0]}, {lead[1]} is closest to walking away." if lead else "")
+            + "\n"
+        )
+    else:
+        worst = analysis.blocking[0]
+        out.print(
+            f"[bold red]Deal or no deal: no zone of agreement[/]. {worst['actor']} blocks, short by "
+            f"{worst['shortfall']:.1f} points ({', '.join(worst['issues'])}); the forecasts below are what the "
+            "models say if the parties settled anyway. `ktokovo deal` says what it would take.\n"
+        )
 
 
 def _load_with_changes(
@@ -580,6 +606,112 @@ def diff(
         written = plots.save_diff(result_a, result_b, plot, labels=(first, second))
         if not as_json:
             out.print(f"\nwrote {len(written)} chart files (PNG and SVG) to {plot}")
+
+
+@app.command()
+def deal(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model", "-m", help="Models whose settlement to show (repeatable); default: mean, median, nash, bdm."
+        ),
+    ] = None,
+    samples: Annotated[int, typer.Option(help="Draws of the inputs for the probability of a deal (0: none).")] = 1000,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
+    set_: SetOption = None,
+    drop: DropOption = None,
+) -> None:
+    """Will they settle at all? Veto players, the zone of possible agreement, the probability of a deal, where
+    each model's settlement lands inside the zone, and what it would take to open a closed zone."""
+    from . import _deal
+
+    try:
+        loaded = _load_with_changes(scenario, set_, drop)
+        if not loaded.vetoes:
+            raise ParameterError(f"{scenario} names no veto players: add `vetoes:` to the scenario (see the README)")
+        models = model or list(STANDARD)
+        with _spinner("deal or no deal", as_json):
+            forecasts = {name: _run.run(loaded, name, seed=seed).forecast for name in models}
+            analysis = _deal.analyse(loaded, forecasts)
+            probability = _deal.deal_probability(loaded, samples, seed) if samples else None
+    except KtokovoError as error:
+        _fail(error)
+    if as_json:
+        data = {
+            "scenario": loaded.name,
+            "zone": analysis.zone,
+            "blocking": analysis.blocking,
+            "would_take": analysis.would_take,
+            "probability": None
+            if probability is None
+            else {"share": probability[0], "low95": probability[1], "high95": probability[2], "draws": samples},
+            "settlements": {
+                k: dict(zip(loaded.issue_names, map(float, v), strict=True)) for k, v in analysis.settlements.items()
+            },
+            "slack": analysis.slack,
+        }
+        sys.stdout.write(json.dumps(_no_nan(data), ensure_ascii=False, indent=2) + "\n")
+        return
+    _print_deal(loaded, analysis, probability, samples)
+
+
+def _print_deal(
+    scenario: Scenario, analysis: Any, probability: tuple[float, float, float] | None, samples: int
+) -> None:
+    out.print(f"[bold]Deal or no deal[/]: {scenario.title or scenario.name}")
+    for veto in scenario.vetoes:
+        scope = "all issues" if not veto.issues else ", ".join(veto.issues)
+        away = "; walks away to " + ", ".join(f"{k} {v:g}" for k, v in veto.walk_away) if veto.walk_away else ""
+        out.print(f"  veto: {veto.actor} on {scope}, cost of no deal {veto.cost:g}{away}", markup=False)
+    for link in scenario.linkages:
+        out.print(
+            f"  linkage: {link.if_issue} {link.if_op} {link.if_value:g} only with {link.then_issue} "
+            f"{link.then_op} {link.then_value:g}",
+            markup=False,
+        )
+    if probability is not None:
+        out.print(
+            f"\n[bold]Probability of a deal[/]: {probability[0]:.0%} (95% interval {probability[1]:.0%}–"
+            f"{probability[2]:.0%}) over {samples} draws of the inputs"
+        )
+    if not analysis.zone:
+        out.print("\n[bold red]No zone of agreement[/]: with these inputs the forecast is no deal.")
+        table = Table(title="Who blocks", title_justify="left", show_edge=False)
+        for name in ("veto player", "short by (points)", "on the issues"):
+            table.add_column(name)
+        for row in analysis.blocking:
+            if row["shortfall"] > 1e-9:
+                table.add_row(row["actor"], f"{row['shortfall']:.1f}", ", ".join(row["issues"]))
+        out.print(table)
+        table = Table(
+            title="What it would take (one change at a time, smallest first)", title_justify="left", show_edge=False
+        )
+        table.add_column("change")
+        table.add_column("size", justify="right")
+        for row in analysis.would_take[:10]:
+            table.add_row(row["change"], f"{row['size']:.1f}")
+        out.print(table)
+        return
+    out.print("\n[bold green]A zone of agreement exists[/]: each model's settlement brought into it")
+    table = Table(show_edge=False)
+    table.add_column("issue")
+    for name in analysis.settlements:
+        table.add_column(name, justify="right")
+    for j, issue in enumerate(scenario.issues):
+        table.add_row(issue.name, *(_fmt(float(v[j])) for v in analysis.settlements.values()))
+    out.print(table)
+    out.print("\n[bold]How close each veto player is to walking away[/] (slack in points; 0: indifferent)")
+    table = Table(show_edge=False)
+    table.add_column("settlement")
+    for veto in scenario.vetoes:
+        table.add_column(veto.actor, justify="right")
+    for name, slack in analysis.slack.items():
+        table.add_row(
+            name, *(_signed(slack[v.actor]).lstrip("+") if v.actor in slack else "—" for v in scenario.vetoes)
+        )
+    out.print(table)
 
 
 @app.command()

@@ -225,12 +225,12 @@ def _num(value: float | None) -> Any:
 
 def scenario_to_long_rows(scenario: Scenario) -> list[list[Any]]:
     """One row per actor and issue with a position; actors without any position get one row each."""
-    if scenario.shocks:
+    held = [name for name in ("shocks", "vetoes", "linkages") if getattr(scenario, name)]
+    if held:
         raise ScenarioError(
             Problem(
-                "the long CSV and Excel formats cannot hold shocks; save as YAML to keep them",
-                field="shocks",
-                value=len(scenario.shocks),
+                f"the long CSV and Excel formats cannot hold {' or '.join(held)}; save as YAML to keep them",
+                field=held[0],
             )
         )
     rows = []

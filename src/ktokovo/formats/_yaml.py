@@ -14,7 +14,7 @@ import numpy as np
 import yaml
 
 from .._errors import Problem, ScenarioError
-from .._scenario import Scenario, Shock, Source
+from .._scenario import Linkage, Scenario, Shock, Source, Veto
 from ._build import Cell, RawScenario, Record, build
 
 SCHEMA_VERSION = 1
@@ -35,6 +35,8 @@ _TOP = {
     "stances",
     "shocks",
     "model_parameters",
+    "vetoes",
+    "linkages",
 }
 _SHOCK = {"round", "set", "scale", "enter", "leave", "value", "note"}
 _ACTOR = {"name", "description", "capability"}
@@ -309,6 +311,62 @@ def read_yaml(text: str, file: str | None) -> Scenario:
             problems += error.problems
         raise ScenarioError(problems)
     scenario = build(raw)
+    vetoes, linkages = [], []
+    for index, item in items("vetoes") if "vetoes" in data else []:
+        unknown(item, {"actor", "issues", "cost", "walk_away", "source"}, ("vetoes", index))
+        issues_given = item.get("issues", "all")
+        walk = item.get("walk_away") or {}
+        cost = item.get("cost", 0)
+        if (
+            (issues_given != "all" and not isinstance(issues_given, list))
+            or not isinstance(walk, dict)
+            or (isinstance(cost, bool) or not isinstance(cost, (int, float)))
+        ):
+            problems.append(
+                Problem(
+                    "a veto is {actor, issues: all or a list, cost: number, walk_away: {issue: value}}",
+                    file=file,
+                    line=where("vetoes", index),
+                    field=f"vetoes[{index}]",
+                )
+            )
+            continue
+        vetoes.append(
+            Veto(
+                actor=str(item.get("actor")),
+                issues=() if issues_given == "all" else tuple(str(i) for i in issues_given),
+                cost=float(cost),
+                walk_away=tuple((str(k), float(v)) for k, v in walk.items()),
+                source=_source_of(item.get("source")),
+            )
+        )
+    for index, item in items("linkages") if "linkages" in data else []:
+        unknown(item, {"if", "then", "source"}, ("linkages", index))
+        parsed = [_condition(item.get(key)) for key in ("if", "then")]
+        if None in parsed:
+            problems.append(
+                Problem(
+                    "a linkage is {if: 'ISSUE>=VALUE', then: 'ISSUE>=VALUE'} (or <=)",
+                    file=file,
+                    line=where("linkages", index),
+                    field=f"linkages[{index}]",
+                )
+            )
+            continue
+        (a, op_a, v_a), (b, op_b, v_b) = parsed  # type: ignore[misc]
+        linkages.append(Linkage(a, op_a, v_a, b, op_b, v_b, source=_source_of(item.get("source"))))
+    if problems:
+        raise ScenarioError(problems)
+    if vetoes or linkages:
+        try:
+            scenario = scenario.replace(vetoes=tuple(vetoes), linkages=tuple(linkages))
+        except ScenarioError as error:
+            raise ScenarioError(
+                [
+                    Problem(p.message, file=file, line=where("vetoes"), field=p.field, value=p.value)
+                    for p in error.problems
+                ]
+            ) from None
     parameters = data.get("model_parameters") or {}
     if not isinstance(parameters, dict) or not all(isinstance(v, dict) for v in parameters.values()):
         raise ScenarioError(
@@ -334,6 +392,24 @@ def read_yaml(text: str, file: str | None) -> Scenario:
         raise ScenarioError(
             [Problem(p.message, file=file, line=where("shocks"), field=p.field, value=p.value) for p in error.problems]
         ) from None
+
+
+def _source_of(value: Any) -> Source | None:
+    if isinstance(value, dict) and value.get("document"):
+        return Source(**{k: str(v) for k, v in value.items() if k in ("document", "locator", "quote", "note")})
+    return None
+
+
+def _condition(text: Any) -> tuple[str, str, float] | None:
+    import re
+
+    match = re.fullmatch(r"\s*(.+?)\s*(>=|<=)\s*([-+0-9.eE]+)\s*", str(text or ""))
+    if not match:
+        return None
+    try:
+        return match.group(1), match.group(2), float(match.group(3))
+    except ValueError:
+        return None
 
 
 def _estimate(value: float, confidence: np.ndarray, source: Source | None) -> Any:
@@ -412,6 +488,26 @@ def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
                 }
             )
     data["stances"] = stances
+    if scenario.vetoes:
+        data["vetoes"] = [
+            {
+                "actor": v.actor,
+                "issues": list(v.issues) if v.issues else "all",
+                "cost": _number(v.cost),
+                **({"walk_away": {k: _number(x) for k, x in v.walk_away}} if v.walk_away else {}),
+                **({"source": _source(v.source)} if v.source else {}),
+            }
+            for v in scenario.vetoes
+        ]
+    if scenario.linkages:
+        data["linkages"] = [
+            {
+                "if": f"{k.if_issue}{k.if_op}{_number(k.if_value)}",
+                "then": f"{k.then_issue}{k.then_op}{_number(k.then_value)}",
+                **({"source": _source(k.source)} if k.source else {}),
+            }
+            for k in scenario.linkages
+        ]
     if scenario.model_parameters:
         data["model_parameters"] = {
             model: {k: [list(p) for p in v] if k == "accommodation" else v for k, v in values.items()}

@@ -1,0 +1,321 @@
+"""Deal or no deal: the zone of possible agreement among the veto players, and where a deal would land.
+
+A package z gives one position per issue (0–100). Veto player v with ideal positions x_v and saliences s_v
+over the issues it can veto, I_v, loses L_v(z) = Σ_{j∈I_v} s_vj |z_j − x_vj| / Σ_{j∈I_v} s_vj. It accepts z
+only if L_v(z) ≤ L_v(w) + c_v, where w is its walk-away point (by default the status quo) and c_v what no
+deal costs it. The zone of possible agreement is every package all veto players accept that also keeps the
+linkages; each acceptance set is convex (a weighted L1 ball), and a linkage "if A then B" splits the zone
+into the part where A fails and the part where B holds. Linear programs (scipy's HiGHS) decide every
+question here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._scenario import Scenario
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """The veto constraints on 0–100: per veto player the weights a (n_issues,), ideal x and allowance W."""
+
+    players: list[str]
+    weights: np.ndarray  # (n_players, n_issues), rows sum to 1 over the player's veto issues
+    ideals: np.ndarray  # (n_players, n_issues)
+    allowance: np.ndarray  # (n_players,) L_v(w) + c_v
+    cases: list[list[tuple[int, float, float]]]  # per linkage case: (issue, low, high) bounds
+
+
+def problem(scenario: Scenario, positions: np.ndarray | None = None, saliences: np.ndarray | None = None) -> _Problem:
+    """The constraints of ``scenario`` (optionally with other positions (0–100) and saliences)."""
+    unit = scenario.unit_positions() if positions is None else positions
+    sal = scenario.saliences if saliences is None else saliences
+    names = scenario.issue_names
+    players, weights, ideals, allowance = [], [], [], []
+    for veto in scenario.vetoes:
+        i = scenario.actor_index(veto.actor)
+        walk = dict(veto.walk_away)
+        mask = np.zeros(len(names), dtype=bool)
+        for name in veto.issues or names:
+            mask[names.index(name)] = True
+        mask &= ~np.isnan(unit[i]) & (sal[i] > 0)
+        if not mask.any():
+            continue
+        w = np.where(mask, sal[i], 0.0)
+        w = w / w.sum()
+        away = np.empty(len(names))
+        for j, name in enumerate(names):
+            issue = scenario.issues[j]
+            reference = walk.get(name, issue.status_quo)
+            away[j] = unit[i, j] if reference is None else float(issue.to_unit(reference))
+        ideal = np.where(mask, unit[i], 0.0)
+        players.append(veto.actor)
+        weights.append(w)
+        ideals.append(ideal)
+        allowance.append(float(np.sum(w * np.abs(away - ideal))) + veto.cost)
+    cases: list[list[tuple[int, float, float]]] = [[]]
+    for link in scenario.linkages:
+        j_if, j_then = names.index(link.if_issue), names.index(link.then_issue)
+        v_if = float(scenario.issues[j_if].to_unit(link.if_value))
+        v_then = float(scenario.issues[j_then].to_unit(link.then_value))
+        fails = (j_if, v_if, 100.0) if link.if_op == "<=" else (j_if, 0.0, v_if)  # "A fails" (closed, ties)
+        holds = (j_then, v_then, 100.0) if link.then_op == ">=" else (j_then, 0.0, v_then)
+        cases = [case + [extra] for case in cases for extra in (fails, holds)]
+    return _Problem(
+        players,
+        np.array(weights).reshape(len(players), len(names)),
+        np.array(ideals).reshape(len(players), len(names)),
+        np.array(allowance),
+        cases,
+    )
+
+
+def _solve(
+    p: _Problem,
+    case: list[tuple[int, float, float]],
+    objective: str,
+    target: np.ndarray | None = None,
+    relax: int | None = None,
+) -> tuple[float, np.ndarray] | None:
+    """One linear program over z (n), t (players × n) and an extra variable e.
+
+    objective "violation": minimise e with L_v(z) − W_v ≤ e for every player (e ≤ 0 means a zone);
+    "slack": maximise e with L_v(z) + e ≤ W_v (the most robust package);
+    "project": minimise Σ_j |z_j − target_j| within the zone (e stands for nothing);
+    ``relax`` = k: player k's constraint is dropped and its violation minimised instead.
+    """
+    from scipy.optimize import linprog
+
+    n_players, n = p.weights.shape
+    n_t = n_players * n
+    extra = n if objective == "project" else 0  # u_j ≥ |z_j − target_j|
+    size = n + n_t + 1 + extra
+    cost = np.zeros(size)
+    e = n + n_t
+    if objective == "violation":
+        cost[e] = 1.0
+    elif objective == "slack":
+        cost[e] = -1.0
+    else:
+        cost[e + 1 :] = 1.0
+    rows, rhs = [], []
+    for v in range(n_players):
+        for j in range(n):
+            if p.weights[v, j] > 0:
+                for sign in (1.0, -1.0):  # t_vj ≥ ±(z_j − x_vj)
+                    row = np.zeros(size)
+                    row[j], row[n + v * n + j] = sign, -1.0
+                    rows.append(row)
+                    rhs.append(sign * p.ideals[v, j])
+        row = np.zeros(size)
+        row[n + v * n : n + (v + 1) * n] = p.weights[v]
+        if relax is not None:
+            row[e] = -1.0 if v == relax else 0.0  # only this player may fall short: by e, minimised
+        elif objective == "violation":
+            row[e] = -1.0
+        elif objective == "slack":
+            row[e] = 1.0
+        rows.append(row)
+        rhs.append(p.allowance[v])
+    if objective == "project":
+        for j in range(n):
+            for sign in (1.0, -1.0):
+                row = np.zeros(size)
+                row[j], row[e + 1 + j] = sign, -1.0
+                rows.append(row)
+                rhs.append(sign * target[j])  # type: ignore[index]
+    box = [(0.0, 100.0)] * n
+    for j, low, high in case:
+        box[j] = (max(box[j][0], low), min(box[j][1], high))
+    if any(low > high for low, high in box):
+        return None
+    bounds: list[tuple[float | None, float | None]] = [*box, *[(0.0, None)] * n_t, (None, None), *[(0.0, None)] * extra]
+    if relax is not None:
+        cost = np.zeros(size)
+        cost[e] = 1.0
+    solved = linprog(
+        cost, A_ub=np.array(rows) if rows else None, b_ub=np.array(rhs) if rhs else None, bounds=bounds, method="highs"
+    )
+    if solved.status != 0:
+        return None
+    return float(solved.fun), solved.x[:n]
+
+
+def losses(p: _Problem, z: np.ndarray) -> np.ndarray:
+    return np.sum(p.weights * np.abs(z[None, :] - p.ideals), axis=1)
+
+
+def has_zone(p: _Problem) -> bool:
+    if not p.players:
+        return True
+    for case in p.cases:
+        found = _solve(p, case, "violation")
+        if found is not None and found[0] <= 1e-9:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class DealAnalysis:
+    """zone: whether any package satisfies every veto player and the linkages. blocking: per veto player its
+    shortfall at the package that comes closest (points; > 0 blocks) and the issues that weigh most in it.
+    settlement: per model, its forecast brought into the zone (own scale), and "nash" the Nash bargaining
+    solution over the zone. slack: per settlement and veto player, how far it is from walking away (points)."""
+
+    scenario: Scenario
+    zone: bool
+    blocking: list[dict[str, Any]]
+    settlements: dict[str, np.ndarray]
+    slack: dict[str, dict[str, float]]
+    would_take: list[dict[str, Any]]
+
+
+def _closest(p: _Problem) -> tuple[float, np.ndarray]:
+    found = [r for r in (_solve(p, case, "violation") for case in p.cases) if r is not None]
+    return min(found, key=lambda r: r[0]) if found else (np.inf, np.full(p.weights.shape[1], 50.0))
+
+
+def _project(p: _Problem, target: np.ndarray) -> np.ndarray | None:
+    found = [r for r in (_solve(p, case, "project", target=target) for case in p.cases) if r is not None]
+    return min(found, key=lambda r: r[0])[1] if found else None
+
+
+def _nash(p: _Problem) -> np.ndarray | None:
+    """Maximise Σ_v log(W_v − L_v(z)) over the zone, started from the most robust package."""
+    from scipy.optimize import minimize
+
+    starts = [r for r in (_solve(p, case, "slack") for case in p.cases) if r is not None and -r[0] >= -1e-9]
+    if not starts:
+        return None
+    best = None
+    for case, (_, z0) in zip(p.cases, starts, strict=False):
+        bounds = [(0.0, 100.0)] * len(z0)
+        for j, low, high in case:
+            bounds[j] = (max(bounds[j][0], low), min(bounds[j][1], high))
+
+        def objective(z: np.ndarray) -> float:
+            # A veto player with no room at all (slack 0 everywhere in the zone) holds its issues in place; the
+            # small floor keeps its term finite so the others' surplus still decides.
+            slack = p.allowance - losses(p, z)
+            return np.inf if np.any(slack < -1e-9) else -float(np.sum(np.log(np.maximum(slack, 0.0) + 1e-6)))
+
+        found = minimize(
+            objective, z0, method="Nelder-Mead", bounds=bounds, options={"xatol": 1e-6, "fatol": 1e-9, "maxiter": 4000}
+        )
+        if best is None or found.fun < best.fun:
+            best = found
+    return None if best is None else best.x
+
+
+def analyse(scenario: Scenario, forecasts: dict[str, np.ndarray] | None = None) -> DealAnalysis:
+    """The zone, the blocking constraints, each forecast brought into the zone (``forecasts``: model name to
+    forecasts on each issue's own scale), the Nash bargaining solution over the zone, and what it would take
+    to open a closed zone."""
+    p = problem(scenario)
+    issues = scenario.issues
+    to_unit = lambda values: np.array([float(i.to_unit(v)) for i, v in zip(issues, values, strict=True)])  # noqa: E731
+    from_unit = lambda values: np.array([float(i.from_unit(v)) for i, v in zip(issues, values, strict=True)])  # noqa: E731
+    zone = has_zone(p)
+    blocking: list[dict[str, Any]] = []
+    settlements: dict[str, np.ndarray] = {}
+    slack: dict[str, dict[str, float]] = {}
+    would_take: list[dict[str, Any]] = []
+    if not zone:
+        _, z = _closest(p)
+        shortfall = losses(p, z) - p.allowance
+        for v, player in enumerate(p.players):
+            contributions = p.weights[v] * np.abs(z - p.ideals[v])
+            top = np.argsort(-contributions)[:3]
+            blocking.append(
+                {
+                    "actor": player,
+                    "shortfall": float(shortfall[v]),
+                    "issues": [scenario.issue_names[j] for j in top if contributions[j] > 1e-9],
+                }
+            )
+        blocking.sort(key=lambda row: -row["shortfall"])
+        would_take = what_it_would_take(scenario, p)
+    else:
+        for name, values in (forecasts or {}).items():
+            projected = _project(p, to_unit(values))
+            if projected is not None:
+                settlements[name] = from_unit(projected)
+        nash = _nash(p) if p.players else None
+        if nash is not None:
+            settlements["nash over the zone"] = from_unit(nash)
+        for name, values in settlements.items():
+            left = p.allowance - losses(p, to_unit(values))
+            slack[name] = {player: float(left[v]) for v, player in enumerate(p.players)}
+    return DealAnalysis(scenario, zone, blocking, settlements, slack, would_take)
+
+
+def what_it_would_take(scenario: Scenario, p: _Problem | None = None) -> list[dict[str, Any]]:
+    """The smallest single changes that open a closed zone, smallest first: a veto player's cost of no deal
+    rising (the change needed when every other veto player is satisfied), or its position on one issue moving
+    toward the closest package (found by bisection)."""
+    p = problem(scenario) if p is None else p
+    out: list[dict[str, Any]] = []
+    for v, player in enumerate(p.players):
+        needed = [r[0] for r in (_solve(p, case, "violation", relax=v) for case in p.cases) if r is not None]
+        if needed and min(needed) > 0:
+            out.append(
+                {
+                    "change": f"{player}: cost of no deal +{min(needed):.1f}",
+                    "size": float(min(needed)),
+                    "actor": player,
+                    "input": "cost",
+                }
+            )
+    _, z = _closest(p)
+    unit = scenario.unit_positions()
+    for veto in scenario.vetoes:
+        i = scenario.actor_index(veto.actor)
+        for name in veto.issues or scenario.issue_names:
+            j = scenario.issue_names.index(name)
+            if np.isnan(unit[i, j]) or abs(z[j] - unit[i, j]) < 1e-9:
+                continue
+            start, goal = unit[i, j], z[j]
+
+            def opens(fraction: float, i: int = i, j: int = j, start: float = start, goal: float = goal) -> bool:
+                moved = unit.copy()
+                moved[i, j] = start + fraction * (goal - start)
+                return has_zone(problem(scenario, positions=moved))
+
+            if not opens(1.0):
+                continue
+            low, high = 0.0, 1.0
+            for _ in range(20):
+                middle = (low + high) / 2
+                low, high = (low, middle) if opens(middle) else (middle, high)
+            issue = scenario.issues[j]
+            moved_to = float(issue.from_unit(start + high * (goal - start)))
+            size = abs(high * (goal - start))
+            out.append(
+                {
+                    "change": f"{veto.actor}: position on {name} to {moved_to:.3g}",
+                    "size": float(size),
+                    "actor": veto.actor,
+                    "input": f"{name}.position",
+                }
+            )
+    return sorted(out, key=lambda row: row["size"])
+
+
+def deal_probability(scenario: Scenario, samples: int, seed: int = 0) -> tuple[float, float, float]:
+    """The share of input draws (as for forecast intervals) whose zone is not empty, with a 95% Wilson
+    interval."""
+    from ._uncertainty import draw_inputs
+
+    draws = draw_inputs(scenario, np.arange(samples), seed)
+    hits = sum(
+        has_zone(problem(scenario, positions=draws.positions[k], saliences=draws.saliences[k])) for k in range(samples)
+    )
+    share = hits / samples
+    z = 1.959964
+    centre = (share + z * z / (2 * samples)) / (1 + z * z / samples)
+    half = z * np.sqrt(share * (1 - share) / samples + z * z / (4 * samples * samples)) / (1 + z * z / samples)
+    return share, max(0.0, centre - half), min(1.0, centre + half)

@@ -1,0 +1,160 @@
+"""Deal or no deal: the zone of possible agreement, blocking constraints, settlements inside the zone, what it
+would take, and the probability of a deal."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import ktokovo
+from ktokovo import Actor, Issue, Scenario
+from ktokovo._deal import analyse, deal_probability, has_zone, problem
+from ktokovo._scenario import Linkage, Veto
+from ktokovo.cli import app
+
+
+def _two(walk_a: float | None = None, walk_b: float | None = None, cost: float = 0.0, **extra: object) -> Scenario:
+    """A at 0 and B at 100 on one issue with status quo 50; C (60) cares but holds no veto."""
+    return Scenario(
+        name="two",
+        actors=(Actor("A"), Actor("B"), Actor("C")),
+        issues=(Issue("x", status_quo=50.0),),
+        capabilities=np.ones(3),
+        positions=np.array([[0.0], [100.0], [60.0]]),
+        saliences=np.full((3, 1), 50.0),
+        vetoes=(
+            Veto("A", cost=cost, walk_away=() if walk_a is None else (("x", walk_a),)),
+            Veto("B", cost=cost, walk_away=() if walk_b is None else (("x", walk_b),)),
+        ),
+        **extra,
+    )
+
+
+def test_open_zone_by_hand() -> None:
+    """Costs of 10: A accepts z ≤ 60 (|z − 0| ≤ |50 − 0| + 10), B accepts z ≥ 40. The compromise model's 53.33 is
+    inside and stays; the Nash bargaining solution over the zone maximises log(60 − z) + log(z − 40): z = 50.
+    A's slack at 53.33 is 60 − 53.33 = 6.67, B's 13.33."""
+    analysis = analyse(_two(cost=10.0), {"mean": np.array([160 / 3])})
+    assert analysis.zone
+    assert analysis.settlements["mean"][0] == pytest.approx(160 / 3)
+    assert analysis.settlements["nash over the zone"][0] == pytest.approx(50.0, abs=1e-3)
+    assert analysis.slack["mean"] == pytest.approx({"A": 60 - 160 / 3, "B": 160 / 3 - 40})
+
+
+def test_forecast_outside_the_zone_is_brought_in() -> None:
+    """Without costs the zone is the single point 50 (A: z ≤ 50, B: z ≥ 50); a forecast of 80 lands on 50."""
+    analysis = analyse(_two(), {"median": np.array([80.0])})
+    assert analysis.zone and analysis.settlements["median"][0] == pytest.approx(50.0)
+
+
+def test_closed_zone_by_hand() -> None:
+    """A walks away to 30 (accepts z ≤ 30), B to 70 (z ≥ 70): no deal. At the closest package, 50, each is
+    short by 20. With B satisfied (z ≥ 70) A needs 40 more cost of no deal; or A's ideal must move to 50 (it
+    then accepts |z − 50| ≤ 20, reaching 70): a move of 50 points."""
+    analysis = analyse(_two(walk_a=30.0, walk_b=70.0))
+    assert not analysis.zone
+    assert [(row["actor"], round(row["shortfall"], 6)) for row in analysis.blocking] == [("A", 20.0), ("B", 20.0)]
+    changes = {row["change"]: row["size"] for row in analysis.would_take}
+    assert changes["A: cost of no deal +40.0"] == pytest.approx(40.0)
+    assert changes["A: position on x to 50"] == pytest.approx(50.0, abs=1e-4)
+
+
+def test_a_linkage_that_closes_the_zone() -> None:
+    """Two issues with status quo 50. A (ideal 0, 0; cost 20) accepts packages whose mean distance from it is at
+    most 50 + 20 = 70; B (ideal 100, 100; walks away to 80, 80; cost 10) at most 20 + 10 = 30 from it. So x + y
+    must be exactly 140: (70, 70) is a deal. Linked as 'x >= 30 only with y <= 20', a deal needs x < 30 (then
+    B wants y ≥ 110) or y ≤ 20 (then B wants x ≥ 120): the linkage closes the zone."""
+    base = Scenario(
+        name="linked",
+        actors=(Actor("A"), Actor("B")),
+        issues=(Issue("x", status_quo=50.0), Issue("y", status_quo=50.0)),
+        capabilities=np.ones(2),
+        positions=np.array([[0.0, 0.0], [100.0, 100.0]]),
+        saliences=np.full((2, 2), 50.0),
+        vetoes=(Veto("A", cost=20.0), Veto("B", cost=10.0, walk_away=(("x", 80.0), ("y", 80.0)))),
+    )
+    assert has_zone(problem(base))
+    linked = base.replace(linkages=(Linkage("x", ">=", 30.0, "y", "<=", 20.0),))
+    assert not has_zone(problem(linked))
+
+
+@st.composite
+def vetoed(draw: st.DrawFn) -> Scenario:
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n, m = draw(st.integers(2, 4)), draw(st.integers(1, 3))
+    return Scenario(
+        name="random",
+        actors=tuple(Actor(f"a{i}") for i in range(n)),
+        issues=tuple(Issue(f"i{j}", status_quo=float(rng.uniform(0, 100))) for j in range(m)),
+        capabilities=np.ones(n),
+        positions=rng.uniform(0, 100, (n, m)),
+        saliences=rng.uniform(5, 100, (n, m)),
+        vetoes=tuple(
+            Veto(
+                f"a{i}",
+                cost=float(rng.uniform(0, 5)),
+                walk_away=tuple((f"i{j}", float(rng.uniform(0, 100))) for j in range(m)),
+            )
+            for i in range(n - 1)
+        ),
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(scenario=vetoed())
+def test_adding_a_veto_player_never_opens_a_zone(scenario: Scenario) -> None:
+    last = scenario.actor_names[-1]
+    wider = scenario.replace(vetoes=(*scenario.vetoes, Veto(last, cost=0.0)))
+    assert has_zone(problem(wider)) <= has_zone(problem(scenario))
+
+
+@settings(max_examples=40, deadline=None)
+@given(scenario=vetoed(), extra=st.floats(0.0, 30.0))
+def test_a_worse_walk_away_never_closes_a_zone(scenario: Scenario, extra: float) -> None:
+    """Raising a veto player's cost of no deal lowers the value of walking away: the zone can only grow."""
+    first, *rest = scenario.vetoes
+    worse = scenario.replace(vetoes=(Veto(first.actor, cost=first.cost + extra, walk_away=first.walk_away), *rest))
+    assert has_zone(problem(scenario)) <= has_zone(problem(worse))
+
+
+def test_deal_probability_interval() -> None:
+    share, low, high = deal_probability(_two(cost=10.0), 50, seed=1)
+    assert share == 1.0 and low < 1.0 and high == pytest.approx(1.0)
+    share, low, high = deal_probability(_two(walk_a=20.0, walk_b=80.0), 50, seed=1)
+    assert share == 0.0 and low == 0.0 and 0 < high < 0.1
+
+
+def test_flagship_vetoes_cite_their_sources(flagship: ktokovo.Scenario) -> None:
+    assert {v.actor for v in flagship.vetoes} == {"Russia", "Ukraine", "European allies", "United States"}
+    assert all(v.source is not None for v in flagship.vetoes) and flagship.linkages
+
+
+def test_yaml_round_trip_and_errors(flagship: ktokovo.Scenario, tmp_path) -> None:
+    assert ktokovo.load(ktokovo.save(flagship, tmp_path / "talks.yaml")) == flagship
+    with pytest.raises(ktokovo.ScenarioError, match="cannot hold"):
+        ktokovo.save(flagship, tmp_path / "talks.csv")
+    with pytest.raises(ktokovo.ScenarioError, match="unknown actor"):
+        flagship.replace(vetoes=(Veto("Atlantis"),))
+
+
+def test_cli_deal_and_forecast_lead() -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["deal", "--samples", "50", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["zone"] is True and 0 <= data["probability"]["share"] <= 1
+    assert set(data["settlements"]) >= {"mean", "bdm", "nash over the zone"}
+    text = runner.invoke(app, ["forecast", "-m", "mean"]).output
+    assert text.index("Deal or no deal") < text.index("ceasefire:")
+    closed = runner.invoke(
+        app,
+        ["deal", "--samples", "0", "--set", "Russia.territory.position=100", "--set", "Ukraine.territory.position=0"],
+    ).output
+    assert "zone" in closed
+    none = runner.invoke(app, ["deal", "ec-emissions-1994"])
+    assert none.exit_code == 2 and "no veto players" in none.output
