@@ -19,7 +19,7 @@ def _table_only(scenario: ktokovo.Scenario) -> ktokovo.Scenario:
 
 @pytest.mark.parametrize("fmt", ["yaml", "csv", "xlsx"])
 def test_flagship_round_trip(flagship: ktokovo.Scenario, fmt: str, tmp_path: Path) -> None:
-    if fmt != "yaml":  # the table formats hold no veto players or linkages (a test checks they refuse them)
+    if fmt != "yaml":  # the table formats hold the table, without veto players and linkages
         flagship = flagship.replace(vetoes=(), linkages=())
     path = ktokovo.save(flagship, tmp_path / f"talks.{fmt}")
     again = ktokovo.load(path)

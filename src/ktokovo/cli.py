@@ -1016,10 +1016,17 @@ def convert(
 ) -> None:
     """Convert a scenario from one format to another."""
     try:
-        written = formats.save(formats.load(source), target, format=to)
+        loaded = formats.load(source)
+        written = formats.save(loaded, target, format=to)
     except KtokovoError as error:
         _fail(error)
     out.print(f"wrote {written}")
+    held = [name for name in ("shocks", "vetoes", "linkages") if getattr(loaded, name)]
+    if held and (to or written.suffix.lower().lstrip(".")) not in ("yaml", "yml"):
+        out.print(
+            f"note: {written.name} holds the table; the scenario's {', '.join(held)} are kept only in YAML",
+            soft_wrap=True,
+        )
 
 
 def main() -> None:

@@ -225,14 +225,7 @@ def _num(value: float | None) -> Any:
 
 def scenario_to_long_rows(scenario: Scenario) -> list[list[Any]]:
     """One row per actor and issue with a position; actors without any position get one row each."""
-    held = [name for name in ("shocks", "vetoes", "linkages") if getattr(scenario, name)]
-    if held:
-        raise ScenarioError(
-            Problem(
-                f"the long CSV and Excel formats cannot hold {' or '.join(held)}; save as YAML to keep them",
-                field=held[0],
-            )
-        )
+    # The table formats hold the table: shocks, veto players and linkages live in YAML (``convert`` says so).
     rows = []
     sources = scenario.sources
     for i, actor in enumerate(scenario.actors):
