@@ -233,3 +233,17 @@ def test_semicolon_separated_original(tmp_path: Path) -> None:
     tab, _ = read_deu(DEU.read_bytes(), str(DEU))
     semicolon, _ = read_deu(path.read_bytes(), str(path))
     assert [c.scenario for c in semicolon] == [c.scenario for c in tab]
+
+
+def test_veto_players_under_unanimity(deu_cases: list[Case]) -> None:
+    """Each member state a veto player with the reference point as walk-away, on unanimity issues only: other
+    issues keep the model's forecast; on unanimity issues the forecast can only move toward the reference point
+    (the zone always holds it and the forecast is brought to the nearest point inside)."""
+    result = backtest([apply_scheme(c, "equal") for c in deu_cases], ("mean",), bootstrap=10, veto_unanimity=True)
+    plain, veto = result.predictions[:, 0], result.predictions[:, result.models.index("mean+veto")]
+    for k, case in enumerate(result.cases):
+        rp = case.scenario.issues[0].status_quo
+        if case.groups["voting_rule"] != "Unan" or rp is None:
+            assert veto[k] == plain[k]
+        else:
+            assert abs(veto[k] - rp) <= abs(plain[k] - rp) + 1e-6

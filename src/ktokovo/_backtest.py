@@ -240,8 +240,10 @@ def backtest(
     seed: int = 0,
     scheme: str = "as given",
     progress: Any = None,
+    veto_unanimity: bool = False,
 ) -> Backtest:
-    """Run every model on every case (each distinct scenario once) and keep the forecasts."""
+    """Run every model on every case (each distinct scenario once) and keep the forecasts. With
+    ``veto_unanimity``, also score each model's "+veto" variant (see :func:`_with_vetoes`)."""
     if not cases:
         raise ParameterError("no scoreable cases: no issue has a recorded outcome")
     names = [*models, BASELINE]
@@ -266,6 +268,10 @@ def backtest(
     for k, case in enumerate(cases):
         status_quo = case.scenario.issues[case.issue].status_quo
         predictions[k, -1] = np.nan if status_quo is None else status_quo
+    if veto_unanimity:
+        variants = np.column_stack([_with_vetoes(cases, predictions[:, m]) for m in range(len(models))])
+        predictions = np.column_stack([predictions, variants])
+        names += [f"{model}+veto" for model in models]
     return Backtest(cases=cases, models=names, predictions=predictions, bootstrap=bootstrap, seed=seed, scheme=scheme)
 
 
@@ -310,6 +316,36 @@ def _by_proposal(cases: list[Case]) -> list[tuple[Scenario, list[int], list[int]
             model_parameters={},
         )
         out.append((combined, rows, list(range(len(rows)))))
+    return out
+
+
+def _with_vetoes(cases: list[Case], forecasts: np.ndarray) -> np.ndarray:
+    """Issues decided by unanimity, with a reference point: every member state is a veto player whose walk-away
+    point is the reference point (no cost of no deal). If no package satisfies them all, the forecast is the
+    reference point (no change); otherwise the model's forecast is brought into the zone of agreement. Other
+    issues keep the model's forecast."""
+    from dataclasses import replace
+
+    from ._deal import has_zone, problem, project
+    from ._scenario import Veto
+
+    out = forecasts.copy()
+    for k, case in enumerate(cases):
+        issue = case.scenario.issues[case.issue]
+        if case.groups.get("voting_rule") != "Unan" or issue.status_quo is None or np.isnan(forecasts[k]):
+            continue
+        states = [a for a in case.scenario.actor_names if a not in ("Commission", "Parliament")]
+        scenario = replace(
+            case.scenario, vetoes=tuple(Veto(a, issues=(issue.name,)) for a in states), linkages=(), shocks=()
+        )
+        p = problem(scenario)
+        if not has_zone(p):
+            out[k] = issue.status_quo
+            continue
+        target = np.zeros(len(scenario.issues))
+        target[case.issue] = float(issue.to_unit(forecasts[k]))
+        inside = project(p, target)
+        out[k] = forecasts[k] if inside is None else float(issue.from_unit(inside[case.issue]))
     return out
 
 

@@ -179,6 +179,11 @@ def _closest(p: _Problem) -> tuple[float, np.ndarray]:
     return min(found, key=lambda r: r[0]) if found else (np.inf, np.full(p.weights.shape[1], 50.0))
 
 
+def project(p: _Problem, target: np.ndarray) -> np.ndarray | None:
+    """The package in the zone nearest ``target`` (sum of absolute differences, 0–100), or None if none."""
+    return _project(p, target)
+
+
 def _project(p: _Problem, target: np.ndarray) -> np.ndarray | None:
     found = [r for r in (_solve(p, case, "project", target=target) for case in p.cases) if r is not None]
     return min(found, key=lambda r: r[0])[1] if found else None

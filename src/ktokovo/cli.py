@@ -739,6 +739,13 @@ def backtest(
     seed: SeedOption = 0,
     as_json: JsonOption = False,
     plot: PlotOption = None,
+    veto_unanimity: Annotated[
+        bool,
+        typer.Option(
+            "--veto-unanimity",
+            help="Also score each model with every member state a veto player on issues decided by unanimity.",
+        ),
+    ] = False,
     crossval: Annotated[
         bool,
         typer.Option(
@@ -757,7 +764,9 @@ def backtest(
         for name in models:
             _run.resolve_parameters(name, None, {})
         with _spinner("running the models on every case", as_json):
-            result = _backtest.backtest(cases, models, bootstrap=bootstrap, seed=seed, scheme=scheme)
+            result = _backtest.backtest(
+                cases, models, bootstrap=bootstrap, seed=seed, scheme=scheme, veto_unanimity=veto_unanimity
+            )
     except KtokovoError as error:
         _fail(error)
     keys = sorted({k for c in cases for k in c.groups})
