@@ -150,8 +150,8 @@ def test_cli_deal_and_forecast_lead() -> None:
     data = json.loads(result.output)
     assert data["zone"] is True and 0 <= data["probability"]["share"] <= 1
     assert set(data["settlements"]) >= {"mean", "bdm", "nash over the zone"}
-    text = runner.invoke(app, ["forecast", "-m", "mean"]).output
-    assert text.index("Deal or no deal") < text.index("ceasefire:")
+    text = runner.invoke(app, ["forecast", "-m", "mean", "--samples", "20"]).output
+    assert text.index("Probability of a deal") < text.index("Deal or no deal") < text.index("ceasefire:")
     closed = runner.invoke(
         app,
         ["deal", "--samples", "0", "--set", "Russia.territory.position=100", "--set", "Ukraine.territory.position=0"],

@@ -184,18 +184,21 @@ def forecast(
         _print_json(loaded, results, sampled, threshold or [])
     else:
         if loaded.vetoes:
-            _print_deal_lead(loaded, results)
+            _print_deal_lead(loaded, results, samples, seed)
         _print_forecast(loaded, results)
         if sampled:
             _print_samples(loaded, sampled, threshold or [])
     _plot(results, plot, quiet=as_json, samples=sampled)
 
 
-def _print_deal_lead(scenario: Scenario, results: list[_run.ModelResult]) -> None:
+def _print_deal_lead(scenario: Scenario, results: list[_run.ModelResult], samples: int = 0, seed: int = 0) -> None:
     """One paragraph ahead of the forecasts: is there a deal to forecast at all?"""
     from . import _deal
 
     analysis = _deal.analyse(scenario, {r.model: r.forecast for r in results})
+    if samples:
+        share, low, high = _deal.deal_probability(scenario, samples, seed)
+        out.print(f"[bold]Probability of a deal: {share:.0%}[/] (95% interval {low:.0%}–{high:.0%}, {samples} draws)")
     if analysis.zone:
         tight = [(name, min(slack, key=lambda actor: slack[actor])) for name, slack in analysis.slack.items() if slack]
         lead = tight[0] if tight else None
