@@ -258,6 +258,25 @@ def analyse(scenario: Scenario, forecasts: dict[str, np.ndarray] | None = None) 
     return DealAnalysis(scenario, zone, blocking, settlements, slack, would_take)
 
 
+def summary(scenario: Scenario, forecast: np.ndarray) -> tuple[bool, dict[str, Any] | None]:
+    """The cheap part of :func:`analyse`, for a one-line lead: whether a zone exists and then the veto player
+    closest to walking away once ``forecast`` (own scale) is brought into it, or else the worst blocker."""
+    p = problem(scenario)
+    if has_zone(p):
+        inside = _project(p, np.array([float(i.to_unit(v)) for i, v in zip(scenario.issues, forecast, strict=True)]))
+        if inside is None or not p.players:
+            return True, None
+        left = p.allowance - losses(p, inside)
+        v = int(np.argmin(left))
+        return True, {"actor": p.players[v], "slack": float(left[v])}
+    _, z = _closest(p)
+    shortfall = losses(p, z) - p.allowance
+    v = int(np.argmax(shortfall))
+    contributions = p.weights[v] * np.abs(z - p.ideals[v])
+    issues = [scenario.issue_names[j] for j in np.argsort(-contributions)[:3] if contributions[j] > 1e-9]
+    return False, {"actor": p.players[v], "shortfall": float(shortfall[v]), "issues": issues}
+
+
 def what_it_would_take(scenario: Scenario, p: _Problem | None = None) -> list[dict[str, Any]]:
     """The smallest single changes that open a closed zone, smallest first: a veto player's cost of no deal
     rising (the change needed when every other veto player is satisfied), or its position on one issue moving

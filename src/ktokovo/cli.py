@@ -195,26 +195,30 @@ def _print_deal_lead(scenario: Scenario, results: list[_run.ModelResult], sample
     """One paragraph ahead of the forecasts: is there a deal to forecast at all?"""
     from . import _deal
 
-    analysis = _deal.analyse(scenario, {r.model: r.forecast for r in results})
     if samples:
         share, low, high = _deal.deal_probability(scenario, samples, seed)
         out.print(f"[bold]Probability of a deal: {share:.0%}[/] (95% interval {low:.0%}–{high:.0%}, {samples} draws)")
-    if analysis.zone:
-        tight = [(name, min(slack, key=lambda actor: slack[actor])) for name, slack in analysis.slack.items() if slack]
-        lead = tight[0] if tight else None
+    lead = results[0]
+    zone, detail = _deal.summary(scenario, lead.forecast)
+    players = ", ".join(v.actor for v in scenario.vetoes)
+    if zone:
+        closest = (
+            f" Under {lead.model}, {detail['actor']} is closest to walking away (slack "
+            f"{_signed(detail['slack']).lstrip('+')})."
+            if detail
+            else ""
+        )
         out.print(
-            "[bold green]Deal or no deal: a zone of agreement exists[/] among the veto players "
-            f"({', '.join(v.actor for v in scenario.vetoes)}). The forecasts below say where talks land if "
-            "they settle; `ktokovo deal` brings each into the zone and gives the probability of a deal."
-            + (f" Under {lead[0]}, {lead[1]} is closest to walking away." if lead else "")
-            + "\n"
+            f"[bold green]Deal or no deal: a zone of agreement exists[/] among the veto players ({players}). "
+            "The forecasts below say where talks land if they settle; `ktokovo deal` brings each into the "
+            f"zone and gives the probability of a deal.{closest}\n"
         )
     else:
-        worst = analysis.blocking[0]
+        assert detail is not None
         out.print(
-            f"[bold red]Deal or no deal: no zone of agreement[/]. {worst['actor']} blocks, short by "
-            f"{worst['shortfall']:.1f} points ({', '.join(worst['issues'])}); the forecasts below are what the "
-            "models say if the parties settled anyway. `ktokovo deal` says what it would take.\n"
+            f"[bold red]Deal or no deal: no zone of agreement[/] among {players}. {detail['actor']} blocks, "
+            f"short by {detail['shortfall']:.1f} points ({', '.join(detail['issues'])}); the forecasts below "
+            "are what the models say if the parties settled anyway. `ktokovo deal` says what it would take.\n"
         )
 
 
