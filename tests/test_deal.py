@@ -159,3 +159,13 @@ def test_cli_deal_and_forecast_lead() -> None:
     assert "zone" in closed
     none = runner.invoke(app, ["deal", "ec-emissions-1994"])
     assert none.exit_code == 2 and "no veto players" in none.output
+
+
+@settings(max_examples=40, deadline=None)
+@given(scenario=vetoed())
+def test_the_quick_lead_agrees_with_the_linear_programs(scenario: Scenario) -> None:
+    """forecast's lead decides the zone from known packages when it can; it must agree with the solver."""
+    from ktokovo._deal import summary
+
+    forecast = ktokovo.run(scenario, "mean").forecast
+    assert summary(scenario, forecast)[0] == has_zone(problem(scenario))

@@ -258,10 +258,35 @@ def analyse(scenario: Scenario, forecasts: dict[str, np.ndarray] | None = None) 
     return DealAnalysis(scenario, zone, blocking, settlements, slack, would_take)
 
 
+def _inside(p: _Problem, z: np.ndarray) -> bool:
+    """Whether package z (0–100) is in the zone: every veto player accepts it and some linkage case holds."""
+    if np.any(losses(p, z) > p.allowance + 1e-9):
+        return False
+    return any(all(low - 1e-9 <= z[j] <= high + 1e-9 for j, low, high in case) for case in p.cases)
+
+
 def summary(scenario: Scenario, forecast: np.ndarray) -> tuple[bool, dict[str, Any] | None]:
     """The cheap part of :func:`analyse`, for a one-line lead: whether a zone exists and then the veto player
-    closest to walking away once ``forecast`` (own scale) is brought into it, or else the worst blocker."""
+    closest to walking away once ``forecast`` (own scale) is brought into it, or else the worst blocker.
+
+    A package known to lie in the zone (the forecast itself, or the status quo) settles the first question
+    without a linear program, so the lead needs no solver in that case; the closest player is then given only
+    if the forecast itself is inside."""
     p = problem(scenario)
+    target = np.array([float(i.to_unit(v)) for i, v in zip(scenario.issues, forecast, strict=True)])
+    status_quo = np.array(
+        [
+            float(i.to_unit(i.status_quo)) if i.status_quo is not None else target[j]
+            for j, i in enumerate(scenario.issues)
+        ]
+    )
+    for candidate in (target, status_quo):
+        if p.players and _inside(p, candidate):
+            if candidate is not target:
+                return True, None
+            left = p.allowance - losses(p, target)
+            v = int(np.argmin(left))
+            return True, {"actor": p.players[v], "slack": float(left[v])}
     if has_zone(p):
         inside = _project(p, np.array([float(i.to_unit(v)) for i, v in zip(scenario.issues, forecast, strict=True)]))
         if inside is None or not p.players:

@@ -206,7 +206,7 @@ def _print_deal_lead(scenario: Scenario, results: list[_run.ModelResult], sample
             f" Under {lead.model}, {detail['actor']} is closest to walking away (slack "
             f"{_signed(detail['slack']).lstrip('+')})."
             if detail
-            else ""
+            else f" The {lead.model} forecast lies outside the zone; `ktokovo deal` shows where it lands inside."
         )
         out.print(
             f"[bold green]Deal or no deal: a zone of agreement exists[/] among the veto players ({players}). "
