@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from types import MappingProxyType
 from typing import Any
@@ -47,7 +47,6 @@ class ModelResult:
     positions: np.ndarray
     forecast: np.ndarray
     mean: np.ndarray
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
@@ -199,9 +198,9 @@ def run(
         raise ParameterError(f"rounds must be a whole number >= 0, not {rounds!r}")
     generator = np.random.default_rng(rng if rng is not None else seed)
     if scenario.shocks:
-        positions, forecast, mean, carry = _run_shocked(scenario, model, settings, int(rounds), generator)
+        positions, forecast, mean, _ = _run_shocked(scenario, model, settings, int(rounds), generator)
     else:
-        positions, forecast, mean, carry = _run_plain(scenario, model, settings, int(rounds), generator)
+        positions, forecast, mean, _ = _run_plain(scenario, model, settings, int(rounds), generator)
     return ModelResult(
         model=model,
         scenario=scenario,
@@ -213,7 +212,6 @@ def run(
         positions=positions,
         forecast=forecast,
         mean=mean,
-        extra={"carry": carry},
     )
 
 

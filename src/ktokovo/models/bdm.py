@@ -55,8 +55,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .mean import weighted_mean
-from .median import weighted_median
+from .mean import weighted_mean, weights
+from .median import median_rows, weighted_median
 
 PARAMETERS: dict[str, object] = {
     "q": 1.0,
@@ -209,15 +209,6 @@ def risk_exponents(
     return np.where(high == low, 1.0, exponent)
 
 
-def _rows_weighted_median(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """The weighted median of each row (same rule as ``median.weighted_median``). (B, n) to (B,)."""
-    weight = np.where(weight.sum(axis=-1, keepdims=True) > 0, weight, 1.0)
-    order = np.lexsort((weight, x), axis=-1)
-    cumulative = np.cumsum(np.take_along_axis(weight, order, axis=-1), axis=-1)
-    index = np.argmax(cumulative >= cumulative[..., -1:] / 2.0, axis=-1)
-    return np.take_along_axis(np.take_along_axis(x, order, axis=-1), index[..., None], axis=-1)[..., 0]
-
-
 def step(
     x: np.ndarray, salience: np.ndarray, weight: np.ndarray, span: float | np.ndarray, params: dict[str, object]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -226,7 +217,7 @@ def step(
     x, salience, weight = np.atleast_2d(x), np.atleast_2d(salience), np.atleast_2d(weight)
     span = np.broadcast_to(np.asarray(span, dtype=float), x.shape[:1])
     batch, n = x.shape
-    median = _rows_weighted_median(x, weight)
+    median = median_rows(x, weights(weight, np.ones_like(weight)))
     exponent = risk_exponents(x, salience, weight, span, median, params)
     q = float(params["q"])  # type: ignore[arg-type]
     full_term = params["no_challenge_term"] == "full"
@@ -364,4 +355,4 @@ def solve_batch(
     """Forecasts of a batch of cases: inputs (batch, n) on 0–100 (salience 0–100); returns (batch,)."""
     share = salience / 100.0
     path, _ = simulate(position, capability, share, rounds=rounds, **params)
-    return _rows_weighted_median(path[-1], capability * share)
+    return median_rows(path[-1], weights(capability, share))

@@ -18,16 +18,28 @@ STATIC = True
 
 
 def weights(capability: np.ndarray, salience: np.ndarray) -> np.ndarray:
-    """Vote weights c·s; equal weights when nobody has any (so a degenerate issue still has an answer)."""
+    """Vote weights c·s along the last axis; equal weights where nobody has any (so a degenerate issue still
+    has an answer)."""
     w = capability * salience
-    return w if w.sum() > 0 else np.ones_like(w)
+    return np.where(w.sum(axis=-1, keepdims=True) > 0, w, 1.0)
+
+
+def sorted_by_position(position: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and weights along the last axis, ordered by position then weight: a fixed summation order,
+    so answers do not depend on the order in which actors are listed."""
+    order = np.lexsort((weight, position), axis=-1)
+    return np.take_along_axis(position, order, axis=-1), np.take_along_axis(weight, order, axis=-1)
+
+
+def mean_rows(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """The weight-weighted mean along the last axis: (..., n) to (...)."""
+    x, w = sorted_by_position(position, weight)
+    return np.sum(w * x, axis=-1) / np.sum(w, axis=-1)
 
 
 def weighted_mean(position: np.ndarray, capability: np.ndarray, salience: np.ndarray) -> float:
     """Weighted mean of ``position`` (n_actors,) with weights capability × salience."""
-    w = weights(capability, salience)
-    order = np.lexsort((w, position))  # a fixed summation order: the answer ignores actor order
-    return float(np.sum(w[order] * position[order]) / np.sum(w[order]))
+    return float(mean_rows(position, weights(capability, salience)))
 
 
 def solve(
@@ -53,10 +65,5 @@ def solve_batch(
     rounds: int,
     **params: object,
 ) -> np.ndarray:
-    """Forecasts of a batch of cases: inputs (batch, n); returns (batch,). Sums in ``weighted_mean``'s order."""
-    w = capability * salience
-    w = np.where(w.sum(axis=-1, keepdims=True) > 0, w, 1.0)
-    order = np.lexsort((w, position), axis=-1)
-    w_sorted = np.take_along_axis(w, order, axis=-1)
-    x_sorted = np.take_along_axis(position, order, axis=-1)
-    return np.sum(w_sorted * x_sorted, axis=-1) / np.sum(w_sorted, axis=-1)
+    """Forecasts of a batch of cases: inputs (batch, n); returns (batch,)."""
+    return mean_rows(position, weights(capability, salience))

@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .mean import weights
+from .mean import sorted_by_position, weights
 
 PARAMETERS: dict[str, object] = {}
 PRESETS: dict[str, dict[str, object]] = {}
 STATIC = True
+
+
+def median_rows(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """The weighted median along the last axis: (..., n) to (...)."""
+    x, w = sorted_by_position(position, weight)
+    cumulative = np.cumsum(w, axis=-1)
+    index = np.argmax(cumulative >= cumulative[..., -1:] / 2.0, axis=-1)  # the first to reach half
+    return np.take_along_axis(x, index[..., None], axis=-1)[..., 0]
 
 
 def weighted_median(position: np.ndarray, capability: np.ndarray, salience: np.ndarray) -> float:
@@ -24,11 +32,7 @@ def weighted_median(position: np.ndarray, capability: np.ndarray, salience: np.n
     >>> weighted_median(np.array([4.0, 7.0, 10.0]), np.ones(3), np.array([1.0, 1.0, 1.0]))
     7.0
     """
-    w = weights(capability, salience)
-    order = np.lexsort((w, position))
-    cumulative = np.cumsum(w[order])
-    index = int(np.searchsorted(cumulative, cumulative[-1] / 2.0, side="left"))
-    return float(position[order][index])
+    return float(median_rows(position, weights(capability, salience)))
 
 
 def solve(
@@ -60,6 +64,4 @@ def solve_batch(
     **params: object,
 ) -> np.ndarray:
     """Forecasts of a batch of cases: inputs (batch, n); returns (batch,)."""
-    from .bdm import _rows_weighted_median
-
-    return _rows_weighted_median(position, capability * salience)
+    return median_rows(position, weights(capability, salience))

@@ -47,40 +47,8 @@ def nash_bargaining(
     status_quo : the disagreement point, or None for each actor's worst point on ``scale``.
     utility : "quadratic" or "linear".
     """
-    w = weights(capability, salience)
-    keep = w > 0
-    x, w = position[keep], w[keep]
-    w = w / w.sum()
-    if status_quo is None:
-        reach = np.maximum(x - scale[0], scale[1] - x)
-    else:
-        reach = np.abs(status_quo - x)
-    # Outcomes every actor prefers to disagreement: |x − x_i| < reach_i for all i.
-    low, high = np.max(x - reach), np.min(x + reach)
-    if not low < high:
-        return float(status_quo) if status_quo is not None else float(np.median(x))
-    # The optimum lies within the positions' range (outside it every term improves inwards).
-    lo, hi = max(low, float(x.min())), min(high, float(x.max()))
-    if lo >= hi:
-        return float(lo)
-
-    def slope(v: float) -> float:
-        """The objective's derivative; strictly decreasing, so its zero is the unique maximum. Next to the edge
-        of the feasible interval a term may round to ±infinity, which still points the right way."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if utility == "quadratic":
-                return float(np.sum(w * 2.0 * (x - v) / (reach**2 - (v - x) ** 2)))
-            return float(np.sum(w * np.sign(x - v) / (reach - np.abs(v - x))))
-
-    # Bisection on the sign of the derivative, to machine precision (at most ~60 halvings of the range).
-    while True:
-        mid = 0.5 * (lo + hi)
-        if not lo < mid < hi:
-            return mid
-        if slope(mid) > 0:
-            lo = mid
-        else:
-            hi = mid
+    sq = np.array([np.nan if status_quo is None else float(status_quo)])
+    return float(bargain_rows(position[None, :], weights(capability, salience)[None, :], sq, utility, scale)[0])
 
 
 def solve(
@@ -109,13 +77,23 @@ def solve_batch(
     **params: object,
 ) -> np.ndarray:
     """:func:`nash_bargaining` for a batch of cases at once: inputs (batch, n) on 0–100, ``status_quo``
-    (batch,) with NaN where there is none. The same bisection, vectorised over the cases."""
-    w = capability * salience
-    w = np.where(w.sum(axis=-1, keepdims=True) > 0, w, 1.0)
+    (batch,) with NaN where there is none."""
+    sq = np.full(len(position), np.nan) if status_quo is None else np.asarray(status_quo, dtype=float)
+    return bargain_rows(position, weights(capability, salience), sq, utility)
+
+
+def bargain_rows(
+    position: np.ndarray, w: np.ndarray, sq: np.ndarray, utility: str, scale: tuple[float, float] = (0.0, 100.0)
+) -> np.ndarray:
+    """The solution for each row: positions and weights (rows, n), disagreement points (rows,), NaN for each
+    actor's worst point on ``scale``. Bisection on the sign of the objective's derivative, which is strictly
+    decreasing, vectorised over the rows; next to the edge of the feasible interval a term may round to
+    ±infinity, which still points the right way."""
     keep = w > 0
     w = w / w.sum(axis=-1, keepdims=True)
-    sq = np.full(len(position), np.nan) if status_quo is None else np.asarray(status_quo, dtype=float)
-    reach = np.where(np.isnan(sq)[:, None], np.maximum(position, 100.0 - position), np.abs(sq[:, None] - position))
+    reach = np.where(
+        np.isnan(sq)[:, None], np.maximum(position - scale[0], scale[1] - position), np.abs(sq[:, None] - position)
+    )
     low = np.max(np.where(keep, position - reach, -np.inf), axis=-1)
     high = np.min(np.where(keep, position + reach, np.inf), axis=-1)
     lo = np.maximum(low, np.min(np.where(keep, position, np.inf), axis=-1))
