@@ -7,8 +7,9 @@
 """
 
 from ._errors import KtokovoError, ParameterError, Problem, ScenarioError
+from ._ledger import as_of, verify_ledger
 from ._run import ModelResult, run
-from ._scenario import Actor, Issue, Scenario, Shock, Source
+from ._scenario import Actor, Issue, LedgerEntry, Scenario, Shock, Source
 from ._sensitivity import Sensitivity, sensitivity
 from ._uncertainty import SampleResult, sample_forecasts
 from ._whatif import what_if
@@ -21,6 +22,7 @@ __all__ = [
     "Actor",
     "Issue",
     "KtokovoError",
+    "LedgerEntry",
     "ModelResult",
     "ParameterError",
     "Problem",
@@ -30,6 +32,7 @@ __all__ = [
     "Sensitivity",
     "Shock",
     "Source",
+    "as_of",
     "builtin_scenarios",
     "dumps",
     "gains",
@@ -41,5 +44,6 @@ __all__ = [
     "sample_forecasts",
     "save",
     "sensitivity",
+    "verify_ledger",
     "what_if",
 ]

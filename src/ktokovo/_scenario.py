@@ -141,6 +141,34 @@ class Linkage:
     source: Source | None = None
 
 
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A dated event of the talks: a meeting, statement, offer, commitment, deadline or violation.
+
+    ``changes`` are the input changes it implies from its date on, each written as for ``--set`` and
+    ``--drop``: ``"ACTOR.ISSUE.position=VALUE"`` (own scale), ``"ACTOR.ISSUE.salience=VALUE"``,
+    ``"ACTOR.capability=VALUE"``, ``"ISSUE.status_quo=VALUE"``, ``"-ACTOR"`` (leaves the talks) or ``"+ACTOR"``
+    (enters them: the actor takes no part before). ``hash`` chains the entry to the one before it (see
+    :func:`ktokovo.verify_ledger`); ``date`` is ISO ``YYYY-MM-DD``.
+    """
+
+    date: str
+    kind: str
+    title: str
+    actors: tuple[str, ...] = ()
+    source: Source | None = None
+    changes: tuple[str, ...] = ()
+    hash: str = ""
+
+
+# Scenario fields that are not inputs: the same before and after a ledger's changes.
+_SHARED = frozenset(
+    ("name", "title", "description", "date", "documents", "shocks", "vetoes", "linkages", "model_parameters", "ledger")
+)
+
+LEDGER_KINDS = ("meeting", "statement", "offer", "commitment", "deadline", "violation")
+
+
 def _frozen(array: np.ndarray) -> np.ndarray:
     out = np.array(array, dtype=float)
     out.setflags(write=False)
@@ -166,6 +194,9 @@ class Scenario:
     shocks : changes to the inputs from a given round on (see :class:`Shock`).
     model_parameters : parameters the scenario sets for a model, by model name (for example a KTAB XML file's
         ModelParameters for ``smp``); they act as that model's defaults when it runs on this scenario.
+    ledger : the dated events of the talks (see :class:`LedgerEntry`), in the order they were recorded.
+    as_of : the ISO date whose state of the talks the inputs show ("" when no ledger was applied).
+    base : the inputs before any ledger entry, when a ledger was applied (see :func:`ktokovo.as_of`).
     """
 
     name: str
@@ -187,6 +218,9 @@ class Scenario:
     vetoes: tuple[Veto, ...] = ()
     linkages: tuple[Linkage, ...] = ()
     model_parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    ledger: tuple[LedgerEntry, ...] = ()
+    as_of: str = ""
+    base: Scenario | None = None
 
     def __post_init__(self) -> None:
         n_actors, n_issues = len(self.actors), len(self.issues)
@@ -207,6 +241,7 @@ class Scenario:
         set_(self, "shocks", tuple(sorted(self.shocks, key=lambda shock: shock.round)))
         set_(self, "vetoes", tuple(self.vetoes))
         set_(self, "linkages", tuple(self.linkages))
+        set_(self, "ledger", tuple(self.ledger))
         set_(self, "sources", MappingProxyType(dict(self.sources)))
         set_(self, "documents", MappingProxyType(dict(self.documents)))
         set_(self, "model_parameters", MappingProxyType({k: dict(v) for k, v in self.model_parameters.items()}))
@@ -299,7 +334,15 @@ class Scenario:
             raise ScenarioError(Problem("unknown issue", field="issue", value=name)) from None
 
     def replace(self, **changes: object) -> Scenario:
-        """A copy with some fields replaced (the scenario itself never changes)."""
+        """A copy with some fields replaced (the scenario itself never changes).
+
+        Fields that are not inputs (the name, texts, shocks, deal rules, model parameters and ledger) change in
+        :attr:`base` too, so that saving the scenario, or seeing it as of another date, keeps them.
+        """
+        if self.base is not None and "base" not in changes:
+            shared = {key: value for key, value in changes.items() if key in _SHARED}
+            if shared:
+                changes["base"] = self.base.replace(**shared)
         return replace(self, **changes)  # type: ignore[arg-type]
 
     def permuted(self, order: list[int] | np.ndarray) -> Scenario:
@@ -319,7 +362,7 @@ class Scenario:
         if not isinstance(other, Scenario):
             return NotImplemented
         arrays = ("capabilities", "positions", "saliences", "capability_ranges", "position_ranges", "salience_ranges")
-        plain = ("name", "actors", "issues", "title", "description", "date", "shocks", "vetoes", "linkages")
+        plain = ("name", "actors", "issues", "title", "description", "date", "shocks", "vetoes", "linkages", "ledger")
         return (
             all(getattr(self, f) == getattr(other, f) for f in plain)
             and dict(self.sources) == dict(other.sources)

@@ -105,7 +105,11 @@ def what_if(scenario: Scenario, set: Mapping[str, float] | None = None, drop: It
     if not keep.any():
         raise ParameterError("cannot drop every actor")
     dropped = {scenario.actor_names[i] for i in np.flatnonzero(~keep)}
+    # A scenario with a ledger keeps its inputs before the ledger (``base``); the what-if changes those too, so
+    # that the scenario saved and loaded again, or seen as of another date, still has them.
+    base = what_if(scenario.base, set, drop) if scenario.base is not None else None
     return scenario.replace(
+        base=base,
         actors=tuple(a for a, k in zip(scenario.actors, keep, strict=True) if k),
         issues=tuple(issues),
         capabilities=caps[keep],

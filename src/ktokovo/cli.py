@@ -1037,10 +1037,11 @@ def convert(
     except KtokovoError as error:
         _fail(error)
     out.print(f"wrote {written}")
-    held = [name for name in ("shocks", "vetoes", "linkages") if getattr(loaded, name)]
+    held = [name for name in ("shocks", "vetoes", "linkages", "ledger") if getattr(loaded, name)]
     if held and (to or written.suffix.lower().lstrip(".")) not in ("yaml", "yml"):
+        as_of = f" (the table shows the inputs as of {loaded.as_of})" if loaded.ledger else ""
         out.print(
-            f"note: {written.name} holds the table; the scenario's {', '.join(held)} are kept only in YAML",
+            f"note: {written.name} holds the table; the scenario's {', '.join(held)} are kept only in YAML{as_of}",
             soft_wrap=True,
         )
 

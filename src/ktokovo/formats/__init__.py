@@ -7,10 +7,12 @@ unless one is named.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from importlib import resources
 from pathlib import Path
 
+from .. import _ledger
 from .._errors import Problem, ScenarioError
 from .._scenario import Scenario
 from . import _ktab_xml, _tables, _yaml
@@ -39,13 +41,15 @@ def _builtin_text(name: str) -> str | None:
     return entry.read_text(encoding="utf-8") if entry.is_file() else None
 
 
-def load(source: str | Path, *, format: str | None = None) -> Scenario:
+def load(source: str | Path, *, format: str | None = None, as_of: str | dt.date | None = None) -> Scenario:
     """Load a scenario from a file, or a built-in scenario by name.
 
     Parameters
     ----------
     source : a path, or the name of a built-in scenario (see :func:`builtin_scenarios`).
     format : one of :data:`FORMATS`; by default guessed from the suffix and the first line.
+    as_of : for a scenario with a ledger, the date (ISO ``YYYY-MM-DD``) whose state of the talks to return:
+        every entry dated on or before it is applied (see :func:`ktokovo.as_of`). Default: today.
 
     Raises
     ------
@@ -60,7 +64,7 @@ def load(source: str | Path, *, format: str | None = None) -> Scenario:
             raise ScenarioError(
                 Problem(f"no such file, and no built-in scenario of that name (built-in: {names})", file=str(source))
             )
-        return _yaml.read_yaml(text, f"{source} (built-in)")
+        return _ledger.as_of(_yaml.read_yaml(text, f"{source} (built-in)"), as_of)
     file = str(source)
     if not path.is_file():
         raise ScenarioError(Problem("no such file", file=file))
@@ -68,7 +72,7 @@ def load(source: str | Path, *, format: str | None = None) -> Scenario:
     if size > MAX_BYTES:
         raise ScenarioError(Problem(f"the file is {size} bytes; the limit is {MAX_BYTES}", file=file))
     data = path.read_bytes()
-    return loads(data, name=path.stem, file=file, format=format or _format_from_suffix(path))
+    return loads(data, name=path.stem, file=file, format=format or _format_from_suffix(path), as_of=as_of)
 
 
 def _format_from_suffix(path: Path) -> str | None:
@@ -76,8 +80,19 @@ def _format_from_suffix(path: Path) -> str | None:
     return {".yaml": "yaml", ".yml": "yaml", ".xlsx": "xlsx", ".xml": "ktab_xml"}.get(suffix)
 
 
-def loads(data: bytes, *, name: str = "scenario", file: str | None = None, format: str | None = None) -> Scenario:
-    """Load a scenario from bytes (used by :func:`load` and by the web service)."""
+def loads(
+    data: bytes,
+    *,
+    name: str = "scenario",
+    file: str | None = None,
+    format: str | None = None,
+    as_of: str | dt.date | None = None,
+) -> Scenario:
+    """Load a scenario from bytes (used by :func:`load` and by the web service); ``as_of`` as for :func:`load`."""
+    return _ledger.as_of(_loads(data, name=name, file=file, format=format), as_of)
+
+
+def _loads(data: bytes, *, name: str, file: str | None, format: str | None) -> Scenario:
     if format is not None and format not in FORMATS:
         raise ScenarioError(
             Problem(f"unknown format; known: {', '.join(FORMATS)}", file=file, field="format", value=format)

@@ -8,13 +8,15 @@ and source::
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
 import yaml
 
+from .. import _ledger
 from .._errors import Problem, ScenarioError
-from .._scenario import Linkage, Scenario, Shock, Source, Veto
+from .._scenario import LedgerEntry, Linkage, Scenario, Shock, Source, Veto
 from ._build import Cell, RawScenario, Record, build
 
 SCHEMA_VERSION = 1
@@ -37,7 +39,9 @@ _TOP = {
     "model_parameters",
     "vetoes",
     "linkages",
+    "ledger",
 }
+_LEDGER = {"date", "kind", "title", "actors", "source", "changes", "hash"}
 _SHOCK = {"round", "set", "scale", "enter", "leave", "value", "note"}
 _ACTOR = {"name", "description", "capability"}
 _ISSUE = {"name", "question", "low", "high", "scale", "points", "status_quo", "outcome"}
@@ -384,14 +388,46 @@ def read_yaml(text: str, file: str | None) -> Scenario:
                 for model, values in parameters.items()
             }
         )
-    if not shocks:
+    if shocks:
+        try:
+            scenario = scenario.replace(shocks=tuple(shock for _, shock in shocks))
+        except ScenarioError as error:
+            raise ScenarioError(
+                [
+                    Problem(p.message, file=file, line=where("shocks"), field=p.field, value=p.value)
+                    for p in error.problems
+                ]
+            ) from None
+    if data.get("ledger") is None:
         return scenario
-    try:
-        return scenario.replace(shocks=tuple(shock for _, shock in shocks))
-    except ScenarioError as error:
-        raise ScenarioError(
-            [Problem(p.message, file=file, line=where("shocks"), field=p.field, value=p.value) for p in error.problems]
-        ) from None
+    entries, entry_lines = [], []
+    for index, item in items("ledger"):
+        unknown(item, _LEDGER, ("ledger", index))
+        actors, changes = item.get("actors") or [], item.get("changes") or []
+        if not isinstance(actors, list) or not isinstance(changes, list):
+            problems.append(
+                Problem(
+                    "actors and changes are lists", file=file, line=where("ledger", index), field=f"ledger[{index}]"
+                )
+            )
+            continue
+        date = item.get("date")
+        entries.append(
+            LedgerEntry(
+                date=date.isoformat() if isinstance(date, dt.date) else str(date or ""),
+                kind=str(item.get("kind", "")),
+                title=str(item.get("title", "")),
+                actors=tuple(str(a) for a in actors),
+                source=_source_of(item.get("source")),
+                changes=tuple(str(c) for c in changes),
+                hash=str(item.get("hash", "")),
+            )
+        )
+        entry_lines.append(where("ledger", index))
+    problems += _ledger.problems_of(scenario, entries, file, entry_lines)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario.replace(ledger=tuple(entries))
 
 
 def _source_of(value: Any) -> Source | None:
@@ -434,7 +470,12 @@ def _source(source: Source) -> dict[str, str]:
 
 
 def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
-    """The scenario as plain YAML-ready data (the inverse of :func:`read_yaml`)."""
+    """The scenario as plain YAML-ready data (the inverse of :func:`read_yaml`).
+
+    A scenario with a ledger is written as its inputs before the ledger, followed by the ledger.
+    """
+    if scenario.ledger and scenario.base is not None:
+        scenario = scenario.base
     sources = scenario.sources
     data: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "name": scenario.name}
     for key in ("title", "description", "date"):
@@ -513,6 +554,19 @@ def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
             model: {k: [list(p) for p in v] if k == "accommodation" else v for k, v in values.items()}
             for model, values in scenario.model_parameters.items()
         }
+    if scenario.ledger:
+        data["ledger"] = [
+            {
+                "date": entry.date,
+                "kind": entry.kind,
+                "title": entry.title,
+                **({"actors": list(entry.actors)} if entry.actors else {}),
+                **({"source": _source(entry.source)} if entry.source else {}),
+                **({"changes": list(entry.changes)} if entry.changes else {}),
+                **({"hash": entry.hash} if entry.hash else {}),
+            }
+            for entry in scenario.ledger
+        ]
     if scenario.shocks:
         data["shocks"] = [
             {
