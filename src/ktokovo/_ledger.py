@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -276,3 +277,77 @@ def problems_of(
     for index, (entry, line) in enumerate(zip(entries, lines, strict=True)):
         out += [Problem(text, file=file, line=line, field=f"ledger[{index}]") for text in check_entry(scenario, entry)]
     return out
+
+
+def append_to_file(
+    path: str | Path,
+    *,
+    date: str,
+    kind: str,
+    title: str,
+    actors: Sequence[str],
+    source: dict[str, str],
+    changes: Sequence[str],
+) -> LedgerEntry:
+    """Append an entry to the ledger of a YAML scenario file, chained to the last entry; return it.
+
+    The entry is added as text at the end of the file when the ledger is the file's last key (or the file has
+    none yet), so the rest of the file, comments included, stays as it was; otherwise the file is written anew.
+    A ledger whose chain is already broken is refused: :func:`verify_ledger` says where.
+    """
+    import yaml
+
+    from .formats import load, save
+    from .formats._yaml import dump_yaml
+
+    path = Path(path)
+    if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
+        raise ParameterError(f"{path}: the ledger is kept in a YAML scenario file; convert the scenario to YAML first")
+    scenario = load(path)
+    base = scenario.base or scenario
+    verdict = verify_ledger(base.ledger)
+    if not verdict.ok:
+        raise ParameterError(f"{path}: ledger entry {verdict.bad} is bad ({verdict.reason}); mend it before adding")
+    cited = Source(**{k: v for k, v in source.items() if v}) if source.get("document") else None
+    entry = LedgerEntry(
+        date=parse_date(date, "--date").isoformat(),
+        kind=kind,
+        title=title,
+        actors=tuple(actors),
+        source=cited,
+        changes=tuple(changes),
+    )
+    if cited is None:
+        raise ParameterError("an entry needs a source: --document (and --where, --quote)")
+    problems = check_entry(base, entry)
+    if problems:
+        raise ParameterError(f"{path}: " + "; ".join(problems))
+    entry = replace(entry, hash=entry_hash(head(base.ledger), entry))
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    item = dump_yaml({"ledger": [entry_data(entry)]}).split("\n", 1)[1]
+    keys = list(data)
+    if "ledger" not in data:
+        path.write_text(text.rstrip("\n") + "\nledger:\n" + item, encoding="utf-8")
+    elif keys[-1] == "ledger" and data["ledger"] and not text.rstrip().endswith("]"):
+        path.write_text(text.rstrip("\n") + "\n" + item, encoding="utf-8")
+    else:
+        save(base.replace(ledger=(*base.ledger, entry)), path, format="yaml")
+    again = load(path)
+    if (again.base or again).ledger[-1] != entry:  # never leave a file that lost or mangled the entry
+        path.write_text(text, encoding="utf-8")
+        raise ParameterError(f"{path}: the entry could not be appended; the file is unchanged")
+    return entry
+
+
+def entry_data(entry: LedgerEntry) -> dict[str, Any]:
+    """The entry as YAML-ready data, as it is written in a scenario file."""
+    return {
+        "date": entry.date,
+        "kind": entry.kind,
+        "title": entry.title,
+        **({"actors": list(entry.actors)} if entry.actors else {}),
+        **({"source": {k: v for k, v in vars(entry.source).items() if v}} if entry.source else {}),
+        **({"changes": list(entry.changes)} if entry.changes else {}),
+        **({"hash": entry.hash} if entry.hash else {}),
+    }

@@ -58,11 +58,64 @@ RoundsOption = Annotated[
 ScenarioArg = Annotated[
     str, typer.Argument(help="A scenario file (YAML, CSV, xlsx, BDM, KTAB, decide) or a built-in scenario's name.")
 ]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="The scenario as known on this date (YYYY-MM-DD): its ledger's entries up to it. Default: today.",
+    ),
+]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="The run store: an SQLite file or an SQLAlchemy URL (postgresql+psycopg://...). "
+        "Default: $KTOKOVO_DB, else runs.sqlite in your data folder.",
+    ),
+]
+NoStoreOption = Annotated[bool, typer.Option("--no-store", help="Do not record this run in the run store.")]
 
 
 def _fail(error: KtokovoError) -> None:
     err.print(f"[bold red]error:[/] {error}", markup=True, soft_wrap=True)
     raise typer.Exit(2)
+
+
+def _open_store(db: str | None) -> Any:
+    from .store import Store
+
+    return Store(db)
+
+
+def _record(
+    db: str | None,
+    no_store: bool,
+    command: str,
+    source: str,
+    scenario: Scenario,
+    results: Sequence[_run.ModelResult],
+    samples: Sequence[_uncertainty.SampleResult] = (),
+    details: dict[str, Any] | None = None,
+) -> int | None:
+    """Store the run and say so on stderr; a store that cannot be written is an error only if --db named it."""
+    if no_store:
+        return None
+    try:
+        with _open_store(db) as store:
+            run_id = store.record(command, scenario, results, samples, source=_source_id(source), details=details)
+    except KtokovoError as error:
+        if db is not None:
+            _fail(error)
+        err.print(f"[yellow]warning:[/] the run was not stored: {error}", soft_wrap=True)
+        return None
+    err.print(f"[dim]stored as run {run_id} (ktokovo runs show {run_id})[/]", soft_wrap=True)
+    return run_id
+
+
+def _source_id(source: str) -> str:
+    """Where a scenario came from, as the store keys it: a file's absolute path, or builtin:NAME."""
+    path = Path(source)
+    return str(path.resolve()) if path.exists() else f"builtin:{source}"
 
 
 def _parse_parameters(items: list[str]) -> dict[str, Any]:
@@ -161,10 +214,13 @@ def forecast(
     workers: Annotated[int, typer.Option(help="With --samples: local worker processes.")] = 1,
     dask: Annotated[str | None, typer.Option(help="With --samples: the address of a Dask scheduler to use.")] = None,
     batch_size: Annotated[int, typer.Option(help="With --samples: draws evaluated together.")] = 1000,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+    no_store: NoStoreOption = False,
 ) -> None:
     """Forecast every issue of a negotiation with each model, and who gains and who loses."""
     try:
-        loaded = _load_with_changes(scenario, set_, drop, shock)
+        loaded = _load_with_changes(scenario, set_, drop, shock, as_of)
         models = model or list(STANDARD)
         parameters = _parse_parameters(param or [])
         results = _run_models(loaded, models, preset, rounds, seed, parameters, as_json)
@@ -189,6 +245,7 @@ def forecast(
         if sampled:
             _print_samples(loaded, sampled, threshold or [])
     _plot(results, plot, quiet=as_json, samples=sampled)
+    _record(db, no_store, "forecast", scenario, loaded, results, sampled)
 
 
 def _print_deal_lead(scenario: Scenario, results: list[_run.ModelResult], samples: int = 0, seed: int = 0) -> None:
@@ -223,9 +280,17 @@ def _print_deal_lead(scenario: Scenario, results: list[_run.ModelResult], sample
 
 
 def _load_with_changes(
-    scenario: str, sets: list[str] | None, drop: list[str] | None, shocks: list[str] | None = None
+    scenario: str,
+    sets: list[str] | None,
+    drop: list[str] | None,
+    shocks: list[str] | None = None,
+    as_of: str | None = None,
 ) -> Scenario:
-    loaded = formats.load(scenario)
+    if as_of is not None:
+        from ._ledger import parse_date
+
+        parse_date(as_of, "--as-of")
+    loaded = formats.load(scenario, as_of=as_of)
     if sets or drop:
         loaded = what_if(loaded, _whatif.parse_sets(sets or []), drop or [])
     if shocks:
@@ -313,10 +378,13 @@ def compare(
     set_: SetOption = None,
     drop: DropOption = None,
     shock: ShockOption = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+    no_store: NoStoreOption = False,
 ) -> None:
     """Run every model that applies, side by side: per issue each model's forecast and how far apart they are."""
     try:
-        loaded = _load_with_changes(scenario, set_, drop, shock)
+        loaded = _load_with_changes(scenario, set_, drop, shock, as_of)
         skipped = {
             name: why
             for name, module in MODELS.items()
@@ -332,6 +400,7 @@ def compare(
     else:
         _print_compare(loaded, results, skipped)
     _plot(results, plot, quiet=as_json)
+    _record(db, no_store, "compare", scenario, loaded, results)
 
 
 def _print_compare(scenario: Scenario, results: list[_run.ModelResult], skipped: dict[str, str]) -> None:
@@ -400,9 +469,20 @@ def _print_json(
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+def _ledger_line(scenario: Scenario) -> str:
+    from ._ledger import parse_date
+
+    seen = [e for e in scenario.ledger if parse_date(e.date).isoformat() <= scenario.as_of]
+    last = max(seen, key=lambda e: e.date) if seen else None
+    latest = f"; the latest: {last.date} {last.title}" if last else ""
+    return f"as of {scenario.as_of}: {len(seen)} of the ledger's {len(scenario.ledger)} events{latest}"
+
+
 def _print_forecast(scenario: Scenario, results: list[_run.ModelResult]) -> None:
     lead = results[0]
     out.print(f"[bold]{scenario.title or scenario.name}[/]" + (f"  ({scenario.date})" if scenario.date else ""))
+    if scenario.ledger:
+        out.print(_ledger_line(scenario))
     out.print(f"models: {', '.join(r.model for r in results)}; gains and losses under [bold]{lead.model}[/]")
     out.print(f"[dim]{TRACK_RECORD_NOTE}[/]\n")
     gains = _whowhom.issue_gains(lead)
@@ -480,12 +560,15 @@ def sensitivity(
     set_: SetOption = None,
     drop: DropOption = None,
     shock: ShockOption = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+    no_store: NoStoreOption = False,
 ) -> None:
     """Which actor's position, salience or capability moves each forecast most (tornado and Sobol indices)."""
     from . import _sensitivity
 
     try:
-        loaded = _load_with_changes(scenario, set_, drop, shock)
+        loaded = _load_with_changes(scenario, set_, drop, shock, as_of)
         with _spinner(f"{model}: sensitivity", as_json):
             result = _sensitivity.sensitivity(
                 loaded,
@@ -496,8 +579,10 @@ def sensitivity(
                 preset=preset,
                 **_parse_parameters(param or []),
             )
+            base_run = _run.run(loaded, model, preset=preset, rounds=rounds, **_parse_parameters(param or []))
     except KtokovoError as error:
         _fail(error)
+    ranking = {issue.name: result.ranking(j, top) for j, issue in enumerate(loaded.issues)}
     if as_json:
         data = {
             "scenario": loaded.name,
@@ -536,6 +621,8 @@ def sensitivity(
         written = plots.save_tornadoes(result, plot, top)
         if not as_json:
             out.print(f"wrote {len(written)} chart files (PNG and SVG) to {plot}")
+    details = {"sensitivity": {"model": model, "sobol_samples": samples, "issues": ranking}}
+    _record(db, no_store, "sensitivity", scenario, loaded, [base_run], details=details)
 
 
 def _spinner(text: str, quiet: bool) -> Any:
@@ -562,12 +649,15 @@ def diff(
     seed: SeedOption = 0,
     as_json: JsonOption = False,
     plot: PlotOption = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+    no_store: NoStoreOption = False,
 ) -> None:
     """Two scenarios' forecasts side by side: the shift per issue, the inputs that differ, gains and losses."""
     from . import _diff
 
     try:
-        a, b = formats.load(first), formats.load(second)
+        a, b = _load_with_changes(first, None, None, None, as_of), _load_with_changes(second, None, None, None, as_of)
         _diff.check_comparable(a, b)
         result_a = _run.run(a, model, preset=preset, rounds=rounds, seed=seed)
         result_b = _run.run(b, model, preset=preset, rounds=rounds, seed=seed)
@@ -613,6 +703,8 @@ def diff(
         written = plots.save_diff(result_a, result_b, plot, labels=(first, second))
         if not as_json:
             out.print(f"\nwrote {len(written)} chart files (PNG and SVG) to {plot}")
+    _record(db, no_store, "diff", first, a, [result_a])
+    _record(db, no_store, "diff", second, b, [result_b])
 
 
 @app.command()
@@ -629,18 +721,22 @@ def deal(
     as_json: JsonOption = False,
     set_: SetOption = None,
     drop: DropOption = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+    no_store: NoStoreOption = False,
 ) -> None:
     """Will they settle at all? Veto players, the zone of possible agreement, the probability of a deal, where
     each model's settlement lands inside the zone, and what it would take to open a closed zone."""
     from . import _deal
 
     try:
-        loaded = _load_with_changes(scenario, set_, drop)
+        loaded = _load_with_changes(scenario, set_, drop, as_of=as_of)
         if not loaded.vetoes:
             raise ParameterError(f"{scenario} names no veto players: add `vetoes:` to the scenario (see the README)")
         models = model or list(STANDARD)
         with _spinner("deal or no deal", as_json):
-            forecasts = {name: _run.run(loaded, name, seed=seed).forecast for name in models}
+            results = [_run.run(loaded, name, seed=seed) for name in models]
+            forecasts = {r.model: r.forecast for r in results}
             analysis = _deal.analyse(loaded, forecasts)
             probability = _deal.deal_probability(loaded, samples, seed) if samples else None
     except KtokovoError as error:
@@ -660,8 +756,16 @@ def deal(
             "slack": analysis.slack,
         }
         sys.stdout.write(json.dumps(_no_nan(data), ensure_ascii=False, indent=2) + "\n")
-        return
-    _print_deal(loaded, analysis, probability, samples)
+    else:
+        _print_deal(loaded, analysis, probability, samples)
+    deal_details = {
+        "deal": {
+            "zone": analysis.zone,
+            "probability": None if probability is None else list(probability),
+            "draws": samples if probability is not None else 0,
+        }
+    }
+    _record(db, no_store, "deal", scenario, loaded, results, details=_no_nan(deal_details))
 
 
 def _print_deal(
@@ -1044,6 +1148,10 @@ def convert(
             f"note: {written.name} holds the table; the scenario's {', '.join(held)} are kept only in YAML{as_of}",
             soft_wrap=True,
         )
+
+
+# The record of the talks (runs, ledger, resolve, scores, drift, report) registers its commands on ``app``.
+from . import _cli_record  # noqa: E402, F401
 
 
 def main() -> None:

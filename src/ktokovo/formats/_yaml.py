@@ -555,18 +555,7 @@ def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
             for model, values in scenario.model_parameters.items()
         }
     if scenario.ledger:
-        data["ledger"] = [
-            {
-                "date": entry.date,
-                "kind": entry.kind,
-                "title": entry.title,
-                **({"actors": list(entry.actors)} if entry.actors else {}),
-                **({"source": _source(entry.source)} if entry.source else {}),
-                **({"changes": list(entry.changes)} if entry.changes else {}),
-                **({"hash": entry.hash} if entry.hash else {}),
-            }
-            for entry in scenario.ledger
-        ]
+        data["ledger"] = [_ledger.entry_data(entry) for entry in scenario.ledger]
     if scenario.shocks:
         data["shocks"] = [
             {

@@ -1,0 +1,529 @@
+"""The record of the talks on the command line: ``runs``, ``ledger``, ``resolve``, ``scores``, ``drift`` and
+``report``. Registered on :data:`ktokovo.cli.app`; like the rest of the CLI, these parse, call the core and render.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from . import formats
+from ._errors import KtokovoError, ParameterError
+from .cli import (
+    DEFAULT_SCENARIO,
+    AsOfOption,
+    DbOption,
+    JsonOption,
+    NoStoreOption,
+    ScenarioArg,
+    _fail,
+    _fmt,
+    _load_with_changes,
+    _open_store,
+    _record,
+    _source_id,
+    app,
+    err,
+    out,
+)
+
+runs_app = typer.Typer(no_args_is_help=True, help="The runs in the run store: list, show, diff, export.")
+ledger_app = typer.Typer(no_args_is_help=True, help="The ledger of the talks: dated, sourced, hash-chained events.")
+app.add_typer(runs_app, name="runs")
+app.add_typer(ledger_app, name="ledger")
+
+RunId = Annotated[int, typer.Argument(help="A run's number (see `ktokovo runs list`).")]
+
+
+def _write_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+# -- runs -------------------------------------------------------------------------------------------------
+@runs_app.command("list")
+def runs_list(
+    scenario: Annotated[str | None, typer.Option(help="Only runs of this scenario (its name).")] = None,
+    limit: Annotated[int, typer.Option(help="How many of the latest runs.")] = 30,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The latest stored runs, newest first."""
+    try:
+        with _open_store(db) as store:
+            rows = store.recent(limit, scenario)
+            where = store.url
+    except KtokovoError as error:
+        _fail(error)
+    if as_json:
+        _write_json(rows)
+        return
+    table = Table(title=f"Runs in {_safe_url(where)}", title_justify="left", show_edge=False)
+    for name in ("run", "started (UTC)", "command", "scenario", "as of", "models", "draws"):
+        table.add_column(name, justify="right" if name in ("run", "draws") else "left")
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            row["started_at"][:19].replace("T", " "),
+            row["command"],
+            row["scenario_name"],
+            row["as_of"] or "",
+            ", ".join(row["models"]),
+            str(row["samples"] or ""),
+        )
+    out.print(table)
+    if not rows:
+        out.print("no runs yet: `ktokovo forecast` records one")
+
+
+def _safe_url(url: str) -> str:
+    from .store import _safe
+
+    return _safe(url)
+
+
+@runs_app.command("show")
+def runs_show(run_id: RunId, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """One run: what ran, on what, when, and each model's forecast per issue."""
+    try:
+        with _open_store(db) as store:
+            stored = store.get(run_id)
+    except KtokovoError as error:
+        _fail(error)
+    info = stored.info
+    if as_json:
+        _write_json(_export_data(stored))
+        return
+    out.print(f"[bold]run {run_id}[/]: {info['command']} of {info['scenario_name']} ({info['scenario_source']})")
+    out.print(
+        f"  started {info['started_at']}, finished {info['finished_at']}; ktokovo {info['version']}; "
+        f"seed {info['seed']}; draws {info['samples']}" + (f"; as of {info['as_of']}" if info["as_of"] else ""),
+        soft_wrap=True,
+    )
+    out.print(f"  scenario sha256 {info['scenario_hash']}")
+    out.print(f"  parameters {json.dumps(info['parameters'], default=str)}", soft_wrap=True)
+    table = Table(show_edge=False)
+    for name in ("model", "issue", "forecast", "low 95%", "high 95%", "rounds"):
+        table.add_column(name, justify="left" if name in ("model", "issue") else "right")
+    for (model, issue), row in stored.forecasts.iterrows():
+        path = stored.trajectories.get((model, issue))
+        table.add_row(
+            model,
+            issue,
+            _fmt(row["forecast"]),
+            "" if row["low"] is None or np.isnan(row["low"]) else _fmt(row["low"]),
+            "" if row["high"] is None or np.isnan(row["high"]) else _fmt(row["high"]),
+            "" if path is None else str(len(path) - 1),
+        )
+    out.print(table)
+
+
+@runs_app.command("diff")
+def runs_diff(first: RunId, second: RunId, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Two stored runs side by side: each forecast's shift, and the inputs that differ."""
+    from ._diff import input_differences
+
+    try:
+        with _open_store(db) as store:
+            a, b = store.get(first), store.get(second)
+        scenario_a, scenario_b = a.scenario(), b.scenario()
+    except KtokovoError as error:
+        _fail(error)
+    joined = a.forecasts[["forecast"]].add_suffix("_a").join(b.forecasts[["forecast"]].add_suffix("_b"), how="outer")
+    rows = [
+        {
+            "model": model,
+            "issue": issue,
+            "a": None if np.isnan(r["forecast_a"]) else float(r["forecast_a"]),
+            "b": None if np.isnan(r["forecast_b"]) else float(r["forecast_b"]),
+            "shift": None if np.isnan(r["forecast_b"] - r["forecast_a"]) else float(r["forecast_b"] - r["forecast_a"]),
+        }
+        for (model, issue), r in joined.iterrows()
+    ]
+    same_shape = scenario_a.issue_names == scenario_b.issue_names
+    inputs = input_differences(scenario_a, scenario_b) if same_shape else []
+    if as_json:
+        _write_json({"a": first, "b": second, "forecasts": rows, "inputs": inputs})
+        return
+    out.print(f"[bold]run {first}[/] ({a.info['scenario_name']}) → [bold]run {second}[/] ({b.info['scenario_name']})")
+    table = Table(show_edge=False)
+    for name in ("model", "issue", f"run {first}", f"run {second}", "shift"):
+        table.add_column(name, justify="left" if name in ("model", "issue") else "right")
+    for row in rows:
+        table.add_row(
+            row["model"],
+            row["issue"],
+            "—" if row["a"] is None else _fmt(row["a"]),
+            "—" if row["b"] is None else _fmt(row["b"]),
+            "" if row["shift"] is None else f"{row['shift']:+.3g}",
+        )
+    out.print(table)
+    if not same_shape:
+        out.print("the two runs' scenarios have different issues: inputs not compared")
+        return
+    out.print(f"\ninputs that differ: {len(inputs)}")
+    for row in inputs:
+        out.print(f"  {row['input']}: {row['a']} → {row['b']}")
+
+
+def _export_data(stored: Any) -> dict[str, Any]:
+    frame = stored.forecasts.reset_index()
+    return {
+        "run": stored.id,
+        **{k: v for k, v in stored.info.items() if k != "id"},
+        "forecasts": [
+            {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+            for row in frame.to_dict("records")
+        ],
+        "rounds": {
+            f"{model}/{issue}": {
+                "actors": list(path.columns),
+                "positions": [[None if np.isnan(v) else v for v in row] for row in path.to_numpy()],
+            }
+            for (model, issue), path in stored.trajectories.items()
+        },
+    }
+
+
+@runs_app.command("export")
+def runs_export(
+    run_id: RunId,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The file to write: .json (everything) or .csv (one row a position).")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Write one run to a file: JSON with everything stored, or CSV with every position in every round."""
+    suffix = output.suffix.lower()
+    if suffix not in (".json", ".csv"):
+        _fail(ParameterError(f"{output}: the suffix picks the format, .json or .csv"))
+    try:
+        with _open_store(db) as store:
+            stored = store.get(run_id)
+    except KtokovoError as error:
+        _fail(error)
+    if suffix == ".json":
+        output.write_text(json.dumps(_export_data(stored), ensure_ascii=False, indent=2, default=str) + "\n")
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["run", "model", "issue", "forecast", "low95", "high95", "round", "actor", "position"])
+        for (model, issue), row in stored.forecasts.iterrows():
+            head = [run_id, model, issue, row["forecast"], _blank(row["low"]), _blank(row["high"])]
+            path = stored.trajectories.get((model, issue))
+            if path is None:
+                writer.writerow([*head, "", "", ""])
+                continue
+            for round_, positions in path.iterrows():
+                for actor, value in positions.items():
+                    writer.writerow([*head, round_, actor, _blank(value)])
+        output.write_text(buffer.getvalue(), encoding="utf-8")
+    out.print(f"wrote {output}")
+
+
+def _blank(value: Any) -> Any:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else value
+
+
+# -- ledger -----------------------------------------------------------------------------------------------
+@ledger_app.command("list")
+def ledger_list(scenario: ScenarioArg = DEFAULT_SCENARIO, as_json: JsonOption = False) -> None:
+    """The ledger's events in the order they were recorded, with their sources and input changes."""
+    try:
+        loaded = formats.load(scenario)
+    except KtokovoError as error:
+        _fail(error)
+    if as_json:
+        _write_json(
+            [
+                {**vars(e), "actors": list(e.actors), "changes": list(e.changes), "source": _source_dict(e.source)}
+                for e in loaded.ledger
+            ]
+        )
+        return
+    if not loaded.ledger:
+        out.print(f"{scenario} has no ledger; `ktokovo ledger add` starts one")
+        return
+    table = Table(title=f"Ledger of {loaded.name}", title_justify="left", show_edge=False, show_lines=True)
+    for name in ("#", "date", "kind", "event", "actors", "source", "changes"):
+        table.add_column(name, overflow="fold")
+    for number, e in enumerate(loaded.ledger, 1):
+        table.add_row(
+            str(number),
+            e.date,
+            e.kind,
+            e.title,
+            ", ".join(e.actors),
+            str(e.source) if e.source else "",
+            "\n".join(e.changes),
+        )
+    out.print(table)
+
+
+def _source_dict(source: Any) -> dict[str, str] | None:
+    return None if source is None else {k: v for k, v in vars(source).items() if v}
+
+
+@ledger_app.command("verify")
+def ledger_verify(scenario: ScenarioArg = DEFAULT_SCENARIO, db: DbOption = None) -> None:
+    """Check the ledger's hash chain, and that it still holds every ledger head the run store has seen.
+    Exits with 1 and names the first bad entry if anything was edited, moved or deleted."""
+    from ._ledger import verify_ledger
+
+    try:
+        loaded = formats.load(scenario)
+        with _open_store(db) as store:
+            source = _source_id(scenario)
+            verdict = verify_ledger(loaded.ledger, store.ledger_anchors(source))
+            if verdict.ok:
+                store.note_ledger(source, loaded)
+    except KtokovoError as error:
+        _fail(error)
+    if verdict.ok:
+        out.print(f"ledger of {loaded.name}: {verdict.entries} entries, chain intact")
+        return
+    entry = loaded.ledger[verdict.bad - 1] if verdict.bad and verdict.bad <= len(loaded.ledger) else None
+    named = f" ({entry.date}, {entry.title})" if entry else ""
+    err.print(
+        f"[bold red]ledger of {loaded.name}: entry {verdict.bad}{named} is bad:[/] {verdict.reason}", soft_wrap=True
+    )
+    raise typer.Exit(1)
+
+
+@ledger_app.command("add")
+def ledger_add(
+    scenario: Annotated[Path, typer.Argument(help="The scenario's YAML file (the entry is appended to its ledger).")],
+    date: Annotated[str, typer.Option(help="When it happened, YYYY-MM-DD.")],
+    kind: Annotated[str, typer.Option(help="meeting, statement, offer, commitment, deadline or violation.")],
+    title: Annotated[str, typer.Option(help="What happened, in a line.")],
+    document: Annotated[str, typer.Option("--document", help="The source document's short name.")],
+    actor: Annotated[list[str] | None, typer.Option("--actor", help="An actor involved (repeatable).")] = None,
+    where: Annotated[str, typer.Option("--where", help="Where in the document, e.g. ¶5.")] = "",
+    quote: Annotated[str, typer.Option(help="A few quoted words from the source.")] = "",
+    note: Annotated[str, typer.Option(help="A note on the source or the estimate.")] = "",
+    change: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--change",
+            help="An input change from this date on (repeatable): Russia.ceasefire.position=20, "
+            "Russia.capability=70, crimea.status_quo=65, -ACTOR (leaves), +ACTOR (enters).",
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Append a dated, sourced event to a scenario file's ledger, chained by hash to the entry before it."""
+    from ._ledger import append_to_file
+
+    try:
+        entry = append_to_file(
+            scenario,
+            date=date,
+            kind=kind,
+            title=title,
+            actors=actor or [],
+            source={"document": document, "locator": where, "quote": quote, "note": note},
+            changes=change or [],
+        )
+        loaded = formats.load(scenario)
+        with _open_store(db) as store:
+            store.note_ledger(_source_id(str(scenario)), loaded)
+    except KtokovoError as error:
+        _fail(error)
+    out.print(f"added entry {len(loaded.ledger)} to {scenario}: {entry.date} {entry.title} (hash {entry.hash[:12]})")
+
+
+# -- outcomes and scores ----------------------------------------------------------------------------------
+@app.command()
+def resolve(
+    issue: Annotated[str, typer.Argument(help="The issue's name.")],
+    value: Annotated[float, typer.Argument(help="The real outcome, on the issue's own scale.")],
+    date: Annotated[str, typer.Option(help="When the outcome was settled, YYYY-MM-DD.")],
+    scenario: Annotated[str, typer.Option(help="The scenario's name, as its runs were stored.")] = DEFAULT_SCENARIO,
+    note: Annotated[str, typer.Option(help="Where the outcome is reported.")] = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record how an issue really turned out, and score every stored forecast of it."""
+    from ._ledger import parse_date
+
+    try:
+        when = parse_date(date, "--date").isoformat()
+        with _open_store(db) as store:
+            store.resolve(scenario, issue, value, when, note)
+            rows = [r for r in store.scored(scenario) if r["issue"] == issue]
+    except KtokovoError as error:
+        _fail(error)
+    if as_json:
+        _write_json(rows)
+        return
+    out.print(f"[bold]{scenario} / {issue}[/]: outcome {value:g} on {when}; {len(rows)} stored forecasts scored")
+    table = Table(show_edge=False)
+    for name in ("run", "model", "known as of", "forecast", "abs error", "in 95%", "CRPS"):
+        table.add_column(name, justify="left" if name in ("model", "known as of") else "right")
+    for r in rows:
+        table.add_row(
+            str(r["run"]),
+            r["model"],
+            r["known_as_of"] + (" (hindsight)" if r["hindsight"] else ""),
+            _fmt(r["forecast"]),
+            f"{r['abs_error']:.1f}",
+            "" if r["covered95"] is None else ("yes" if r["covered95"] else "no"),
+            "" if r["crps"] is None else f"{r['crps']:.2f}",
+        )
+    out.print(table)
+    out.print(
+        "[dim]errors and CRPS in points on 0–100; hindsight: made with knowledge from after the outcome, not scored[/]"
+    )
+
+
+@app.command()
+def scores(
+    scenario: Annotated[str | None, typer.Option(help="Only this scenario's forecasts (its name).")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Each model's record on the resolved issues: mean absolute error, 95% interval coverage and CRPS."""
+    from .store._scores import summary
+
+    try:
+        with _open_store(db) as store:
+            rows = summary(store.scored(scenario))
+    except KtokovoError as error:
+        _fail(error)
+    if as_json:
+        _write_json(rows)
+        return
+    if not rows:
+        out.print("nothing to score yet: record an outcome with `ktokovo resolve ISSUE VALUE --date YYYY-MM-DD`")
+        return
+    table = Table(title="Forecasts scored against outcomes", title_justify="left", show_edge=False)
+    for name in ("model", "forecasts", "issues", "mean abs error", "in 95% interval", "mean CRPS"):
+        table.add_column(name, justify="left" if name == "model" else "right")
+    for r in rows:
+        table.add_row(
+            r["model"],
+            str(r["forecasts"]),
+            str(r["issues"]),
+            f"{r['mae']:.1f}",
+            "—" if r["coverage95"] is None else f"{r['coverage95']:.0%} of {r['with_intervals']}",
+            "—" if r["crps"] is None else f"{r['crps']:.2f}",
+        )
+    out.print(table)
+    out.print("[dim]points on 0–100; only forecasts made with what was known before the outcome's date[/]")
+
+
+# -- drift and report -------------------------------------------------------------------------------------
+@app.command()
+def drift(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    model: Annotated[str, typer.Option("--model", "-m", help="The model to follow.")] = "mean",
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    no_store: NoStoreOption = False,
+) -> None:
+    """How each issue's forecast moved as the ledger's events arrived, each move put down to the input changes
+    that made it."""
+    from ._drift import drift as follow
+
+    try:
+        loaded = formats.load(scenario)
+        if not loaded.ledger:
+            raise ParameterError(f"{scenario} has no ledger: add events with `ktokovo ledger add`")
+        steps = follow(loaded, model)
+    except KtokovoError as error:
+        _fail(error)
+    rows = drift_rows(loaded, steps)
+    if as_json:
+        _write_json(rows)
+    else:
+        for issue in loaded.issues:
+            out.print(f"[bold]{issue.name}[/]: {issue.question}  [dim]({model})[/]")
+            table = Table(show_edge=False)
+            for name in ("date", "event", "forecast", "move", "put down to"):
+                table.add_column(name, justify="right" if name in ("forecast", "move") else "left")
+            for row in rows:
+                if row["issue"] != issue.name:
+                    continue
+                table.add_row(
+                    row["date"],
+                    "; ".join(row["events"]),
+                    _fmt(row["forecast"]),
+                    "" if row["move"] is None else f"{row['move']:+.2f}",
+                    ", ".join(f"{c} ({m:+.2f})" for c, m in row["by"] if abs(m) >= 0.005),
+                )
+            out.print(table)
+            out.print()
+    _record(db, no_store, "drift", scenario, loaded, [_run_once(loaded, model)])
+
+
+def _run_once(scenario: Any, model: str) -> Any:
+    from ._run import run
+
+    return run(scenario, model)
+
+
+def drift_rows(scenario: Any, steps: list[Any]) -> list[dict[str, Any]]:
+    """One row per issue and step: the forecast, the move since the step before, and its parts."""
+    rows = []
+    for j, issue in enumerate(scenario.issues):
+        for k, step in enumerate(steps):
+            rows.append(
+                {
+                    "issue": issue.name,
+                    "date": step.date,
+                    "events": list(step.events),
+                    "forecast": float(step.forecast[j]),
+                    "move": None if k == 0 else float(step.forecast[j] - steps[k - 1].forecast[j]),
+                    "by": [(c, m) for c, m in step.moves[j]],
+                }
+            )
+    return rows
+
+
+@app.command()
+def report(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("report.html"),
+    model: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="Models to report (repeatable); default: all that apply.")
+    ] = None,
+    samples: Annotated[int, typer.Option(help="Draws of the inputs for forecast intervals (0: none).")] = 200,
+    sensitivity: Annotated[
+        bool, typer.Option(help="Compute one-at-a-time sensitivity for the first model if none is stored.")
+    ] = True,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+    no_store: NoStoreOption = False,
+) -> None:
+    """One self-contained HTML file (it works offline) on the negotiation: its sources, each model's forecast
+    with intervals, positions over rounds, who gains and who loses, sensitivity, the ledger and forecast drift."""
+    from . import _report
+
+    try:
+        loaded = _load_with_changes(scenario, None, None, None, as_of)
+        with _spinner_err("writing the report"):
+            built = _report.build(loaded, models=model, samples=samples, seed=seed, sensitivity=sensitivity)
+            stored = None
+            if not no_store:
+                with _open_store(db) as store:
+                    stored = store.latest_details(loaded.name, "sensitivity")
+            html = _report.render(built, stored_sensitivity=stored)
+    except KtokovoError as error:
+        _fail(error)
+    output.write_text(html, encoding="utf-8")
+    out.print(f"wrote {output} ({len(html) // 1024} KiB, self-contained)")
+    _record(db, no_store, "report", scenario, loaded, built.results, built.samples)
+
+
+def _spinner_err(text: str) -> Any:
+    from .cli import _spinner
+
+    return _spinner(text, False)

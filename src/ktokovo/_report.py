@@ -1,0 +1,285 @@
+"""The HTML report: one self-contained file (charts as inline SVG, styles inline, no scripts, no links out) on
+a negotiation, for readers who never run ktokovo: its sources, each model's forecast with intervals, positions
+over rounds, who gains and who loses, sensitivity, the ledger as a timeline, and forecast drift.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._run import ModelResult, run
+from ._scenario import Scenario
+from ._uncertainty import SampleResult
+from .models import MODELS
+
+BATCHED = ("mean", "median", "nash", "bdm")
+"""Models the uncertainty engine draws in batches; the report gives intervals for these."""
+
+
+@dataclass
+class Report:
+    scenario: Scenario
+    results: list[ModelResult]
+    samples: list[SampleResult] = field(default_factory=list)
+    sensitivity: Any = None
+    drift: list[Any] | None = None
+    drift_model: str = "mean"
+    deal: Any = None
+
+
+def build(
+    scenario: Scenario,
+    models: list[str] | None = None,
+    samples: int = 200,
+    seed: int = 0,
+    sensitivity: bool = True,
+) -> Report:
+    """Run what the report shows. ``samples`` draws give intervals for the batched models (:data:`BATCHED`);
+    ``sensitivity`` computes the one-at-a-time swings of the first model."""
+    from . import _sensitivity
+    from ._drift import drift
+    from ._uncertainty import sample_forecasts
+
+    if models is None:
+        models = [
+            name for name, module in MODELS.items() if getattr(module, "applies", lambda _: None)(scenario) is None
+        ]
+    results = [run(scenario, name, seed=seed) for name in models]
+    drawn = (
+        [sample_forecasts(scenario, name, samples=samples, seed=seed) for name in models if name in BATCHED]
+        if samples
+        else []
+    )
+    ranking = _sensitivity.sensitivity(scenario, models[0], sobol_samples=0, seed=seed) if sensitivity else None
+    steps = drift(scenario, models[0]) if (scenario.base or scenario).ledger else None
+    deal = None
+    if scenario.vetoes:
+        from . import _deal
+
+        deal = _deal.analyse(scenario, {r.model: r.forecast for r in results})
+    return Report(scenario, results, drawn, ranking, steps, models[0], deal)
+
+
+def _svg(figure: Any) -> str:
+    """The figure as an inline SVG element (text kept as text, so it scales and can be searched)."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    text = buffer.getvalue()
+    text = text[text.index("<svg") :]
+    # Fixed pixel sizes would overflow narrow screens: scale with the page instead.
+    return re.sub(r'<svg([^>]*?) width="[^"]+" height="[^"]+"', r'<svg\1 class="chart"', text, count=1)
+
+
+def _drift_figure(report: Report) -> Any:
+    import matplotlib.pyplot as plt
+
+    steps = report.drift or []
+    scenario = report.scenario
+    figure, axis = plt.subplots(figsize=(9, 4.5), layout="constrained")
+    dates = np.arange(len(steps))
+    for j, issue in enumerate(scenario.issues):
+        values = [float(issue.to_unit(s.forecast[j])) for s in steps]
+        axis.plot(dates, values, marker="o", markersize=4, label=issue.name)
+    axis.set_xticks(dates, [s.date for s in steps], rotation=30, ha="right", fontsize=8)
+    axis.set_ylabel("forecast, 0–100 along each issue's scale")
+    axis.set_title(f"How the {report.drift_model} forecast moved as events arrived", fontsize=10)
+    axis.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    axis.grid(alpha=0.3)
+    return figure
+
+
+def _fmt(value: float | None) -> str:
+    if value is None or not np.isfinite(value):
+        return "—"
+    return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def context(report: Report, stored_sensitivity: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the template shows, as plain values."""
+    from . import plots
+    from ._whowhom import gain_rows
+
+    scenario = report.scenario
+    by_model = {s.model: s for s in report.samples}
+    issues = []
+    for j, issue in enumerate(scenario.issues):
+        rows = []
+        for result in report.results:
+            sample = by_model.get(result.model)
+            low = high = None
+            if sample is not None and len(sample.forecasts):
+                low, high = (float(v) for v in np.quantile(sample.forecasts[:, j], [0.025, 0.975]))
+            rows.append(
+                {
+                    "model": result.model,
+                    "forecast": _fmt(float(result.forecast[j])),
+                    "interval": "" if low is None else f"{_fmt(low)} – {_fmt(high)}",
+                    "label": issue.nearest_label(float(result.forecast[j])),
+                }
+            )
+        stances = []
+        for i, actor in enumerate(scenario.actors):
+            if np.isnan(scenario.positions[i, j]):
+                continue
+            stances.append(
+                {
+                    "actor": actor.name,
+                    "position": _fmt(float(scenario.positions[i, j])),
+                    "position_range": _range(scenario.position_ranges[i, j]),
+                    "salience": _fmt(float(scenario.saliences[i, j])),
+                    "source": str(scenario.sources.get(f"position/{actor.name}/{issue.name}", "")),
+                    "salience_source": str(scenario.sources.get(f"salience/{actor.name}/{issue.name}", "")),
+                }
+            )
+        rounds = [
+            {"model": r.model, "svg": _svg(plots.trajectory_figure(r, j))} for r in report.results if r.rounds > 0
+        ]
+        issues.append(
+            {
+                "name": issue.name,
+                "question": issue.question,
+                "low": f"{issue.scale[0]:g} = {issue.low_label}",
+                "high": f"{issue.scale[1]:g} = {issue.high_label}",
+                "points": [f"{v:g} = {words}" for v, words in issue.points],
+                "status_quo": None if issue.status_quo is None else _fmt(issue.status_quo),
+                "status_quo_source": str(scenario.sources.get(f"status_quo/{issue.name}", "")),
+                "rows": rows,
+                "stances": stances,
+                "rounds": rounds,
+                "sensitivity": _sensitivity_rows(report, stored_sensitivity, j, issue.name),
+            }
+        )
+    lead = report.results[0]
+    gains = [
+        {
+            "actor": row["actor"],
+            "gain": f"{row['gain']:+.1f}",
+            "best": row.get("best_issue", ""),
+            "worst": row.get("worst_issue", ""),
+        }
+        for row in gain_rows(lead)
+    ]
+    return {
+        "title": scenario.title or scenario.name,
+        "scenario": scenario,
+        "date": scenario.date,
+        "as_of": scenario.as_of,
+        "description": scenario.description,
+        "documents": dict(scenario.documents),
+        "actors": [
+            {
+                "name": actor.name,
+                "description": actor.description,
+                "capability": _fmt(float(scenario.capabilities[i])),
+                "range": _range(scenario.capability_ranges[i]),
+                "source": str(scenario.sources.get(f"capability/{actor.name}", "")),
+            }
+            for i, actor in enumerate(scenario.actors)
+        ],
+        "models": [r.model for r in report.results],
+        "samples": max((len(s.forecasts) for s in report.samples), default=0),
+        "interval_models": [s.model for s in report.samples],
+        "issues": issues,
+        "compare_svg": _svg(plots.compare_figure(report.results)),
+        "gains_model": lead.model,
+        "gains": gains,
+        "gains_svg": _svg(plots.gains_figure(report.results)),
+        "sensitivity_model": report.sensitivity.model if report.sensitivity is not None else None,
+        "ledger": _ledger_rows(report),
+        "drift": _drift_rows(report),
+        "drift_model": report.drift_model,
+        "drift_svg": _svg(_drift_figure(report)) if report.drift else "",
+        "deal": _deal_text(report),
+        "version": lead.version,
+        "seed": lead.seed,
+    }
+
+
+def _range(values: np.ndarray) -> str:
+    return "" if np.isnan(values).any() else f"{_fmt(float(values[0]))}–{_fmt(float(values[1]))}"
+
+
+def _sensitivity_rows(report: Report, stored: dict[str, Any] | None, issue: int, name: str) -> list[dict[str, str]]:
+    if report.sensitivity is not None:
+        ranking = report.sensitivity.ranking(issue, 5)
+    elif stored is not None:
+        ranking = stored.get("issues", {}).get(name, [])[:5]
+    else:
+        return []
+    return [
+        {"factor": row["factor"], "low": _fmt(row["low"]), "high": _fmt(row["high"]), "swing": _fmt(row["swing"])}
+        for row in ranking
+    ]
+
+
+def _ledger_rows(report: Report) -> list[dict[str, Any]]:
+    scenario = report.scenario
+    ledger = (scenario.base or scenario).ledger
+    return [
+        {
+            "date": e.date,
+            "kind": e.kind,
+            "title": e.title,
+            "actors": ", ".join(e.actors),
+            "source": str(e.source) if e.source else "",
+            "changes": list(e.changes),
+            "applied": not scenario.as_of or e.date <= scenario.as_of,
+        }
+        for e in ledger
+    ]
+
+
+def _drift_rows(report: Report) -> list[dict[str, Any]]:
+    if not report.drift:
+        return []
+    steps, scenario = report.drift, report.scenario
+    rows = []
+    for k, step in enumerate(steps):
+        moves = []
+        for j, issue in enumerate(scenario.issues):
+            if k == 0:
+                continue
+            move = float(step.forecast[j] - steps[k - 1].forecast[j])
+            if abs(move) >= 0.005:
+                parts = ", ".join(f"{c} ({m:+.2f})" for c, m in step.moves[j] if abs(m) >= 0.005)
+                moves.append(f"{issue.name} {move:+.2f}" + (f" from {parts}" if parts else ""))
+        rows.append({"date": step.date, "events": "; ".join(step.events), "moves": moves})
+    return rows
+
+
+def _deal_text(report: Report) -> str:
+    deal = report.deal
+    if deal is None:
+        return ""
+    players = ", ".join(v.actor for v in report.scenario.vetoes)
+    if deal.zone:
+        return (
+            f"A zone of agreement exists: some packages of terms leave every veto player ({players}) at least "
+            "as well off as walking away. The forecasts below say where the talks land if they settle."
+        )
+    top = deal.blocking[0]
+    return (
+        f"No zone of agreement: no package of terms leaves every veto player ({players}) at least as well off as "
+        f"walking away. {top['actor']} blocks, short by {top['shortfall']:.1f} points "
+        f"({', '.join(top['issues'])}). The forecasts below are what the models say if the parties settled anyway."
+    )
+
+
+def render(report: Report, stored_sensitivity: dict[str, Any] | None = None) -> str:
+    """The report as one HTML document."""
+    from importlib import resources
+
+    import jinja2
+
+    template_text = (resources.files("ktokovo.templates") / "report.html.j2").read_text(encoding="utf-8")
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    environment.filters["raw_svg"] = lambda svg: jinja2.utils.markupsafe.Markup(svg)
+    return environment.from_string(template_text).render(**context(report, stored_sensitivity))

@@ -1,0 +1,480 @@
+"""The run store: every run of a model, the outcomes that resolve issues, and the ledger heads seen.
+
+SQLite in the user's data directory by default (``KTOKOVO_DB`` or ``--db`` name another file or any SQLAlchemy
+URL, such as ``postgresql+psycopg://user@host/db`` for a team). Each run is written in one transaction: a run is
+in the store whole or not at all, whatever happens to the writing process. SQLite runs in WAL mode with
+``synchronous=FULL`` and takes its write lock at the start of each transaction, so concurrent writers wait
+for each other instead of failing.
+
+>>> import ktokovo, tempfile, pathlib
+>>> from ktokovo.store import Store
+>>> store = Store(pathlib.Path(tempfile.mkdtemp()) / "runs.sqlite")
+>>> sc = ktokovo.load("ukraine-2025")
+>>> run_id = store.record("forecast", sc, [ktokovo.run(sc, "mean")])
+>>> store.get(run_id).forecasts.loc[("mean", "crimea"), "forecast"].round(2)
+np.float64(75.38)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from .._errors import KtokovoError
+from . import _schema
+from ._schema import SCHEMA_VERSION
+from ._scores import crps, score_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .._run import ModelResult
+    from .._scenario import Scenario
+    from .._uncertainty import SampleResult
+
+__all__ = ["SCHEMA_VERSION", "Store", "StoreError", "StoredRun", "crps", "default_url"]
+
+
+class StoreError(KtokovoError):
+    """The run store cannot be opened or does not hold what was asked for."""
+
+
+def default_url() -> str:
+    """``KTOKOVO_DB`` if set, else ``runs.sqlite`` in the user's data directory."""
+    given = os.environ.get("KTOKOVO_DB")
+    if given:
+        return _url(given)
+    from platformdirs import user_data_path
+
+    return _url(user_data_path("ktokovo") / "runs.sqlite")
+
+
+def _url(target: str | os.PathLike[str]) -> str:
+    text = os.fspath(target)
+    return text if "://" in text else f"sqlite:///{Path(text).expanduser().absolute()}"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def scenario_text(scenario: Scenario) -> str:
+    from ..formats import dumps
+
+    return dumps(scenario, "yaml").decode("utf-8")
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """One stored run. ``forecasts`` is indexed by (model, issue); ``trajectories`` maps (model, issue) to
+    a DataFrame of positions, rounds down and actors across."""
+
+    id: int
+    info: dict[str, Any]
+    forecasts: pd.DataFrame
+    trajectories: dict[tuple[str, str], pd.DataFrame]
+
+    def scenario(self) -> Scenario:
+        """The scenario exactly as it was run (its inputs as of the run's date, ledger included)."""
+        from ..formats import loads
+
+        return loads(self.info["scenario"].encode(), format="yaml", as_of=self.info["as_of"] or None)
+
+
+class Store:
+    """A run store at a SQLAlchemy URL or an SQLite file path (default: :func:`default_url`).
+
+    Opening a store creates it if needed and upgrades an older schema in place; a store written by a newer
+    ktokovo is refused rather than misread.
+    """
+
+    def __init__(self, target: str | os.PathLike[str] | None = None) -> None:
+        self.url = default_url() if target is None else _url(target)
+        try:
+            self.engine = _engine(self.url)
+        except sa.exc.SQLAlchemyError as error:
+            raise StoreError(f"cannot open the run store at {_safe(self.url)}: {error}") from None
+        try:
+            self._migrate()
+        except StoreError:
+            self.engine.dispose()
+            raise
+        except sa.exc.SQLAlchemyError as error:
+            self.engine.dispose()
+            raise StoreError(
+                f"cannot open the run store at {_safe(self.url)}: {getattr(error, 'orig', None) or error}"
+            ) from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ------------------------------------------------------------------------------------
+    def version(self) -> int:
+        with self.engine.connect() as connection:
+            return _version(connection)
+
+    def _migrate(self, target: int = SCHEMA_VERSION) -> None:
+        with self._write() as connection:
+            if connection.dialect.name == "postgresql":
+                # Two processes opening a new store at once: one builds it, the other waits and then sees it.
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(7214031)"))
+            current = _version(connection)
+            if current > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the run store at {_safe(self.url)} has schema version {current}, newer than this ktokovo "
+                    f"knows ({SCHEMA_VERSION}); upgrade ktokovo"
+                )
+            for number in range(current + 1, target + 1):
+                _schema.MIGRATIONS[number - 1](connection)
+            if current < target:
+                values = {"key": "schema_version", "value": str(target)}
+                if current == 0:
+                    connection.execute(_schema.meta.insert().values(values))
+                else:
+                    connection.execute(
+                        _schema.meta.update().where(_schema.meta.c.key == "schema_version").values(value=str(target))
+                    )
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    # -- runs --------------------------------------------------------------------------------------
+    def record(
+        self,
+        command: str,
+        scenario: Scenario,
+        results: Sequence[ModelResult],
+        samples: Sequence[SampleResult] = (),
+        *,
+        source: str = "",
+        started_at: str | None = None,
+        parameters: dict[str, Any] | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> int:
+        """Store one run (its scenario, every model's forecast and rounds, and draws if any); return its id."""
+        from .._run import package_version
+
+        text = scenario_text(scenario)
+        drawn = {s.model: s for s in samples}
+        drawn = {model: s for model, s in drawn.items() if len(s.forecasts)}  # interrupted before any draw: none
+        models = list(dict.fromkeys([r.model for r in results] + list(drawn)))
+        by_model = {r.model: r for r in results}
+        forecast_rows, trajectory_rows = [], []
+        for model in models:
+            result, sample = by_model.get(model), drawn.get(model)
+            for j, issue in enumerate(scenario.issues):
+                draws = sample.forecasts[:, j] if sample is not None else None
+                point = result.forecast[j] if result is not None else np.median(sample.forecasts[:, j])  # type: ignore[union-attr]
+                forecast_rows.append(
+                    {
+                        "model": model,
+                        "issue": issue.name,
+                        "scale_low": issue.scale[0],
+                        "scale_high": issue.scale[1],
+                        "forecast": float(point),
+                        "low": None if draws is None else float(np.quantile(draws, 0.025)),
+                        "high": None if draws is None else float(np.quantile(draws, 0.975)),
+                        "draws": None if draws is None else np.asarray(draws, dtype="<f8").tobytes(),
+                    }
+                )
+                if result is not None:
+                    trajectory_rows.append(
+                        {
+                            "model": model,
+                            "issue": issue.name,
+                            "actors": json.dumps(list(scenario.actor_names)),
+                            "positions": json.dumps(_nulls(result.positions[:, :, j])),
+                        }
+                    )
+        settings = parameters or {
+            r.model: {"preset": r.preset, "rounds": r.rounds, **dict(r.parameters)} for r in results
+        }
+        row = {
+            "command": command,
+            "scenario_name": scenario.name,
+            "scenario_source": source or scenario.name,
+            "scenario_hash": hashlib.sha256(text.encode()).hexdigest(),
+            "scenario": text,
+            "models": json.dumps(models),
+            "parameters": json.dumps(settings, default=_plain),
+            "seed": results[0].seed if results else (samples[0].seed if samples else None),
+            "samples": max((len(s.forecasts) for s in samples), default=0),
+            "version": package_version(),
+            "started_at": started_at or _now(),
+            "finished_at": _now(),
+            "n_forecasts": len(forecast_rows),
+            "as_of": scenario.as_of or None,
+            "details": None if details is None else json.dumps(details, default=_plain),
+        }
+        with self._write() as connection:
+            run_id = _inserted(connection.execute(_schema.runs.insert().values(row)))
+            connection.execute(_schema.forecasts.insert(), [{"run_id": run_id, **r} for r in forecast_rows])
+            if trajectory_rows:
+                connection.execute(_schema.trajectories.insert(), [{"run_id": run_id, **r} for r in trajectory_rows])
+            if scenario.ledger:
+                _note_head(connection, source or scenario.name, scenario)
+        return run_id
+
+    def recent(self, limit: int = 50, scenario: str | None = None) -> list[dict[str, Any]]:
+        """The latest runs, newest first: id, command, scenario, models, samples, as_of, started_at."""
+        columns = _schema.runs.c
+        query = (
+            sa.select(
+                columns.id,
+                columns.command,
+                columns.scenario_name,
+                columns.models,
+                columns.samples,
+                columns.as_of,
+                columns.started_at,
+                columns.scenario_hash,
+            )
+            .order_by(columns.id.desc())
+            .limit(limit)
+        )
+        if scenario:
+            query = query.where(columns.scenario_name == scenario)
+        with self.engine.connect() as connection:
+            rows = [dict(row._mapping) for row in connection.execute(query)]
+        for row in rows:
+            row["models"] = json.loads(row["models"])
+        return rows
+
+    def get(self, run_id: int) -> StoredRun:
+        """A stored run by id (raises :class:`StoreError` if there is none)."""
+        import pandas as pd
+
+        with self.engine.connect() as connection:
+            info = connection.execute(sa.select(_schema.runs).where(_schema.runs.c.id == run_id)).first()
+            if info is None:
+                raise StoreError(f"no run {run_id} in the store at {_safe(self.url)}")
+            found = connection.execute(
+                sa.select(_schema.forecasts).where(_schema.forecasts.c.run_id == run_id)
+            ).fetchall()
+            paths = connection.execute(
+                sa.select(_schema.trajectories).where(_schema.trajectories.c.run_id == run_id)
+            ).fetchall()
+        details = dict(info._mapping)
+        details["models"] = json.loads(details["models"])
+        details["parameters"] = json.loads(details["parameters"])
+        details["details"] = json.loads(details["details"]) if details["details"] else {}
+        frame = pd.DataFrame(
+            [
+                {
+                    "model": r.model,
+                    "issue": r.issue,
+                    "forecast": r.forecast,
+                    "low": np.nan if r.low is None else r.low,
+                    "high": np.nan if r.high is None else r.high,
+                    "draws": 0 if r.draws is None else len(r.draws) // 8,
+                }
+                for r in found
+            ],
+            columns=["model", "issue", "forecast", "low", "high", "draws"],
+        ).set_index(["model", "issue"])
+        trajectories = {
+            (r.model, r.issue): pd.DataFrame(
+                json.loads(r.positions), columns=json.loads(r.actors), dtype=float
+            ).rename_axis("round")
+            for r in paths
+        }
+        return StoredRun(run_id, details, frame, trajectories)
+
+    def latest_details(self, scenario: str, key: str) -> Any:
+        """``details[key]`` of the latest run of a scenario that stored it (a sensitivity ranking, say), or None."""
+        runs = _schema.runs
+        query = (
+            sa.select(runs.c.details)
+            .where((runs.c.scenario_name == scenario) & runs.c.details.is_not(None))
+            .order_by(runs.c.id.desc())
+        )
+        with self.engine.connect() as connection:
+            for text in connection.execute(query).scalars():
+                found = json.loads(text).get(key)
+                if found is not None:
+                    return found
+        return None
+
+    def draws(self, run_id: int, model: str, issue: str) -> np.ndarray | None:
+        """The stored draws of one forecast, or None if the run had none."""
+        table = _schema.forecasts
+        query = sa.select(table.c.draws).where(
+            (table.c.run_id == run_id) & (table.c.model == model) & (table.c.issue == issue)
+        )
+        with self.engine.connect() as connection:
+            blob = connection.execute(query).scalar()
+        return None if blob is None else np.frombuffer(blob, dtype="<f8").copy()
+
+    # -- outcomes and scores -----------------------------------------------------------------------
+    def resolve(self, scenario: str, issue: str, value: float, date: str, note: str = "") -> int:
+        """Record the real outcome of an issue on a date; return the outcome's id."""
+        known = self._issues(scenario)
+        if known and issue not in known:
+            raise StoreError(f"no stored run of '{scenario}' has an issue '{issue}'; its issues: {', '.join(known)}")
+        row = {
+            "scenario_name": scenario,
+            "issue": issue,
+            "value": float(value),
+            "date": date,
+            "recorded_at": _now(),
+            "note": note,
+        }
+        with self._write() as connection:
+            return _inserted(connection.execute(_schema.outcomes.insert().values(row)))
+
+    def _issues(self, scenario: str) -> list[str]:
+        query = (
+            sa.select(_schema.forecasts.c.issue)
+            .join(_schema.runs, _schema.runs.c.id == _schema.forecasts.c.run_id)
+            .where(_schema.runs.c.scenario_name == scenario)
+            .distinct()
+        )
+        with self.engine.connect() as connection:
+            return sorted(connection.execute(query).scalars())
+
+    def outcomes(self, scenario: str | None = None) -> list[dict[str, Any]]:
+        query = sa.select(_schema.outcomes).order_by(_schema.outcomes.c.id)
+        if scenario:
+            query = query.where(_schema.outcomes.c.scenario_name == scenario)
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+    def scored(self, scenario: str | None = None) -> list[dict[str, Any]]:
+        """Every stored forecast of a resolved issue, scored against the latest outcome recorded for it.
+
+        A forecast counts only if what it knew predates the outcome: its ``as_of`` date (or, without a ledger,
+        the day it ran) must be on or before the outcome's date. Later ones are kept, marked ``hindsight``.
+        """
+        latest = {(o["scenario_name"], o["issue"]): o for o in self.outcomes(scenario)}
+        if not latest:
+            return []
+        runs, table = _schema.runs, _schema.forecasts
+        query = (
+            sa.select(table, runs.c.scenario_name, runs.c.as_of, runs.c.started_at, runs.c.samples)
+            .join(runs, runs.c.id == table.c.run_id)
+            .order_by(table.c.run_id)
+        )
+        if scenario:
+            query = query.where(runs.c.scenario_name == scenario)
+        rows = []
+        with self.engine.connect() as connection:
+            for r in connection.execute(query):
+                outcome = latest.get((r.scenario_name, r.issue))
+                if outcome is None:
+                    continue
+                draws = None if r.draws is None else np.frombuffer(r.draws, dtype="<f8")
+                known = r.as_of or r.started_at[:10]
+                rows.append(
+                    {
+                        "run": r.run_id,
+                        "scenario": r.scenario_name,
+                        "model": r.model,
+                        "issue": r.issue,
+                        "known_as_of": known,
+                        "outcome_date": outcome["date"],
+                        "hindsight": known > outcome["date"],
+                        **score_rows(r.forecast, r.low, r.high, draws, outcome["value"], (r.scale_low, r.scale_high)),
+                    }
+                )
+        return rows
+
+    # -- ledger heads ------------------------------------------------------------------------------
+    def note_ledger(self, source: str, scenario: Scenario) -> None:
+        """Remember the ledger's head as seen now (``ktokovo ledger verify`` later checks it is still there)."""
+        with self._write() as connection:
+            _note_head(connection, source, scenario)
+
+    def ledger_anchors(self, source: str) -> list[tuple[int, str, str]]:
+        table = _schema.ledger_heads
+        query = sa.select(table.c.entries, table.c.head, table.c.seen_at).where(table.c.source == source)
+        with self.engine.connect() as connection:
+            return [(int(r.entries), str(r.head), str(r.seen_at)) for r in connection.execute(query)]
+
+
+def _note_head(connection: sa.Connection, source: str, scenario: Scenario) -> None:
+    ledger = (scenario.base or scenario).ledger
+    if not ledger or not ledger[-1].hash:
+        return
+    table = _schema.ledger_heads
+    key = (table.c.source == source) & (table.c.entries == len(ledger)) & (table.c.head == ledger[-1].hash)
+    if connection.execute(sa.select(table.c.entries).where(key)).first() is None:
+        connection.execute(
+            table.insert().values(source=source, entries=len(ledger), head=ledger[-1].hash, seen_at=_now())
+        )
+
+
+def _inserted(result: sa.CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _version(connection: sa.Connection) -> int:
+    if not sa.inspect(connection).has_table("meta"):
+        return 0
+    value = connection.execute(sa.select(_schema.meta.c.value).where(_schema.meta.c.key == "schema_version")).scalar()
+    return int(value) if value is not None else 0
+
+
+def _engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        database = sa.engine.make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 60})
+
+        @sa.event.listens_for(engine, "connect")
+        def _connect(connection: Any, record: Any) -> None:
+            # Let SQLAlchemy's "begin" below open transactions, so that the write lock is taken at once (a
+            # deferred transaction that later writes can fail with "database is locked" under contention).
+            connection.isolation_level = None
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(connection: sa.Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _safe(url: str) -> str:
+    """The URL without its password."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "<unreadable URL>"
+
+
+def _nulls(array: np.ndarray) -> list[Any]:
+    return [[None if np.isnan(v) else float(v) for v in row] for row in np.asarray(array, dtype=float)]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (tuple, set, frozenset)):
+        return list(value)
+    return str(value)

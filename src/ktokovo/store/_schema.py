@@ -1,0 +1,112 @@
+"""The run store's tables, and the migrations that build and upgrade them in place.
+
+Each migration takes a store from version N-1 to N inside one transaction, so a store is always at a whole
+version. A new table or column is a new migration appended to :data:`MIGRATIONS`; old ones never change, since
+stores in the field were built by them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+
+def _run_columns() -> list[sa.Column[object]]:
+    """The columns of ``runs`` in version 1."""
+    return [
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("command", sa.String(32), nullable=False),
+        sa.Column("scenario_name", sa.String(200), nullable=False, index=True),
+        sa.Column("scenario_source", sa.Text, nullable=False),
+        sa.Column("scenario_hash", sa.String(64), nullable=False),
+        sa.Column("scenario", sa.Text, nullable=False),
+        sa.Column("models", sa.Text, nullable=False),
+        sa.Column("parameters", sa.Text, nullable=False),
+        sa.Column("seed", sa.BigInteger),
+        sa.Column("samples", sa.Integer, nullable=False),
+        sa.Column("version", sa.String(32), nullable=False),
+        sa.Column("started_at", sa.String(32), nullable=False),
+        sa.Column("finished_at", sa.String(32), nullable=False),
+        sa.Column("n_forecasts", sa.Integer, nullable=False),
+    ]
+
+
+# version 2: as_of, the date whose state of the talks the run's inputs show; details, JSON of what else the
+# command computed (sensitivity rankings, the deal analysis).
+runs = sa.Table("runs", metadata, *_run_columns(), sa.Column("as_of", sa.String(10)), sa.Column("details", sa.Text))
+
+forecasts = sa.Table(
+    "forecasts",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("model", sa.String(32), primary_key=True),
+    sa.Column("issue", sa.String(200), primary_key=True),
+    sa.Column("scale_low", sa.Float, nullable=False),
+    sa.Column("scale_high", sa.Float, nullable=False),
+    sa.Column("forecast", sa.Float, nullable=False),
+    sa.Column("low", sa.Float),
+    sa.Column("high", sa.Float),
+    sa.Column("draws", sa.LargeBinary),
+)
+
+trajectories = sa.Table(
+    "trajectories",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("model", sa.String(32), primary_key=True),
+    sa.Column("issue", sa.String(200), primary_key=True),
+    sa.Column("actors", sa.Text, nullable=False),
+    sa.Column("positions", sa.Text, nullable=False),
+)
+
+outcomes = sa.Table(
+    "outcomes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("scenario_name", sa.String(200), nullable=False, index=True),
+    sa.Column("issue", sa.String(200), nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("date", sa.String(10), nullable=False),
+    sa.Column("recorded_at", sa.String(32), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+)
+
+ledger_heads = sa.Table(
+    "ledger_heads",
+    metadata,
+    sa.Column("source", sa.Text, primary_key=True),
+    sa.Column("entries", sa.Integer, primary_key=True),
+    sa.Column("head", sa.String(64), primary_key=True),
+    sa.Column("seen_at", sa.String(32), nullable=False),
+)
+
+
+def _v1(connection: sa.Connection) -> None:
+    """Runs with their scenario, forecasts (with draws) and per-round positions."""
+    sa.Table("runs", sa.MetaData(), *_run_columns()).create(connection)
+    for table in (meta, forecasts, trajectories):
+        table.create(connection)
+
+
+def _v2(connection: sa.Connection) -> None:
+    """The date a run's scenario is known as of and its other results; outcomes for scoring; ledger heads."""
+    connection.execute(sa.text("ALTER TABLE runs ADD COLUMN as_of VARCHAR(10)"))
+    connection.execute(sa.text("ALTER TABLE runs ADD COLUMN details TEXT"))
+    outcomes.create(connection)
+    ledger_heads.create(connection)
+
+
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v2]
+"""MIGRATIONS[N-1] takes a store from version N-1 to version N."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
