@@ -251,20 +251,13 @@ def ledger_list(scenario: ScenarioArg = DEFAULT_SCENARIO, as_json: JsonOption = 
     if not loaded.ledger:
         out.print(f"{scenario} has no ledger; `ktokovo ledger add` starts one")
         return
-    table = Table(title=f"Ledger of {loaded.name}", title_justify="left", show_edge=False, show_lines=True)
-    for name in ("#", "date", "kind", "event", "actors", "source", "changes"):
-        table.add_column(name, overflow="fold")
+    out.print(f"[bold]Ledger of {loaded.name}[/]: {len(loaded.ledger)} events, in the order recorded")
     for number, e in enumerate(loaded.ledger, 1):
-        table.add_row(
-            str(number),
-            e.date,
-            e.kind,
-            e.title,
-            ", ".join(e.actors),
-            str(e.source) if e.source else "",
-            "\n".join(e.changes),
-        )
-    out.print(table)
+        actors = f" ({', '.join(e.actors)})" if e.actors else ""
+        out.print(f"\n{number}. [bold]{e.date}[/]  {e.kind}  {e.title}{actors}", soft_wrap=True)
+        if e.source:
+            out.print(f"   [dim]source: {e.source}[/]", soft_wrap=True)
+        out.print(f"   changes: {', '.join(e.changes) if e.changes else 'none'}", soft_wrap=True)
 
 
 def _source_dict(source: Any) -> dict[str, str] | None:
@@ -460,7 +453,7 @@ def drift(
                 )
             out.print(table)
             out.print()
-    _record(db, no_store, "drift", scenario, loaded, [_run_once(loaded, model)])
+    _record(db, no_store, "drift", scenario, loaded, [_run_once(loaded, model)], quiet=as_json)
 
 
 def _run_once(scenario: Any, model: str) -> Any:

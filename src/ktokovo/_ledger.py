@@ -143,7 +143,10 @@ def check_entry(scenario: Scenario, entry: LedgerEntry) -> list[str]:
             problems.append(f"unknown actor {actor!r}; actors: {', '.join(scenario.actor_names)}")
     for change in entry.changes:
         try:
-            _parse_change(scenario, change)
+            kind, target, value = _parse_change(scenario, change)
+            if kind == "set":
+                assert value is not None
+                what_if(scenario, {target: value})  # checks the value: on the scale, a salience in 0–100, ...
         except ParameterError as error:
             problems.append(str(error))
     return problems

@@ -15,7 +15,7 @@ import numpy as np
 from ._run import ModelResult, run
 from ._scenario import Scenario
 from ._uncertainty import SampleResult
-from .models import MODELS
+from .models import DESCRIPTIONS, MODELS
 
 BATCHED = ("mean", "median", "nash", "bdm")
 """Models the uncertainty engine draws in batches; the report gives intervals for these."""
@@ -45,9 +45,11 @@ def build(
     from ._drift import drift
     from ._uncertainty import sample_forecasts
 
-    if models is None:
+    if models is None:  # the established models; "procedural" is for EU legislation (see its docstring)
         models = [
-            name for name, module in MODELS.items() if getattr(module, "applies", lambda _: None)(scenario) is None
+            name
+            for name, module in MODELS.items()
+            if name != "procedural" and getattr(module, "applies", lambda _: None)(scenario) is None
         ]
     results = [run(scenario, name, seed=seed) for name in models]
     drawn = (
@@ -161,7 +163,7 @@ def context(report: Report, stored_sensitivity: dict[str, Any] | None = None) ->
     gains = [
         {
             "actor": row["actor"],
-            "gain": f"{row['gain']:+.1f}",
+            "gain": f"{row['gain']:+.1f}" if abs(row["gain"]) >= 0.05 else "0.0",
             "best": row.get("best_issue", ""),
             "worst": row.get("worst_issue", ""),
         }
@@ -185,6 +187,7 @@ def context(report: Report, stored_sensitivity: dict[str, Any] | None = None) ->
             for i, actor in enumerate(scenario.actors)
         ],
         "models": [r.model for r in report.results],
+        "descriptions": [(r.model, DESCRIPTIONS[r.model]) for r in report.results],
         "samples": max((len(s.forecasts) for s in report.samples), default=0),
         "interval_models": [s.model for s in report.samples],
         "issues": issues,
@@ -249,8 +252,9 @@ def _drift_rows(report: Report) -> list[dict[str, Any]]:
                 continue
             move = float(step.forecast[j] - steps[k - 1].forecast[j])
             if abs(move) >= 0.005:
-                parts = ", ".join(f"{c} ({m:+.2f})" for c, m in step.moves[j] if abs(m) >= 0.005)
-                moves.append(f"{issue.name} {move:+.2f}" + (f" from {parts}" if parts else ""))
+                parts = [(c, m) for c, m in step.moves[j] if abs(m) >= 0.005]
+                named = parts[0][0] if len(parts) == 1 else ", ".join(f"{c} ({m:+.2f})" for c, m in parts)
+                moves.append(f"{issue.name} {move:+.2f}" + (f" from {named}" if parts else ""))
         rows.append({"date": step.date, "events": "; ".join(step.events), "moves": moves})
     return rows
 

@@ -96,8 +96,10 @@ def _record(
     results: Sequence[_run.ModelResult],
     samples: Sequence[_uncertainty.SampleResult] = (),
     details: dict[str, Any] | None = None,
+    quiet: bool = False,
 ) -> int | None:
-    """Store the run and say so on stderr; a store that cannot be written is an error only if --db named it."""
+    """Store the run and say so on stderr (unless ``quiet``, as with --json); a store that cannot be written is
+    an error only if --db named it."""
     if no_store:
         return None
     try:
@@ -108,7 +110,8 @@ def _record(
             _fail(error)
         err.print(f"[yellow]warning:[/] the run was not stored: {error}", soft_wrap=True)
         return None
-    err.print(f"[dim]stored as run {run_id} (ktokovo runs show {run_id})[/]", soft_wrap=True)
+    if not quiet:
+        err.print(f"[dim]stored as run {run_id} (ktokovo runs show {run_id})[/]", soft_wrap=True)
     return run_id
 
 
@@ -245,7 +248,7 @@ def forecast(
         if sampled:
             _print_samples(loaded, sampled, threshold or [])
     _plot(results, plot, quiet=as_json, samples=sampled)
-    _record(db, no_store, "forecast", scenario, loaded, results, sampled)
+    _record(db, no_store, "forecast", scenario, loaded, results, sampled, quiet=as_json)
 
 
 def _print_deal_lead(scenario: Scenario, results: list[_run.ModelResult], samples: int = 0, seed: int = 0) -> None:
@@ -400,7 +403,7 @@ def compare(
     else:
         _print_compare(loaded, results, skipped)
     _plot(results, plot, quiet=as_json)
-    _record(db, no_store, "compare", scenario, loaded, results)
+    _record(db, no_store, "compare", scenario, loaded, results, quiet=as_json)
 
 
 def _print_compare(scenario: Scenario, results: list[_run.ModelResult], skipped: dict[str, str]) -> None:
@@ -451,6 +454,7 @@ def _print_json(
     data: dict[str, Any] = {
         "scenario": scenario.name,
         "title": scenario.title,
+        "as_of": scenario.as_of or None,
         "models": {r.model: r.to_dict() for r in results},
         "gains": {r.model: _whowhom.gain_rows(r) for r in results},
         "pairs": {r.model: _whowhom.pair_rows(r) for r in results},
@@ -622,7 +626,7 @@ def sensitivity(
         if not as_json:
             out.print(f"wrote {len(written)} chart files (PNG and SVG) to {plot}")
     details = {"sensitivity": {"model": model, "sobol_samples": samples, "issues": ranking}}
-    _record(db, no_store, "sensitivity", scenario, loaded, [base_run], details=details)
+    _record(db, no_store, "sensitivity", scenario, loaded, [base_run], details=details, quiet=as_json)
 
 
 def _spinner(text: str, quiet: bool) -> Any:
@@ -703,8 +707,8 @@ def diff(
         written = plots.save_diff(result_a, result_b, plot, labels=(first, second))
         if not as_json:
             out.print(f"\nwrote {len(written)} chart files (PNG and SVG) to {plot}")
-    _record(db, no_store, "diff", first, a, [result_a])
-    _record(db, no_store, "diff", second, b, [result_b])
+    _record(db, no_store, "diff", first, a, [result_a], quiet=as_json)
+    _record(db, no_store, "diff", second, b, [result_b], quiet=as_json)
 
 
 @app.command()
@@ -765,7 +769,7 @@ def deal(
             "draws": samples if probability is not None else 0,
         }
     }
-    _record(db, no_store, "deal", scenario, loaded, results, details=_no_nan(deal_details))
+    _record(db, no_store, "deal", scenario, loaded, results, details=_no_nan(deal_details), quiet=as_json)
 
 
 def _print_deal(
