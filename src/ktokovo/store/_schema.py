@@ -45,12 +45,19 @@ def _run_columns() -> list[sa.Column[object]]:
 # command computed (sensitivity rankings, the deal analysis).
 runs = sa.Table("runs", metadata, *_run_columns(), sa.Column("as_of", sa.String(10)), sa.Column("details", sa.Text))
 
+def _per_model_and_issue() -> list[sa.Column[object]]:
+    """The key of a table with a row per run, model and issue."""
+    return [
+        sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("model", sa.String(32), primary_key=True),
+        sa.Column("issue", sa.String(200), primary_key=True),
+    ]
+
+
 forecasts = sa.Table(
     "forecasts",
     metadata,
-    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("model", sa.String(32), primary_key=True),
-    sa.Column("issue", sa.String(200), primary_key=True),
+    *_per_model_and_issue(),
     sa.Column("scale_low", sa.Float, nullable=False),
     sa.Column("scale_high", sa.Float, nullable=False),
     sa.Column("forecast", sa.Float, nullable=False),
@@ -62,9 +69,7 @@ forecasts = sa.Table(
 trajectories = sa.Table(
     "trajectories",
     metadata,
-    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("model", sa.String(32), primary_key=True),
-    sa.Column("issue", sa.String(200), primary_key=True),
+    *_per_model_and_issue(),
     sa.Column("actors", sa.Text, nullable=False),
     sa.Column("positions", sa.Text, nullable=False),
 )
