@@ -520,3 +520,40 @@ def _spinner_err(text: str) -> Any:
     from .cli import _spinner
 
     return _spinner(text, False)
+
+
+# -- the web service --------------------------------------------------------------------------------------
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="The address to listen on. Any but loopback needs a token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port.")] = 8000,
+    token: Annotated[
+        str | None,
+        typer.Option(help="The token every request must carry (default: $KTOKOVO_TOKEN); needed off loopback."),
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes for model runs.")] = 2,
+    time_limit: Annotated[float, typer.Option(help="Seconds a run may take before it is stopped.")] = 60.0,
+    db: DbOption = None,
+) -> None:
+    """Start the web dashboard and its JSON API (OpenAPI document at /docs and /openapi.json)."""
+    import ipaddress
+    import os
+
+    import uvicorn
+
+    from .web import create_app
+
+    token = token or os.environ.get("KTOKOVO_TOKEN") or None
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback and token is None:  # never listen beyond this machine without one
+        _fail(ParameterError(f"listening on {host} needs a token: --token or the KTOKOVO_TOKEN variable"))
+    if workers < 1 or time_limit <= 0:
+        _fail(ParameterError("--workers must be at least 1 and --time-limit above 0"))
+    out.print(f"ktokovo dashboard at [bold]http://{host}:{port}/[/] (Ctrl-C stops it)", soft_wrap=True)
+    if token:  # the token itself is never printed
+        out.print(f"[dim]every request needs the token: open http://{host}:{port}/?token=YOUR_TOKEN once[/]")
+    application = create_app(token=token, db=db, workers=workers, time_limit=time_limit)
+    uvicorn.run(application, host=host, port=port, log_level="warning")

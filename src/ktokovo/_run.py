@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib.metadata import PackageNotFoundError, version
 from types import MappingProxyType
 from typing import Any
@@ -52,6 +52,12 @@ class ModelResult:
         object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
         for name in ("positions", "forecast", "mean"):
             getattr(self, name).setflags(write=False)
+
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # The read-only parameter mapping cannot be pickled as it is (worker processes return results).
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["parameters"] = dict(self.parameters)
+        return (_rebuild_result, (values,))
 
     @property
     def issues(self) -> tuple[str, ...]:
@@ -116,6 +122,10 @@ class ModelResult:
             "version": self.version,
             "issues": issues,
         }
+
+
+def _rebuild_result(values: dict[str, Any]) -> ModelResult:
+    return ModelResult(**values)
 
 
 def _json_number(value: float) -> float | None:

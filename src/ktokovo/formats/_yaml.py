@@ -89,6 +89,12 @@ def read_yaml(text: str, file: str | None) -> Scenario:
                 f"not valid YAML: {getattr(error, 'problem', error)}", file=file, line=mark.line + 1 if mark else None
             )
         ) from None
+    return read_data(data, file, _line_map(root) if root is not None else {})
+
+
+def read_data(data: Any, file: str | None = None, lines: dict[tuple[Any, ...], int] | None = None) -> Scenario:
+    """A scenario from YAML-shaped data (as :func:`scenario_to_data` gives; the web service's JSON).
+    ``lines`` maps each key's path to its line in the file, for messages."""
     if not isinstance(data, dict):
         raise ScenarioError(
             Problem(
@@ -98,7 +104,7 @@ def read_yaml(text: str, file: str | None) -> Scenario:
                 value=type(data).__name__,
             )
         )
-    lines = _line_map(root) if root is not None else {}
+    lines = lines or {}
     problems: list[Problem] = []
 
     def where(*path: Any) -> int | None:

@@ -45,6 +45,7 @@ def _run_columns() -> list[sa.Column[object]]:
 # command computed (sensitivity rankings, the deal analysis).
 runs = sa.Table("runs", metadata, *_run_columns(), sa.Column("as_of", sa.String(10)), sa.Column("details", sa.Text))
 
+
 def _per_model_and_issue() -> list[sa.Column[object]]:
     """The key of a table with a row per run, model and issue."""
     return [

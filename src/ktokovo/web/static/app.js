@@ -1,0 +1,443 @@
+// The ktokovo dashboard: edits a scenario (YAML-shaped data) in tables and calls the JSON API. No framework,
+// no inline script or style (the service's content security policy forbids them).
+"use strict";
+
+const state = { data: null, result: null, models: {}, whatIfTimer: null, whatIfSeq: 0 };
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child instanceof Node ? child : String(child ?? ""));
+  return node;
+}
+
+function say(text, kind = "ok") {
+  const box = $("message");
+  box.textContent = text;
+  box.className = kind;
+}
+
+async function api(path, body, { raw = false } = {}) {
+  const options = body === undefined ? {} : body instanceof FormData
+    ? { method: "POST", body }
+    : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+  const response = await fetch(path, options);
+  if (!response.ok) {
+    let detail = `${response.status} ${response.statusText}`;
+    try {
+      const problem = await response.json();
+      const more = (problem.problems || []).join("\n");
+      detail = typeof problem.detail === "string" ? problem.detail + (more && !problem.detail.includes(more) ? "\n" + more : "")
+        : JSON.stringify(problem.detail);
+    } catch (error) { /* not JSON: keep the status */ }
+    throw new Error(detail);
+  }
+  return raw ? response : response.json();
+}
+
+// -- estimates: a number, or {value, confidence, source} ------------------------------------------------
+const valueOf = (estimate) => (estimate !== null && typeof estimate === "object" ? estimate.value : estimate);
+function setValue(holder, key, value) {
+  const current = holder[key];
+  if (current !== null && typeof current === "object") {
+    current.value = value;
+    delete current.confidence; // the range was about the old value
+  } else {
+    holder[key] = value;
+  }
+}
+function sourceOf(estimate) {
+  const source = estimate && typeof estimate === "object" ? estimate.source : null;
+  if (!source) return "";
+  return [source.document, source.locator, source.quote ? `"${source.quote}"` : ""].filter(Boolean).join(", ");
+}
+function setSource(holder, key, text) {
+  let estimate = holder[key];
+  if (estimate === null || typeof estimate !== "object") estimate = holder[key] = { value: estimate ?? 0 };
+  estimate.source = text ? { document: "user", note: text } : undefined;
+  if (!text) delete estimate.source;
+}
+
+// -- the scenario tables ----------------------------------------------------------------------------------
+function numberInput(value, onChange, attributes = {}) {
+  return el("input", { type: "number", step: "any", class: "num", value: value ?? "", ...attributes,
+    onchange: (event) => onChange(event.target.value === "" ? null : Number(event.target.value)) });
+}
+function textInput(value, onChange, wide = false) {
+  return el("input", { value: value ?? "", class: wide ? "wide" : "", onchange: (event) => onChange(event.target.value) });
+}
+
+function renderScenario() {
+  const data = state.data;
+  $("scenario-name").value = data.name || "";
+  $("scenario-title").textContent = data.title ? `· ${data.title}` : "";
+  const actors = $("actors");
+  actors.replaceChildren(el("tr", {}, el("th", {}, "actor"), el("th", {}, "description"),
+    el("th", { class: "num" }, "capability"), el("th", {}, "source"), el("th")));
+  data.actors.forEach((actor, i) => actors.append(el("tr", {},
+    el("td", {}, textInput(actor.name, (v) => renameActor(i, v))),
+    el("td", {}, textInput(actor.description, (v) => { actor.description = v; }, true)),
+    el("td", { class: "num" }, numberInput(valueOf(actor.capability), (v) => setValue(actor, "capability", v), { min: 0 })),
+    el("td", {}, textInput(sourceOf(actor.capability), (v) => setSource(actor, "capability", v), true)),
+    el("td", {}, el("button", { class: "small", onclick: () => removeActor(i) }, "remove")))));
+  const issues = $("issues");
+  issues.replaceChildren(el("tr", {}, el("th", {}, "issue"), el("th", {}, "question"), el("th", {}, "low end"),
+    el("th", {}, "high end"), el("th", { class: "num" }, "status quo"), el("th")));
+  data.issues.forEach((issue, j) => issues.append(el("tr", {},
+    el("td", {}, textInput(issue.name, (v) => renameIssue(j, v))),
+    el("td", {}, textInput(issue.question, (v) => { issue.question = v; }, true)),
+    el("td", {}, textInput(issue.low, (v) => { issue.low = v; })),
+    el("td", {}, textInput(issue.high, (v) => { issue.high = v; })),
+    el("td", { class: "num" }, numberInput(valueOf(issue.status_quo), (v) => {
+      if (v === null) delete issue.status_quo; else setValue(issue, "status_quo", v);
+    })),
+    el("td", {}, el("button", { class: "small", onclick: () => removeIssue(j) }, "remove")))));
+  const stances = $("stances");
+  stances.replaceChildren(el("tr", {}, el("th", {}, "actor"), el("th", {}, "issue"), el("th", { class: "num" }, "position"),
+    el("th", {}, "source of the position"), el("th", { class: "num" }, "salience"), el("th", {}, "source of the salience")));
+  for (const actor of data.actors) {
+    for (const issue of data.issues) {
+      const stance = stanceFor(actor.name, issue.name);
+      stances.append(el("tr", {}, el("td", {}, actor.name), el("td", {}, issue.name),
+        el("td", { class: "num" }, numberInput(valueOf(stance.position), (v) => setValue(stance, "position", v))),
+        el("td", {}, textInput(sourceOf(stance.position), (v) => setSource(stance, "position", v), true)),
+        el("td", { class: "num" }, numberInput(valueOf(stance.salience), (v) => setValue(stance, "salience", v), { min: 0, max: 100 })),
+        el("td", {}, textInput(sourceOf(stance.salience), (v) => setSource(stance, "salience", v), true))));
+    }
+  }
+  const ledger = $("ledger");
+  ledger.replaceChildren(el("tr", {}, el("th", {}, "date"), el("th", {}, "kind"), el("th", {}, "event"),
+    el("th", {}, "source"), el("th", {}, "changes")));
+  for (const entry of data.ledger || []) {
+    ledger.append(el("tr", {}, el("td", {}, entry.date), el("td", {}, entry.kind), el("td", {}, entry.title),
+      el("td", {}, sourceOf({ source: entry.source })), el("td", {}, (entry.changes || []).join(", "))));
+  }
+  if (!(data.ledger || []).length) ledger.append(el("tr", {}, el("td", { colspan: 5, class: "muted" }, "no ledger")));
+  renderWhatIfInputs();
+}
+
+function stanceFor(actor, issue) {
+  let stance = state.data.stances.find((s) => s.actor === actor && s.issue === issue);
+  if (!stance) {
+    stance = { actor, issue, position: null, salience: 0 };
+    state.data.stances.push(stance);
+  }
+  return stance;
+}
+function renameActor(i, name) {
+  const old = state.data.actors[i].name;
+  state.data.actors[i].name = name;
+  for (const s of state.data.stances) if (s.actor === old) s.actor = name;
+  renderScenario();
+}
+function renameIssue(j, name) {
+  const old = state.data.issues[j].name;
+  state.data.issues[j].name = name;
+  for (const s of state.data.stances) if (s.issue === old) s.issue = name;
+  renderScenario();
+}
+function removeActor(i) {
+  const name = state.data.actors[i].name;
+  state.data.actors.splice(i, 1);
+  state.data.stances = state.data.stances.filter((s) => s.actor !== name);
+  renderScenario();
+}
+function removeIssue(j) {
+  const name = state.data.issues[j].name;
+  state.data.issues.splice(j, 1);
+  state.data.stances = state.data.stances.filter((s) => s.issue !== name);
+  renderScenario();
+}
+
+// The stances table offers every actor × issue cell; cells left empty are not part of the scenario.
+function cleanData() {
+  const data = JSON.parse(JSON.stringify(state.data));
+  data.name = $("scenario-name").value || data.name || "scenario";
+  data.stances = data.stances.filter((s) => valueOf(s.position) !== null && valueOf(s.position) !== undefined);
+  return data;
+}
+function scenarioRef() {
+  const ref = { data: cleanData() };
+  if ($("as-of").value) ref.as_of = $("as-of").value;
+  return ref;
+}
+
+// -- loading ----------------------------------------------------------------------------------------------
+async function loadBuiltin() {
+  const name = $("builtin").value;
+  state.data = await api(`/api/scenarios/${encodeURIComponent(name)}`);
+  state.data.stances = state.data.stances || [];
+  renderScenario();
+  say(`loaded ${name}`);
+}
+async function upload(event) {
+  const file = event.target.files[0];
+  if (!file) return;
+  const form = new FormData();
+  form.append("file", file);
+  try {
+    state.data = await api("/api/scenarios/parse", form);
+    state.data.stances = state.data.stances || [];
+    renderScenario();
+    say(`loaded ${file.name}`);
+  } catch (error) { say(error.message, "error"); }
+  event.target.value = "";
+}
+function newEmpty() {
+  state.data = { name: "new-talks", title: "", actors: [{ name: "A", capability: 50 }, { name: "B", capability: 50 }],
+    issues: [{ name: "issue-1", question: "", low: "", high: "" }], stances: [] };
+  renderScenario();
+  say("an empty scenario: name the actors and issues, then give positions and saliences");
+}
+
+async function download(format) {
+  try {
+    const response = await api(`/api/scenarios/export?format=${format}`, scenarioRef(), { raw: true });
+    save(await response.blob(), `${cleanData().name}.${format}`);
+  } catch (error) { say(error.message, "error"); }
+}
+function save(blob, filename) {
+  const link = el("a", { href: URL.createObjectURL(blob), download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+// -- running ----------------------------------------------------------------------------------------------
+const chosenModels = () => [...document.querySelectorAll("#model-choice input:checked")].map((box) => box.value);
+const fmt = (value) => (value === null || value === undefined ? "—" : Number(value).toPrecision(4).replace(/\.?0+$/, ""));
+
+async function runModels() {
+  const models = chosenModels();
+  if (!models.length) { say("choose at least one model", "error"); return; }
+  const body = { scenario: scenarioRef(), models, samples: Number($("samples").value || 0), charts: true };
+  const bar = $("progress");
+  bar.hidden = false;
+  bar.value = 0;
+  $("run").disabled = true;
+  try {
+    let job = await api("/api/jobs", body);
+    while (job.status === "running") {
+      bar.max = job.total;
+      bar.value = job.done;
+      $("progress-text").textContent = `${job.done} of ${job.total} steps`;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      job = await api(`/api/jobs/${job.id}`);
+    }
+    if (job.status === "failed") throw new Error(job.error);
+    bar.value = bar.max;
+    $("progress-text").textContent = `done: run ${job.result.run_id ?? "(not stored)"}`;
+    state.result = job.result;
+    renderResults();
+    say(`ran ${models.join(", ")}`);
+    refreshRuns();
+  } catch (error) {
+    say(error.message, "error");
+    $("progress-text").textContent = "";
+  } finally {
+    $("run").disabled = false;
+  }
+}
+
+function forecastTable(table, result, highlight = null) {
+  table.replaceChildren(el("tr", {}, el("th", {}, "issue"), ...result.models.map((m) => el("th", { class: "num" }, m)),
+    el("th", { class: "num" }, "status quo"), el("th", {}, `nearest described point (${result.models[0]})`)));
+  for (const issue of result.issues) {
+    const cells = result.models.map((model) => {
+      const interval = issue.intervals[model];
+      const cell = el("td", { class: "num", "data-model": model, "data-issue": issue.name }, fmt(issue.forecasts[model]));
+      if (interval) cell.append(el("div", { class: "interval" }, `${fmt(interval[0])} – ${fmt(interval[1])}`));
+      if (highlight && highlight[issue.name] !== undefined && highlight[issue.name][model] !== issue.forecasts[model]) {
+        cell.classList.add("changed");
+      }
+      return cell;
+    });
+    table.append(el("tr", {}, el("td", { title: issue.question }, issue.name), ...cells,
+      el("td", { class: "num" }, fmt(issue.status_quo)), el("td", {}, issue.nearest[result.models[0]])));
+  }
+}
+
+function renderResults() {
+  const result = state.result;
+  $("results").hidden = false;
+  forecastTable($("forecast-table"), result);
+  $("compare-chart").src = result.charts.compare;
+  $("gains-chart").src = result.charts.gains;
+  const lead = result.models[0];
+  $("gains-model").textContent = `(under ${lead}; gain: points nearer the actor's position than the status quo, weighted by salience)`;
+  const gains = $("gains-table");
+  gains.replaceChildren(el("tr", {}, el("th", {}, "actor"), el("th", { class: "num" }, "gain"),
+    el("th", {}, "best issue"), el("th", {}, "worst issue")));
+  for (const row of result.gains[lead]) {
+    gains.append(el("tr", {}, el("td", {}, row.actor), el("td", { class: "num" }, (row.gain >= 0 ? "+" : "") + row.gain.toFixed(1)),
+      el("td", {}, row.best_issue), el("td", {}, row.worst_issue)));
+  }
+  const roundModels = Object.keys(result.charts.rounds);
+  fill($("rounds-model"), roundModels);
+  fill($("rounds-issue"), result.issues.map((i) => i.name));
+  showRounds();
+  fill($("sensitivity-model"), result.models);
+}
+function showRounds() {
+  const rounds = state.result && state.result.charts.rounds[$("rounds-model").value];
+  $("rounds-chart").hidden = !rounds;
+  if (rounds) $("rounds-chart").src = rounds[$("rounds-issue").value];
+}
+function fill(select, names, keep = true) {
+  const before = select.value;
+  select.replaceChildren(...names.map((name) => el("option", { value: name }, name)));
+  if (keep && names.includes(before)) select.value = before;
+}
+
+async function runSensitivity() {
+  try {
+    const answer = await api("/api/sensitivity", { scenario: scenarioRef(), model: $("sensitivity-model").value, top: 5 });
+    const box = $("sensitivity");
+    box.replaceChildren();
+    for (const [issue, found] of Object.entries(answer.issues)) {
+      const table = el("table", {}, el("tr", {}, el("th", {}, `${issue} (forecast ${fmt(found.estimate)}): input`),
+        el("th", { class: "num" }, "at low"), el("th", { class: "num" }, "at high"), el("th", { class: "num" }, "swing")));
+      for (const row of found.factors) {
+        table.append(el("tr", {}, el("td", {}, row.factor), el("td", { class: "num" }, fmt(row.low)),
+          el("td", { class: "num" }, fmt(row.high)), el("td", { class: "num" }, fmt(row.swing))));
+      }
+      box.append(table);
+    }
+  } catch (error) { say(error.message, "error"); }
+}
+
+// -- what if ----------------------------------------------------------------------------------------------
+function renderWhatIfInputs() {
+  const options = [];
+  for (const actor of state.data.actors) options.push([`${actor.name}.capability`, valueOf(actor.capability), 0, Math.max(100, 2 * valueOf(actor.capability))]);
+  for (const stance of state.data.stances) {
+    const issue = state.data.issues.find((i) => i.name === stance.issue);
+    if (!issue || valueOf(stance.position) === null) continue;
+    const [low, high] = issue.scale || [0, 100];
+    options.push([`${stance.actor}.${stance.issue}.position`, valueOf(stance.position), low, high]);
+    options.push([`${stance.actor}.${stance.issue}.salience`, valueOf(stance.salience), 0, 100]);
+  }
+  const select = $("whatif-input");
+  select.replaceChildren(...options.map(([key, value, low, high]) =>
+    el("option", { value: key, "data-value": value, "data-low": low, "data-high": high }, key)));
+  pickWhatIf();
+}
+function pickWhatIf() {
+  const option = $("whatif-input").selectedOptions[0];
+  if (!option) return;
+  const slider = $("whatif-slider");
+  slider.min = option.dataset.low;
+  slider.max = option.dataset.high;
+  slider.step = (Number(option.dataset.high) - Number(option.dataset.low)) / 100;
+  slider.value = option.dataset.value;
+  $("whatif-value").textContent = fmt(option.dataset.value);
+}
+function whatIfMoved() {
+  $("whatif-value").textContent = fmt($("whatif-slider").value);
+  clearTimeout(state.whatIfTimer);
+  state.whatIfTimer = setTimeout(runWhatIf, 150);
+}
+async function runWhatIf() {
+  const models = chosenModels();
+  if (!models.length) return;
+  const key = $("whatif-input").value;
+  const value = Number($("whatif-slider").value);
+  const seq = ++state.whatIfSeq;
+  try {
+    const ref = scenarioRef();
+    const [base, changed] = await Promise.all([
+      api("/api/forecast", { scenario: ref, models, store: false }),
+      api("/api/forecast", { scenario: ref, models, set: { [key]: value }, store: false }),
+    ]);
+    if (seq !== state.whatIfSeq) return; // a later move has been asked for
+    const before = Object.fromEntries(base.issues.map((issue) => [issue.name, issue.forecasts]));
+    forecastTable($("whatif-table"), changed, before);
+    $("whatif-table").dataset.input = `${key}=${value}`;
+  } catch (error) { say(error.message, "error"); }
+}
+
+// -- compare, runs, report --------------------------------------------------------------------------------
+async function runCompare() {
+  try {
+    const answer = await api("/api/diff", { a: scenarioRef(), b: { builtin: $("compare-b").value }, model: $("compare-model").value });
+    const table = $("compare-table");
+    table.replaceChildren(el("tr", {}, el("th", {}, "issue"), el("th", { class: "num" }, "A"), el("th", { class: "num" }, "B"),
+      el("th", { class: "num" }, "shift")));
+    for (const row of answer.forecasts) {
+      table.append(el("tr", {}, el("td", {}, row.issue), el("td", { class: "num" }, fmt(row.a)),
+        el("td", { class: "num" }, fmt(row.b)), el("td", { class: "num" }, fmt(row.shift))));
+    }
+    say(`${answer.inputs.length} inputs differ`);
+  } catch (error) { say(error.message, "error"); }
+}
+
+async function refreshRuns() {
+  try {
+    const runs = await api("/api/runs?limit=20");
+    const table = $("runs-table");
+    table.replaceChildren(el("tr", {}, el("th", {}, "run"), el("th", {}, "started (UTC)"), el("th", {}, "command"),
+      el("th", {}, "scenario"), el("th", {}, "models"), el("th", { class: "num" }, "draws"), el("th")));
+    for (const run of runs) {
+      table.append(el("tr", {}, el("td", {}, run.id), el("td", {}, run.started_at.slice(0, 19).replace("T", " ")),
+        el("td", {}, run.command), el("td", {}, run.scenario_name), el("td", {}, run.models.join(", ")),
+        el("td", { class: "num" }, run.samples || ""),
+        el("td", {}, el("button", { class: "small", onclick: () => reopen(run.id) }, "reopen"))));
+    }
+  } catch (error) { say(error.message, "error"); }
+}
+async function reopen(id) {
+  try {
+    const run = await api(`/api/runs/${id}`);
+    state.data = run.scenario;
+    renderScenario();
+    say(`reopened the scenario of run ${id}`);
+  } catch (error) { say(error.message, "error"); }
+}
+
+async function downloadReport() {
+  say("writing the report…");
+  try {
+    const response = await api("/api/report", { scenario: scenarioRef(), samples: 100 }, { raw: true });
+    save(await response.blob(), `${cleanData().name}-report.html`);
+    say("report written");
+  } catch (error) { say(error.message, "error"); }
+}
+
+// -- start ------------------------------------------------------------------------------------------------
+async function start() {
+  const [scenarios, models] = await Promise.all([api("/api/scenarios"), api("/api/models")]);
+  state.models = models;
+  fill($("builtin"), Object.keys(scenarios));
+  fill($("compare-b"), Object.keys(scenarios));
+  fill($("compare-model"), Object.keys(models));
+  $("compare-model").value = "bdm";
+  $("compare-b").value = "ukraine-2025";
+  $("model-choice").replaceChildren(...Object.entries(models).filter(([name]) => name !== "procedural").map(([name, text]) =>
+    el("label", { title: text }, el("input", { type: "checkbox", value: name, ...(["mean", "bdm"].includes(name) ? { checked: "" } : {}) }), name)));
+  $("load-builtin").addEventListener("click", () => loadBuiltin().catch((error) => say(error.message, "error")));
+  $("upload").addEventListener("change", upload);
+  $("new-empty").addEventListener("click", newEmpty);
+  $("add-actor").addEventListener("click", () => { state.data.actors.push({ name: `actor-${state.data.actors.length + 1}`, capability: 50 }); renderScenario(); });
+  $("add-issue").addEventListener("click", () => { state.data.issues.push({ name: `issue-${state.data.issues.length + 1}`, question: "", low: "", high: "" }); renderScenario(); });
+  $("download-yaml").addEventListener("click", () => download("yaml"));
+  $("download-xlsx").addEventListener("click", () => download("xlsx"));
+  $("run").addEventListener("click", runModels);
+  $("rounds-model").addEventListener("change", showRounds);
+  $("rounds-issue").addEventListener("change", showRounds);
+  $("run-sensitivity").addEventListener("click", runSensitivity);
+  $("whatif-input").addEventListener("change", pickWhatIf);
+  $("whatif-slider").addEventListener("input", whatIfMoved);
+  $("run-compare").addEventListener("click", runCompare);
+  $("refresh-runs").addEventListener("click", refreshRuns);
+  $("download-report").addEventListener("click", downloadReport);
+  $("builtin").value = "ukraine-2025";
+  await loadBuiltin();
+  refreshRuns();
+}
+
+document.addEventListener("DOMContentLoaded", () => start().catch((error) => say(error.message, "error")));
