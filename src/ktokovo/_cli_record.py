@@ -535,7 +535,7 @@ def serve(
     time_limit: Annotated[float, typer.Option(help="Seconds a run may take before it is stopped.")] = 60.0,
     db: DbOption = None,
 ) -> None:
-    """Start the web dashboard and its JSON API (OpenAPI document at /docs and /openapi.json)."""
+    """Start the web dashboard and its JSON API (its OpenAPI document at /openapi.json)."""
     import ipaddress
     import os
 

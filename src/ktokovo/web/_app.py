@@ -10,6 +10,7 @@ time limit on every run.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hmac
 import math
 import threading
@@ -19,6 +20,7 @@ from importlib import resources
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, File, HTTPException, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
@@ -167,9 +169,21 @@ def create_app(
         summary="Model a multi-party negotiation and forecast who gets the better of whom.",
         version=_version(),
         lifespan=lifespan,
+        # The interactive /docs pages load their scripts from a CDN: off, so that every page works offline and
+        # under the content security policy. The OpenAPI document itself is at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
         responses={422: {"model": Problem, "description": "The request or its scenario is invalid."}},
     )
     app.add_middleware(_Guard, token=token, max_body=max_body)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [
+            f"{'.'.join(str(part) for part in e.get('loc', ()) if part != 'body') or 'request'}: {e.get('msg', '')}"
+            for e in error.errors()
+        ]
+        return JSONResponse({"detail": "; ".join(problems), "problems": problems}, status_code=422)
 
     @app.exception_handler(KtokovoError)
     async def _bad_input(request: Request, error: KtokovoError) -> JSONResponse:
@@ -177,7 +191,7 @@ def create_app(
         return JSONResponse({"detail": str(error), "problems": problems}, status_code=422)
 
     async def record(scenario: Scenario, results: list[Any], drawn: list[Any], command: str = "forecast") -> int:
-        source = f"builtin:{scenario.name}" if scenario.name in formats.builtin_scenarios() else "web"
+        source = f"builtin:{scenario.name}" if scenario.name in _builtins() else "web"
         return int(await run_in_threadpool(state.store().record, command, scenario, results, drawn, source=source))
 
     def workers_() -> _work.Workers:
@@ -205,7 +219,7 @@ def create_app(
     @app.get("/api/scenarios")
     async def scenarios() -> dict[str, str]:
         """The built-in scenarios: name to title."""
-        return formats.builtin_scenarios()
+        return _builtins()
 
     @app.get("/api/scenarios/{name}")
     async def scenario(name: str) -> dict[str, Any]:
@@ -237,7 +251,10 @@ def create_app(
     @app.post(
         "/api/scenarios/export",
         response_class=Response,
-        responses={200: {"content": {"application/yaml": {}, "application/octet-stream": {}, "text/csv": {}}}},
+        responses={
+            200: {"content": {"application/yaml": {}, "application/octet-stream": {}, "text/csv": {}}},
+            422: {"model": Problem, "content": {"application/json": {}}},
+        },
     )
     async def export(ref: ScenarioRef, format: Literal["yaml", "xlsx", "csv"] = "yaml") -> Response:
         """The scenario as a file to download: YAML (everything, ledger included), xlsx or long CSV (the table)."""
@@ -303,7 +320,11 @@ def create_app(
         _applicable(a, [request.model])
         return _finite(await workers_().call(_work.diff, a, b, request.model, request.seed))  # type: ignore[no-any-return]
 
-    @app.post("/api/report", response_class=HTMLResponse)
+    @app.post(
+        "/api/report",
+        response_class=HTMLResponse,
+        responses={422: {"model": Problem, "content": {"application/json": {}}}},
+    )
     async def report(request: ReportRequest) -> HTMLResponse:
         """The self-contained HTML report of the scenario."""
         loaded = _resolve(request.scenario)
@@ -387,11 +408,21 @@ def _version() -> str:
     return package_version()
 
 
+@functools.cache
+def _builtins() -> dict[str, str]:
+    return formats.builtin_scenarios()
+
+
+@functools.lru_cache(maxsize=256)
+def _builtin_as_of(name: str, as_of: dt.date) -> Scenario:
+    return formats.load(name, as_of=as_of)  # scenarios are immutable: one load serves every request
+
+
 def _builtin(name: str, as_of: dt.date | None = None) -> Scenario:
-    known = formats.builtin_scenarios()
+    known = _builtins()
     if name not in known:  # only names from this list ever reach the loader: never a path
         raise HTTPException(404, f"no built-in scenario '{name}'; built-in: {', '.join(known)}")
-    return formats.load(name, as_of=as_of)
+    return _builtin_as_of(name, as_of or dt.date.today())
 
 
 def _resolve(ref: ScenarioRef) -> Scenario:

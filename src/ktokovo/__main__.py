@@ -1,0 +1,5 @@
+"""``python -m ktokovo``: the same as the ``ktokovo`` command."""
+
+from .cli import main
+
+main()

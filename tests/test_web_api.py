@@ -1,0 +1,198 @@
+"""The JSON API: the same numbers as the core, clear 4xx answers to bad requests, and the security rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+import ktokovo
+from ktokovo.web import CSP, create_app
+
+FLAGSHIP = {"builtin": "ukraine-2025"}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    db = tmp_path_factory.mktemp("web") / "runs.sqlite"
+    with TestClient(create_app(db=str(db), workers=2, time_limit=60)) as client:
+        yield client
+
+
+def test_lists_and_a_built_in_scenario(client: TestClient) -> None:
+    assert client.get("/api/scenarios").json() == ktokovo.builtin_scenarios()
+    assert set(client.get("/api/models").json()) == set(ktokovo.MODELS)
+    data = client.get("/api/scenarios/ukraine-2025").json()
+    assert len(data["actors"]) == 4 and len(data["ledger"]) == 6
+    missing = client.get("/api/scenarios/nowhere")
+    assert missing.status_code == 404 and "no built-in scenario 'nowhere'" in missing.json()["detail"]
+    assert client.get("/api/scenarios/..%2F..%2Fetc%2Fpasswd").status_code == 404  # names only, never a path
+
+
+def test_forecast_gives_the_cores_numbers(client: TestClient, flagship: ktokovo.Scenario) -> None:
+    answer = client.post("/api/forecast", json={"scenario": FLAGSHIP, "models": ["mean", "bdm"]}).json()
+    for model in ("mean", "bdm"):
+        expected = ktokovo.run(flagship, model).forecast
+        got = [issue["forecasts"][model] for issue in answer["issues"]]
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+    assert answer["run_id"] >= 1 and answer["charts"] is None
+    rounds = answer["rounds"]["bdm"]["crimea"]
+    assert len(rounds) == 11 and rounds[0] == list(flagship.positions[:, flagship.issue_index("crimea")])
+
+
+def test_what_if_and_intervals_match_the_core(client: TestClient, flagship: ktokovo.Scenario) -> None:
+    body = {"scenario": FLAGSHIP, "models": ["mean"], "set": {"Russia.capability": 20}, "samples": 300, "seed": 4}
+    answer = client.post("/api/forecast", json=body).json()
+    changed = ktokovo.what_if(flagship, set={"Russia.capability": 20})
+    np.testing.assert_allclose(
+        [i["forecasts"]["mean"] for i in answer["issues"]], ktokovo.run(changed, "mean").forecast
+    )
+    draws = ktokovo.sample_forecasts(changed, "mean", samples=300, seed=4).forecasts
+    np.testing.assert_allclose(answer["issues"][0]["intervals"]["mean"], np.quantile(draws[:, 0], [0.025, 0.975]))
+
+
+def test_a_scenario_sent_as_data_and_as_of_a_date(client: TestClient) -> None:
+    data = client.get("/api/scenarios/ukraine-2025").json()
+    by_data = client.post("/api/forecast", json={"scenario": {"data": data}, "models": ["mean"], "store": False})
+    by_name = client.post("/api/forecast", json={"scenario": FLAGSHIP, "models": ["mean"], "store": False})
+    assert by_data.json()["issues"] == by_name.json()["issues"]
+    early = client.post(
+        "/api/forecast", json={"scenario": {**FLAGSHIP, "as_of": "2025-03-01"}, "models": ["mean"], "store": False}
+    ).json()
+    expected = ktokovo.run(ktokovo.load("ukraine-2025", as_of="2025-03-01"), "mean").forecast
+    np.testing.assert_allclose([i["forecasts"]["mean"] for i in early["issues"]], expected)
+    assert early["as_of"] == "2025-03-01"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "words"),
+    [
+        ({"scenario": {}}, 422, "builtin (a name) or as data"),
+        ({"scenario": {"builtin": "ukraine-2025", "data": {}}}, 422, "one of the two"),
+        ({"scenario": FLAGSHIP, "models": ["oracle"]}, 422, "models.0: Input should be 'mean'"),
+        ({"scenario": FLAGSHIP, "set": {"Russia.capability": -5}}, 422, "a capability must be >= 0"),
+        ({"scenario": FLAGSHIP, "set": {"Mars.capability": 5}}, 422, "unknown actor 'Mars'"),
+        ({"scenario": FLAGSHIP, "drop": ["Mars"]}, 422, "no such actor"),
+        ({"scenario": {"data": {"name": "x", "actors": []}}}, 422, "missing the list 'issues'"),
+        ({"scenario": {"data": {"actors": "nobody"}}}, 422, "'actors' must be a list"),
+        ({"scenario": FLAGSHIP, "samples": -1}, 422, "samples: Input should be greater than or equal to 0"),
+        ({"scenario": {"builtin": "nowhere"}}, 404, "no built-in scenario 'nowhere'"),
+    ],
+)
+def test_bad_requests_get_a_clear_4xx(client: TestClient, body: dict, status: int, words: str) -> None:
+    response = client.post("/api/forecast", json=body)
+    assert response.status_code == status, response.text
+    assert words in response.text
+
+
+def test_upload_reads_any_format_and_names_the_file(client: TestClient, flagship: ktokovo.Scenario) -> None:
+    csv = ktokovo.dumps(flagship, "csv")
+    answer = client.post("/api/scenarios/parse", files={"file": ("../../secret/talks.csv", csv, "text/csv")})
+    assert answer.status_code == 200 and answer.json()["name"] == "talks"  # the name only; the path is dropped
+    xlsx = ktokovo.dumps(flagship, "xlsx")
+    assert client.post("/api/scenarios/parse", files={"file": ("talks.xlsx", xlsx)}).json()["name"] == "talks"
+    bad = client.post("/api/scenarios/parse", files={"file": ("talks.yaml", b"actors: [1, 2\n")})
+    assert bad.status_code == 422 and "talks.yaml" in bad.json()["detail"] and "not valid YAML" in bad.text
+    tag = client.post("/api/scenarios/parse", files={"file": ("t.yaml", b"!!python/object/apply:os.system ['true']")})
+    assert tag.status_code == 422 and "YAML tags are not allowed" in tag.text
+
+
+def test_bodies_over_the_limit_are_refused(tmp_path: Path) -> None:
+    with TestClient(create_app(db=str(tmp_path / "runs.sqlite"), max_body=10_000)) as small:
+        response = small.post("/api/scenarios/parse", files={"file": ("big.yaml", b"#" * 20_000)})
+        assert response.status_code == 413 and "over the limit of 10000 bytes" in response.text
+        assert response.headers["content-security-policy"] == CSP
+
+
+def test_export_gives_files_that_load_again(client: TestClient, flagship: ktokovo.Scenario) -> None:
+    yaml = client.post("/api/scenarios/export?format=yaml", json=FLAGSHIP)
+    assert yaml.headers["content-disposition"] == 'attachment; filename="ukraine-2025.yaml"'
+    assert ktokovo.loads(yaml.content, format="yaml") == flagship
+    xlsx = client.post("/api/scenarios/export?format=xlsx", json=FLAGSHIP)
+    again = ktokovo.loads(xlsx.content, format="xlsx")
+    np.testing.assert_array_equal(again.positions, flagship.positions)
+
+
+def test_a_job_reports_progress_and_ends_with_the_forecast(client: TestClient, flagship: ktokovo.Scenario) -> None:
+    started = client.post("/api/jobs", json={"scenario": FLAGSHIP, "models": ["mean", "bdm"], "samples": 1000})
+    assert started.status_code == 202
+    job = started.json()
+    assert job["total"] == 2 + 2 * 2  # one step per model, and per 500 draws of each model
+    seen = set()
+    while job["status"] == "running":
+        seen.add(job["done"])
+        job = client.get(f"/api/jobs/{job['id']}").json()
+    assert job["status"] == "done" and job["done"] == job["total"], job["error"]
+    direct = client.post("/api/forecast", json={"scenario": FLAGSHIP, "models": ["mean", "bdm"], "samples": 1000})
+    assert job["result"]["issues"] == direct.json()["issues"]  # the same draws however the work is split
+    assert client.get("/api/jobs/nope").status_code == 404
+
+
+def test_a_run_over_the_time_limit_is_stopped_with_a_clear_message(tmp_path: Path) -> None:
+    with TestClient(create_app(db=str(tmp_path / "runs.sqlite"), workers=1, time_limit=0.3)) as limited:
+        slow = limited.post("/api/forecast", json={"scenario": FLAGSHIP, "models": ["bdm"], "samples": 20_000})
+        assert slow.status_code == 422
+        assert "longer than the service's limit of 0.3 s and was stopped" in slow.json()["detail"]
+        quick = limited.post("/api/forecast", json={"scenario": FLAGSHIP, "models": ["mean"], "store": False})
+        assert quick.status_code == 200  # the stopped worker was replaced
+
+
+def test_a_token_guards_every_request(tmp_path: Path) -> None:
+    with TestClient(create_app(db=str(tmp_path / "runs.sqlite"), token="s3cret-token")) as guarded:
+        for path in ("/", "/api/health", "/static/app.js", "/openapi.json"):
+            refused = guarded.get(path)
+            assert refused.status_code == 401, path
+            assert refused.headers["content-security-policy"] == CSP
+        assert guarded.get("/api/health", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert guarded.get("/api/health", headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
+        opened = guarded.get("/?token=s3cret-token", follow_redirects=False)
+        assert opened.status_code == 303 and "ktokovo_token=s3cret-token" in opened.headers["set-cookie"]
+        assert "httponly" in opened.headers["set-cookie"].lower()
+        assert guarded.get("/api/health").status_code == 200  # the client keeps the cookie the redirect set
+
+
+def test_the_page_and_its_security_headers(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and '<script src="/static/app.js"' in page.text
+    assert page.headers["content-security-policy"] == CSP and "script-src 'self'" in CSP
+    assert page.headers["x-frame-options"] == "DENY"
+    for asset in ("/static/app.js", "/static/app.css"):
+        assert client.get(asset).status_code == 200
+    assert "http" not in page.text.replace("http-equiv", "")  # nothing loaded from elsewhere
+
+
+def test_runs_are_stored_and_reopened(client: TestClient, flagship: ktokovo.Scenario) -> None:
+    made = client.post("/api/forecast", json={"scenario": FLAGSHIP, "models": ["median"]}).json()
+    listed = client.get("/api/runs").json()
+    assert listed[0]["id"] == made["run_id"] and listed[0]["models"] == ["median"]
+    run = client.get(f"/api/runs/{made['run_id']}").json()
+    assert run["scenario"]["name"] == "ukraine-2025" and len(run["forecasts"]) == 7
+    assert client.get("/api/runs/999999").status_code == 404
+
+
+def test_sensitivity_deal_diff_and_report(client: TestClient, flagship: ktokovo.Scenario) -> None:
+    sensitivity = client.post("/api/sensitivity", json={"scenario": FLAGSHIP, "model": "mean", "top": 3}).json()
+    expected = ktokovo.sensitivity(flagship, "mean", sobol_samples=0)
+    assert sensitivity["issues"]["crimea"]["factors"][0]["factor"] == expected.ranking(1, 3)[0]["factor"]
+    deal = client.post("/api/deal", json={"scenario": FLAGSHIP, "samples": 20}).json()
+    assert deal["zone"] is True and 0 <= deal["probability"]["share"] <= 1
+    emissions = client.post("/api/deal", json={"scenario": {"builtin": "ec-emissions-1994"}})
+    assert emissions.status_code == 422 and "no veto players" in emissions.text
+    changed = ktokovo.dumps(ktokovo.what_if(flagship, set={"Russia.capability": 40}), "yaml")
+    from ktokovo.formats._yaml import scenario_to_data
+
+    b = scenario_to_data(ktokovo.loads(changed, format="yaml"))
+    diff = client.post("/api/diff", json={"a": FLAGSHIP, "b": {"data": b}, "model": "mean"}).json()
+    assert diff["inputs"] == [{"input": "Russia.capability", "a": 80.0, "b": 40.0}]
+    report = client.post("/api/report", json={"scenario": FLAGSHIP, "models": ["mean"], "samples": 20})
+    assert report.status_code == 200 and "Ledger of the talks" in report.text
+    assert "<script" not in report.text
+
+
+def test_the_openapi_document_describes_the_api(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    for path in ("/api/forecast", "/api/jobs", "/api/scenarios/parse", "/api/runs", "/api/report"):
+        assert path in document["paths"]

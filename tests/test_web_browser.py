@@ -1,0 +1,97 @@
+"""The dashboard in real headless Chromium (Debian's package, driven by Playwright with ``executable_path``):
+load the flagship, run bdm, see the chart and the table, move a what-if slider and see a forecast change."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2
+import pytest
+from playwright.sync_api import sync_playwright
+
+import ktokovo
+
+from .test_report import CHROMIUM_FLAGS
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``ktokovo serve`` as a user starts it, on a free port of 127.0.0.1, with a store of its own."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "KTOKOVO_DB": str(tmp_path_factory.mktemp("serve") / "runs.sqlite")}
+    command = [sys.executable, "-m", "ktokovo", "serve", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx2.get(url + "api/health", timeout=1).status_code == 200:
+                    break
+            except httpx2.TransportError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, "ktokovo serve did not start"
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        assert process.stdout is not None
+        output = process.stdout.read()
+        process.stdout.close()
+        assert f"ktokovo dashboard at http://127.0.0.1:{port}/" in output
+
+
+def test_the_dashboard_runs_bdm_and_a_what_if(server: str, tmp_path: Path, flagship: ktokovo.Scenario) -> None:
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium package is needed for this test (.ci/run installs it)"
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS[1:])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            page.goto(server)
+            page.select_option("#builtin", "ukraine-2025")
+            page.click("#load-builtin")
+            page.wait_for_selector("#stances tr:nth-child(29)")  # 4 actors × 7 issues, and the header
+            for box in page.query_selector_all("#model-choice input"):
+                box.set_checked(box.get_attribute("value") == "bdm")
+            page.fill("#samples", "0")
+            page.click("#run")
+            cell = page.wait_for_selector("#forecast-table td[data-model='bdm'][data-issue='crimea']", timeout=60_000)
+            expected = ktokovo.run(flagship, "bdm").forecast[flagship.issue_index("crimea")]
+            assert float(cell.inner_text()) == pytest.approx(expected, abs=0.01)  # 50.33
+            page.wait_for_function("document.getElementById('compare-chart').naturalWidth > 300")
+            assert page.eval_on_selector("#rounds-chart", "img => img.naturalWidth") > 300
+
+            page.select_option("#whatif-input", "Russia.capability")
+            page.fill("#whatif-slider", "10")
+            page.dispatch_event("#whatif-slider", "input")
+            page.wait_for_selector("#whatif-table td.changed", timeout=60_000)
+            moved = page.inner_text("#whatif-table td[data-model='bdm'][data-issue='crimea']")
+            key, _, value = (page.get_attribute("#whatif-table", "data-input") or "").partition("=")
+            assert key == "Russia.capability" and float(value) < 20  # the slider's step puts it near 10
+            changed = ktokovo.what_if(flagship, set={key: float(value)})
+            assert float(moved) == pytest.approx(ktokovo.run(changed, "bdm").forecast[1], abs=0.01)
+            assert float(moved) != pytest.approx(expected, abs=0.01)
+
+            shot = tmp_path / "dashboard.png"
+            page.screenshot(path=str(shot), full_page=True)
+            keep = os.environ.get("KTOKOVO_SCREENSHOTS")
+            if keep:
+                Path(keep).mkdir(parents=True, exist_ok=True)
+                shutil.copy(shot, Path(keep) / "dashboard.png")
+        finally:
+            browser.close()
+    assert errors == []
