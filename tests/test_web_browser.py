@@ -72,8 +72,12 @@ def test_the_dashboard_runs_bdm_and_a_what_if(server: str, tmp_path: Path, flags
             cell = page.wait_for_selector("#forecast-table td[data-model='bdm'][data-issue='crimea']", timeout=60_000)
             expected = ktokovo.run(flagship, "bdm").forecast[flagship.issue_index("crimea")]
             assert float(cell.inner_text()) == pytest.approx(expected, abs=0.01)  # 50.33
-            page.wait_for_function("document.getElementById('compare-chart').naturalWidth > 300")
-            assert page.eval_on_selector("#rounds-chart", "img => img.naturalWidth") > 300
+            # (wait_for_function would evaluate a string in the page, which the content security policy forbids)
+            page.wait_for_selector("#compare-chart[src^='data:image/svg+xml']")
+            page.wait_for_selector("#rounds-chart[src^='data:image/svg+xml']")
+            page.wait_for_load_state("networkidle")
+            for chart in ("#compare-chart", "#rounds-chart"):
+                assert page.eval_on_selector(chart, "img => img.complete && img.naturalWidth") > 300
 
             page.select_option("#whatif-input", "Russia.capability")
             page.fill("#whatif-slider", "10")
