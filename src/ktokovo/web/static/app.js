@@ -362,9 +362,25 @@ async function runWhatIf() {
 }
 
 // -- compare, runs, report --------------------------------------------------------------------------------
-async function runCompare() {
+async function uploadB(event) {
+  const file = event.target.files[0];
+  if (!file) return;
+  const form = new FormData();
+  form.append("file", file);
   try {
-    const answer = await api("/api/diff", { a: scenarioRef(), b: { builtin: $("compare-b").value }, model: $("compare-model").value });
+    state.compareB = await api("/api/scenarios/parse", form);
+    const option = el("option", { value: "(uploaded)" }, `uploaded: ${file.name}`);
+    $("compare-b").append(option);
+    $("compare-b").value = "(uploaded)";
+    say(`B is ${file.name}`);
+  } catch (error) { say(error.message, "error"); }
+  event.target.value = "";
+}
+
+async function runCompare() {
+  const b = $("compare-b").value === "(uploaded)" ? { data: state.compareB } : { builtin: $("compare-b").value };
+  try {
+    const answer = await api("/api/diff", { a: scenarioRef(), b, model: $("compare-model").value });
     const table = $("compare-table");
     table.replaceChildren(el("tr", {}, el("th", {}, "issue"), el("th", { class: "num" }, "A"), el("th", { class: "num" }, "B"),
       el("th", { class: "num" }, "shift")));
@@ -433,6 +449,7 @@ async function start() {
   $("whatif-input").addEventListener("change", pickWhatIf);
   $("whatif-slider").addEventListener("input", whatIfMoved);
   $("run-compare").addEventListener("click", runCompare);
+  $("compare-upload").addEventListener("change", uploadB);
   $("refresh-runs").addEventListener("click", refreshRuns);
   $("download-report").addEventListener("click", downloadReport);
   $("builtin").value = "ukraine-2025";
