@@ -257,6 +257,7 @@ def test_cli_runs_list_show_diff_export(tmp_path: Path) -> None:
     assert runner.invoke(app, ["runs", "export", "1", "-o", str(tmp_path / "run.json"), "--db", db]).exit_code == 0
     exported = json.loads((tmp_path / "run.json").read_text())
     assert exported["scenario_name"] == "ukraine-2025" and len(exported["forecasts"]) == 7
+    assert exported["started_at"] < exported["finished_at"]  # the command's start, before the models ran
     assert runner.invoke(app, ["runs", "export", "1", "-o", str(tmp_path / "run.csv"), "--db", db]).exit_code == 0
     lines = (tmp_path / "run.csv").read_text().splitlines()
     assert lines[0] == "run,model,issue,forecast,low95,high95,round,actor,position"

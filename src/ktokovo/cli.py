@@ -81,6 +81,17 @@ def _fail(error: KtokovoError) -> None:
     raise typer.Exit(2)
 
 
+_STARTED: dict[str, str] = {}
+
+
+@app.callback()
+def _note_start() -> None:
+    # Runs before every command: the run store records when the command started, not only when it ended.
+    from .store import now
+
+    _STARTED["at"] = now()
+
+
 def _open_store(db: str | None) -> Any:
     from .store import Store
 
@@ -104,7 +115,15 @@ def _record(
         return None
     try:
         with _open_store(db) as store:
-            run_id = store.record(command, scenario, results, samples, source=_source_id(source), details=details)
+            run_id = store.record(
+                command,
+                scenario,
+                results,
+                samples,
+                source=_source_id(source),
+                details=details,
+                started_at=_STARTED.get("at"),
+            )
     except KtokovoError as error:
         if db is not None:
             _fail(error)

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from .._scenario import Scenario
     from .._uncertainty import SampleResult
 
-__all__ = ["SCHEMA_VERSION", "Store", "StoreError", "StoredRun", "crps", "default_url"]
+__all__ = ["SCHEMA_VERSION", "Store", "StoreError", "StoredRun", "crps", "default_url", "now"]
 
 
 class StoreError(KtokovoError):
@@ -64,7 +64,8 @@ def _url(target: str | os.PathLike[str]) -> str:
     return text if "://" in text else f"sqlite:///{Path(text).expanduser().absolute()}"
 
 
-def _now() -> str:
+def now() -> str:
+    """The time now, UTC, ISO 8601 to the millisecond: how the store writes times."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
@@ -166,10 +167,10 @@ class Store:
         *,
         source: str = "",
         started_at: str | None = None,
-        parameters: dict[str, Any] | None = None,
         details: dict[str, Any] | None = None,
     ) -> int:
-        """Store one run (its scenario, every model's forecast and rounds, and draws if any); return its id."""
+        """Store one run (its scenario, every model's forecast and rounds, and draws if any); return its id.
+        ``started_at``: when the work began (:func:`now`; default: now); ``details``: JSON-ready extra results."""
         from .._run import package_version
 
         text = scenario_text(scenario)
@@ -204,9 +205,7 @@ class Store:
                             "positions": json.dumps(_nulls(result.positions[:, :, j])),
                         }
                     )
-        settings = parameters or {
-            r.model: {"preset": r.preset, "rounds": r.rounds, **dict(r.parameters)} for r in results
-        }
+        settings = {r.model: {"preset": r.preset, "rounds": r.rounds, **dict(r.parameters)} for r in results}
         row = {
             "command": command,
             "scenario_name": scenario.name,
@@ -218,8 +217,8 @@ class Store:
             "seed": results[0].seed if results else (samples[0].seed if samples else None),
             "samples": max((len(s.forecasts) for s in samples), default=0),
             "version": package_version(),
-            "started_at": started_at or _now(),
-            "finished_at": _now(),
+            "started_at": started_at or now(),
+            "finished_at": now(),
             "n_forecasts": len(forecast_rows),
             "as_of": scenario.as_of or None,
             "details": None if details is None else json.dumps(details, default=_plain),
@@ -334,7 +333,7 @@ class Store:
             "issue": issue,
             "value": float(value),
             "date": date,
-            "recorded_at": _now(),
+            "recorded_at": now(),
             "note": note,
         }
         with self._write() as connection:
@@ -417,7 +416,7 @@ def _note_head(connection: sa.Connection, source: str, scenario: Scenario) -> No
     key = (table.c.source == source) & (table.c.entries == len(ledger)) & (table.c.head == ledger[-1].hash)
     if connection.execute(sa.select(table.c.entries).where(key)).first() is None:
         connection.execute(
-            table.insert().values(source=source, entries=len(ledger), head=ledger[-1].hash, seen_at=_now())
+            table.insert().values(source=source, entries=len(ledger), head=ledger[-1].hash, seen_at=now())
         )
 
 

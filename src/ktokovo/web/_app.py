@@ -31,6 +31,7 @@ from .. import formats
 from .._errors import KtokovoError, ParameterError, ScenarioError
 from .._scenario import Scenario
 from ..models import DESCRIPTIONS, MODELS
+from ..store import now
 from . import _work
 
 MAX_BODY = 5 * 1024 * 1024
@@ -190,9 +191,12 @@ def create_app(
         problems = [str(p) for p in error.problems] if isinstance(error, ScenarioError) else []
         return JSONResponse({"detail": str(error), "problems": problems}, status_code=422)
 
-    async def record(scenario: Scenario, results: list[Any], drawn: list[Any], command: str = "forecast") -> int:
+    async def record(scenario: Scenario, results: list[Any], drawn: list[Any], started_at: str) -> int:
         source = f"builtin:{scenario.name}" if scenario.name in _builtins() else "web"
-        return int(await run_in_threadpool(state.store().record, command, scenario, results, drawn, source=source))
+        store = state.store()
+        return int(
+            await run_in_threadpool(store.record, "web forecast", scenario, results, drawn, source=source, started_at=started_at)
+        )
 
     def workers_() -> _work.Workers:
         return state.workers()
@@ -269,22 +273,24 @@ def create_app(
     @app.post("/api/forecast", response_model=ForecastAnswer)
     async def forecast(request: ForecastRequest) -> dict[str, Any]:
         """Every chosen model's forecast per issue (with intervals if ``samples``), gains, positions by round."""
+        started = now()
         loaded = _what_if(_resolve(request.scenario), request.set, request.drop)
         models = _applicable(loaded, request.models)
         answer, results, drawn = await workers_().call(
             _work.forecast, loaded, models, request.samples, request.seed, request.charts
         )
-        answer["run_id"] = await record(loaded, results, drawn) if request.store else None
+        answer["run_id"] = await record(loaded, results, drawn, started) if request.store else None
         return answer  # type: ignore[no-any-return]
 
     @app.post("/api/jobs", response_model=JobAnswer, status_code=202)
     async def start_job(request: ForecastRequest) -> dict[str, Any]:
         """Start a long run; poll GET /api/jobs/{id} for its progress and result."""
+        started = now()
         loaded = _what_if(_resolve(request.scenario), request.set, request.drop)
         models = _applicable(loaded, request.models)
 
         async def done(scenario: Scenario, results: list[Any], drawn: list[Any]) -> int | None:
-            return await record(scenario, results, drawn) if request.store else None
+            return await record(scenario, results, drawn, started) if request.store else None
 
         job = state.jobs().start(loaded, models, request.samples, request.seed, request.charts, done)
         return job.view()  # type: ignore[no-any-return]
