@@ -30,6 +30,7 @@ from .cli import (
     _open_store,
     _record,
     _source_id,
+    _spinner,
     app,
     err,
     out,
@@ -502,7 +503,7 @@ def report(
 
     try:
         loaded = _load_with_changes(scenario, None, None, None, as_of)
-        with _spinner_err("writing the report"):
+        with _spinner("writing the report", False):
             built = _report.build(loaded, models=model, samples=samples, seed=seed, sensitivity=sensitivity)
             stored = None
             if not no_store:
@@ -514,12 +515,6 @@ def report(
     output.write_text(html, encoding="utf-8")
     out.print(f"wrote {output} ({len(html) // 1024} KiB, self-contained)")
     _record(db, no_store, "report", scenario, loaded, built.results, built.samples)
-
-
-def _spinner_err(text: str) -> Any:
-    from .cli import _spinner
-
-    return _spinner(text, False)
 
 
 # -- the web service --------------------------------------------------------------------------------------

@@ -193,16 +193,11 @@ def as_of(scenario: Scenario, date: str | dt.date | None = None) -> Scenario:
     applied = sorted((e for e in base.ledger if parse_date(e.date) <= when), key=lambda e: parse_date(e.date))
     sets: dict[str, float] = {}
     cited: dict[str, Source | None] = {}
-    absent = {
-        actor
-        for entry in base.ledger
-        for change in entry.changes
-        if (parsed := _parse_change(base, change))[0] == "enter"
-        for actor in [parsed[1]]
-    }
+    parsed = {id(entry): [_parse_change(base, change) for change in entry.changes] for entry in base.ledger}
+    # Actors who enter the talks take no part until they do.
+    absent = {target for changes in parsed.values() for kind, target, _ in changes if kind == "enter"}
     for entry in applied:
-        for change in entry.changes:
-            kind, target, value = _parse_change(base, change)
+        for kind, target, value in parsed[id(entry)]:
             if kind == "set":
                 assert value is not None
                 sets[target], cited[target] = value, entry.source

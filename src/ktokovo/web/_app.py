@@ -195,7 +195,9 @@ def create_app(
         source = f"builtin:{scenario.name}" if scenario.name in _builtins() else "web"
         store = state.store()
         return int(
-            await run_in_threadpool(store.record, "web forecast", scenario, results, drawn, source=source, started_at=started_at)
+            await run_in_threadpool(
+                store.record, "web forecast", scenario, results, drawn, source=source, started_at=started_at
+            )
         )
 
     def workers_() -> _work.Workers:
