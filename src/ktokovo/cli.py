@@ -86,10 +86,11 @@ _STARTED: dict[str, str] = {}
 
 @app.callback()
 def _note_start() -> None:
-    # Runs before every command: the run store records when the command started, not only when it ended.
-    from .store import now
+    # Runs before every command: the run store records when the command started, not only when it ended
+    # (in the store's format, ktokovo.store.now(); the store itself is imported only when a run is recorded).
+    import datetime as dt
 
-    _STARTED["at"] = now()
+    _STARTED["at"] = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def _open_store(db: str | None) -> Any:
