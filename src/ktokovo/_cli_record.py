@@ -108,7 +108,7 @@ def runs_show(run_id: RunId, db: DbOption = None, as_json: JsonOption = False) -
         f"seed {info['seed']}; draws {info['samples']}" + (f"; as of {info['as_of']}" if info["as_of"] else ""),
         soft_wrap=True,
     )
-    out.print(f"  scenario sha256 {info['scenario_hash']}")
+    out.print(f"  scenario sha256 {info['scenario_hash']}", soft_wrap=True)
     out.print(f"  parameters {json.dumps(info['parameters'], default=str)}", soft_wrap=True)
     table = Table(show_edge=False)
     for name in ("model", "issue", "forecast", "low 95%", "high 95%", "rounds"):
