@@ -132,10 +132,11 @@ def test_a_job_reports_progress_and_ends_with_the_forecast(client: TestClient, f
 
 
 def test_a_run_over_the_time_limit_is_stopped_with_a_clear_message(tmp_path: Path) -> None:
-    with TestClient(create_app(db=str(tmp_path / "runs.sqlite"), workers=1, time_limit=0.3)) as limited:
+    # 20,000 bdm draws of the flagship take about 10 s (benchmarks/samples_speed.py: 2,100 draws/s).
+    with TestClient(create_app(db=str(tmp_path / "runs.sqlite"), workers=1, time_limit=1.0)) as limited:
         slow = limited.post("/api/forecast", json={"scenario": FLAGSHIP, "models": ["bdm"], "samples": 20_000})
         assert slow.status_code == 422
-        assert "longer than the service's limit of 0.3 s and was stopped" in slow.json()["detail"]
+        assert "longer than the service's limit of 1 s and was stopped" in slow.json()["detail"]
         quick = limited.post("/api/forecast", json={"scenario": FLAGSHIP, "models": ["mean"], "store": False})
         assert quick.status_code == 200  # the stopped worker was replaced
 
