@@ -197,3 +197,14 @@ def test_the_openapi_document_describes_the_api(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     for path in ("/api/forecast", "/api/jobs", "/api/scenarios/parse", "/api/runs", "/api/report"):
         assert path in document["paths"]
+
+
+def test_serve_refuses_other_addresses_without_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from ktokovo.cli import app
+
+    monkeypatch.delenv("KTOKOVO_TOKEN", raising=False)
+    result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 2
+    assert "listening on 0.0.0.0 needs a token: --token or the KTOKOVO_TOKEN variable" in result.output
