@@ -105,6 +105,9 @@ def test_bodies_over_the_limit_are_refused(tmp_path: Path) -> None:
         response = small.post("/api/scenarios/parse", files={"file": ("big.yaml", b"#" * 20_000)})
         assert response.status_code == 413 and "over the limit of 10000 bytes" in response.text
         assert response.headers["content-security-policy"] == CSP
+        chunks = (b" " * 1000 for _ in range(30))  # no Content-Length: counted as it arrives
+        streamed = small.post("/api/forecast", content=chunks, headers={"content-type": "application/json"})
+        assert streamed.status_code == 413 and "over the limit of 10000 bytes" in streamed.text
 
 
 def test_export_gives_files_that_load_again(client: TestClient, flagship: ktokovo.Scenario) -> None:
