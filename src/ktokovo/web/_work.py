@@ -281,11 +281,14 @@ class Jobs:
             return value
 
         try:
-            results = [await step(run_model, scenario, name, seed) for name in models]
+            # Steps of one kind run side by side, so that a job uses every worker.
+            results = list(await asyncio.gather(*(step(run_model, scenario, name, seed) for name in models)))
             drawn = []
             for name in models:
                 if samples and name in BATCHED:
-                    parts = [await step(sample_chunk, scenario, name, seed, start, stop) for start, stop in chunks]
+                    parts = await asyncio.gather(
+                        *(step(sample_chunk, scenario, name, seed, start, stop) for start, stop in chunks)
+                    )
                     forecasts = np.concatenate([f for _, f in sorted(parts, key=lambda p: p[0])])
                     drawn.append(_sample_result(scenario, name, seed, samples, forecasts))
             answer = summarise(scenario, results, drawn, charts=False)
