@@ -4,9 +4,12 @@ answer, and every answer matches the schema the document gives for it."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
 
@@ -15,6 +18,13 @@ from ktokovo.web import create_app
 # A short time limit: generated requests may ask for many draws; those must end in a clear 422, not a 5xx.
 app = create_app(db=str(Path(tempfile.mkdtemp(prefix="ktokovo-schema-")) / "runs.sqlite"), time_limit=1.0)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _closed_at_the_end() -> Iterator[None]:
+    """The app's lifespan around the module: its worker pool and store are closed when the module ends."""
+    with TestClient(app):
+        yield
 
 
 @schema.parametrize()
