@@ -26,7 +26,7 @@ def test_lists_and_a_built_in_scenario(client: TestClient) -> None:
     assert client.get("/api/scenarios").json() == ktokovo.builtin_scenarios()
     assert set(client.get("/api/models").json()) == set(ktokovo.MODELS)
     data = client.get("/api/scenarios/ukraine-2025").json()
-    assert len(data["actors"]) == 4 and len(data["ledger"]) == 6
+    assert len(data["actors"]) == 4 and len(data["ledger"]) == 6  # the flagship's actors and its six events
     missing = client.get("/api/scenarios/nowhere")
     assert missing.status_code == 404 and "no built-in scenario 'nowhere'" in missing.json()["detail"]
     assert client.get("/api/scenarios/..%2F..%2Fetc%2Fpasswd").status_code == 404  # names only, never a path
@@ -40,6 +40,7 @@ def test_forecast_gives_the_cores_numbers(client: TestClient, flagship: ktokovo.
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
     assert answer["run_id"] >= 1 and answer["charts"] is None
     rounds = answer["rounds"]["bdm"]["crimea"]
+    # bdm's default 10 rounds after round 0, which holds the scenario's own positions
     assert len(rounds) == 11 and rounds[0] == list(flagship.positions[:, flagship.issue_index("crimea")])
 
 
@@ -173,7 +174,7 @@ def test_runs_are_stored_and_reopened(client: TestClient, flagship: ktokovo.Scen
     listed = client.get("/api/runs").json()
     assert listed[0]["id"] == made["run_id"] and listed[0]["models"] == ["median"]
     run = client.get(f"/api/runs/{made['run_id']}").json()
-    assert run["scenario"]["name"] == "ukraine-2025" and len(run["forecasts"]) == 7
+    assert run["scenario"]["name"] == "ukraine-2025" and len(run["forecasts"]) == 7  # one model × 7 issues
     assert client.get("/api/runs/999999").status_code == 404
 
 
