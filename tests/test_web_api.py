@@ -212,3 +212,41 @@ def test_serve_refuses_other_addresses_without_a_token(monkeypatch: pytest.Monke
     result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"])
     assert result.exit_code == 2
     assert "listening on 0.0.0.0 needs a token: --token or the KTOKOVO_TOKEN variable" in result.output
+
+
+def test_drift_and_the_ledger_through_the_api(client: TestClient, flagship: ktokovo.Scenario) -> None:
+    from ktokovo._drift import drift, rows
+
+    answer = client.post("/api/drift", json={"scenario": FLAGSHIP, "model": "mean"}).json()
+    assert answer["rows"] == _jsonish(rows(flagship, drift(flagship, "mean")))
+    none = client.post("/api/drift", json={"scenario": {"builtin": "ec-emissions-1994"}})
+    assert none.status_code == 422 and "no ledger" in none.text
+
+    data = client.get("/api/scenarios/ukraine-2025").json()
+    event = {
+        "date": "2025-05-16",
+        "kind": "meeting",
+        "title": "Talks in Istanbul",
+        "actors": ["Russia", "Ukraine"],
+        "document": "user",
+        "changes": ["Russia.ceasefire.salience=70"],
+    }
+    added = client.post("/api/ledger/add", json={"data": data, "entry": event}).json()
+    assert len(added["ledger"]) == 7 and len(added["ledger"][-1]["hash"]) == 64
+    assert client.post("/api/ledger/verify", json={"data": added}).json() == {
+        "ok": True, "entries": 7, "bad": None, "reason": ""
+    }  # fmt: skip
+    added["ledger"][2]["title"] = "An edited title"
+    verdict = client.post("/api/ledger/verify", json={"data": added}).json()
+    assert verdict["ok"] is False and verdict["bad"] == 3  # the edited entry
+    refused = client.post("/api/ledger/add", json={"data": added, "entry": event})
+    assert refused.status_code == 422 and "ledger entry 3 is bad" in refused.text
+    bad = client.post("/api/ledger/add", json={"data": data, "entry": {**event, "changes": ["Mars.capability=1"]}})
+    assert bad.status_code == 422 and "unknown actor 'Mars'" in bad.text
+
+
+def _jsonish(rows: list[dict]) -> list[dict]:
+    """Rows as they come back through JSON (tuples become lists)."""
+    import json
+
+    return json.loads(json.dumps(rows))

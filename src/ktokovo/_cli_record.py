@@ -425,6 +425,7 @@ def drift(
     """How each issue's forecast moved as the ledger's events arrived, each move put down to the input changes
     that made it."""
     from ._drift import drift as follow
+    from ._drift import rows as drift_rows
 
     try:
         loaded = formats.load(scenario)
@@ -461,24 +462,6 @@ def _run_once(scenario: Any, model: str) -> Any:
     from ._run import run
 
     return run(scenario, model)
-
-
-def drift_rows(scenario: Any, steps: list[Any]) -> list[dict[str, Any]]:
-    """One row per issue and step: the forecast, the move since the step before, and its parts."""
-    rows = []
-    for j, issue in enumerate(scenario.issues):
-        for k, step in enumerate(steps):
-            rows.append(
-                {
-                    "issue": issue.name,
-                    "date": step.date,
-                    "events": list(step.events),
-                    "forecast": float(step.forecast[j]),
-                    "move": None if k == 0 else float(step.forecast[j] - steps[k - 1].forecast[j]),
-                    "by": [(c, m) for c, m in step.moves[j]],
-                }
-            )
-    return rows
 
 
 @app.command()

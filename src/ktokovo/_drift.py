@@ -67,3 +67,21 @@ def drift(scenario: Scenario, model: str = "mean", **options: Any) -> list[Drift
         steps.append(DriftStep(date, tuple(e.title for e in today), step, tuple(tuple(m) for m in moves)))
         previous = step
     return steps
+
+
+def rows(scenario: Scenario, steps: list[DriftStep]) -> list[dict[str, Any]]:
+    """One row per issue and step: the forecast, the move since the step before, and its parts (JSON-ready)."""
+    out = []
+    for j, issue in enumerate(scenario.issues):
+        for k, step in enumerate(steps):
+            out.append(
+                {
+                    "issue": issue.name,
+                    "date": step.date,
+                    "events": list(step.events),
+                    "forecast": float(step.forecast[j]),
+                    "move": None if k == 0 else float(step.forecast[j] - steps[k - 1].forecast[j]),
+                    "by": [[change, move] for change, move in step.moves[j]],
+                }
+            )
+    return out

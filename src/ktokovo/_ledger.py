@@ -277,8 +277,8 @@ def problems_of(
     return out
 
 
-def append_to_file(
-    path: str | Path,
+def new_entry(
+    scenario: Scenario,
     *,
     date: str,
     kind: str,
@@ -287,11 +287,33 @@ def append_to_file(
     source: dict[str, str],
     changes: Sequence[str],
 ) -> LedgerEntry:
-    """Append an entry to the ledger of a YAML scenario file, chained to the last entry; return it.
+    """A checked entry for the scenario's ledger, chained to its last entry (raises :class:`ParameterError`
+    naming what is wrong). A ledger whose chain is already broken is refused: :func:`verify_ledger` says where."""
+    base = scenario.base or scenario
+    verdict = verify_ledger(base.ledger)
+    if not verdict.ok:
+        raise ParameterError(f"ledger entry {verdict.bad} is bad ({verdict.reason}); mend it before adding")
+    if not source.get("document"):
+        raise ParameterError("an entry needs a source: its document (and where in it, and a few quoted words)")
+    entry = LedgerEntry(
+        date=parse_date(date, "date").isoformat(),
+        kind=kind,
+        title=title,
+        actors=tuple(actors),
+        source=Source(**{k: v for k, v in source.items() if v}),
+        changes=tuple(changes),
+    )
+    problems = check_entry(base, entry)
+    if problems:
+        raise ParameterError("; ".join(problems))
+    return replace(entry, hash=entry_hash(head(base.ledger), entry))
+
+
+def append_to_file(path: str | Path, **fields: Any) -> LedgerEntry:
+    """Append an entry (the fields of :func:`new_entry`) to the ledger of a YAML scenario file; return it.
 
     The entry is added as text at the end of the file when the ledger is the file's last key (or the file has
     none yet), so the rest of the file, comments included, stays as it was; otherwise the file is written anew.
-    A ledger whose chain is already broken is refused: :func:`verify_ledger` says where.
     """
     import yaml
 
@@ -303,24 +325,10 @@ def append_to_file(
         raise ParameterError(f"{path}: the ledger is kept in a YAML scenario file; convert the scenario to YAML first")
     scenario = load(path)
     base = scenario.base or scenario
-    verdict = verify_ledger(base.ledger)
-    if not verdict.ok:
-        raise ParameterError(f"{path}: ledger entry {verdict.bad} is bad ({verdict.reason}); mend it before adding")
-    cited = Source(**{k: v for k, v in source.items() if v}) if source.get("document") else None
-    entry = LedgerEntry(
-        date=parse_date(date, "--date").isoformat(),
-        kind=kind,
-        title=title,
-        actors=tuple(actors),
-        source=cited,
-        changes=tuple(changes),
-    )
-    if cited is None:
-        raise ParameterError("an entry needs a source: --document (and --where, --quote)")
-    problems = check_entry(base, entry)
-    if problems:
-        raise ParameterError(f"{path}: " + "; ".join(problems))
-    entry = replace(entry, hash=entry_hash(head(base.ledger), entry))
+    try:
+        entry = new_entry(base, **fields)
+    except ParameterError as error:
+        raise ParameterError(f"{path}: {error}") from None
     text = path.read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     item = dump_yaml({"ledger": [entry_data(entry)]}).split("\n", 1)[1]

@@ -106,6 +106,39 @@ class ReportRequest(BaseModel):
     seed: int = Field(0, ge=0, le=2**32 - 1)
 
 
+class DriftRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: ScenarioRef
+    model: ModelName = "mean"
+
+
+class LedgerEntryIn(BaseModel):
+    """A dated event: what happened, who took part, where it is reported, and the inputs it changes from its
+    date on (``Russia.ceasefire.position=15``, ``-ACTOR`` leaves, ``+ACTOR`` enters)."""
+
+    model_config = ConfigDict(extra="forbid")
+    date: dt.date
+    kind: Literal["meeting", "statement", "offer", "commitment", "deadline", "violation"]
+    title: str = Field(min_length=1, max_length=500)
+    actors: list[str] = Field(default_factory=list, max_length=100)
+    document: str = Field(min_length=1, max_length=200)
+    locator: str = Field("", max_length=200)
+    quote: str = Field("", max_length=500)
+    note: str = Field("", max_length=2000)
+    changes: list[str] = Field(default_factory=list, max_length=200)
+
+
+class LedgerAddRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    data: dict[str, Any]
+    entry: LedgerEntryIn
+
+
+class LedgerVerifyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    data: dict[str, Any]
+
+
 class IssueForecast(BaseModel):
     name: str
     question: str
@@ -339,6 +372,44 @@ def create_app(
         models = _applicable(loaded, request.models) if request.models else None
         html = await workers_().call(_work.report, loaded, models, request.samples, request.seed)
         return HTMLResponse(html, headers={"Content-Disposition": 'attachment; filename="report.html"'})
+
+    @app.post("/api/drift")
+    async def drift(request: DriftRequest) -> dict[str, Any]:
+        """How each issue's forecast moved as the ledger's events arrived, each move put down to its changes."""
+        loaded = _resolve(request.scenario)
+        if not (loaded.base or loaded).ledger:
+            raise ParameterError("the scenario has no ledger, so there is no drift to show")
+        _applicable(loaded, [request.model])
+        rows = await workers_().call(_work.drift, loaded, request.model)
+        return {"model": request.model, "rows": _finite(rows)}
+
+    @app.post("/api/ledger/add")
+    async def ledger_add(request: LedgerAddRequest) -> dict[str, Any]:
+        """The scenario (as data) with the event appended to its ledger, chained by hash to the entry before."""
+        from .. import _ledger
+        from ..formats._yaml import read_data, scenario_to_data
+
+        base = read_data(request.data, "scenario data")
+        entry = request.entry
+        added = _ledger.new_entry(
+            base,
+            date=entry.date.isoformat(),
+            kind=entry.kind,
+            title=entry.title,
+            actors=entry.actors,
+            source={"document": entry.document, "locator": entry.locator, "quote": entry.quote, "note": entry.note},
+            changes=entry.changes,
+        )
+        return scenario_to_data(base.replace(ledger=(*base.ledger, added)))
+
+    @app.post("/api/ledger/verify")
+    async def ledger_verify(request: LedgerVerifyRequest) -> dict[str, Any]:
+        """Check the ledger's hash chain: the first entry edited, moved or deleted since it was added, if any."""
+        from .. import _ledger
+        from ..formats._yaml import read_data
+
+        verdict = _ledger.verify_ledger(read_data(request.data, "scenario data").ledger)
+        return {"ok": verdict.ok, "entries": verdict.entries, "bad": verdict.bad, "reason": verdict.reason}
 
     @app.get("/api/runs")
     async def runs(limit: Annotated[int, Field(ge=1, le=500)] = 50) -> list[dict[str, Any]]:

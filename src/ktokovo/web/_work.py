@@ -177,6 +177,13 @@ def diff(a: Scenario, b: Scenario, model: str, seed: int) -> dict[str, Any]:
     }
 
 
+def drift(scenario: Scenario, model: str) -> list[dict[str, Any]]:
+    from .._drift import drift as follow
+    from .._drift import rows
+
+    return rows(scenario, follow(scenario, model))
+
+
 def report(scenario: Scenario, models: list[str] | None, samples: int, seed: int) -> str:
     from .. import _report
 

@@ -361,6 +361,45 @@ async function runWhatIf() {
   } catch (error) { say(error.message, "error"); }
 }
 
+// -- the ledger -------------------------------------------------------------------------------------------
+const list = (text) => text.split(",").map((part) => part.trim()).filter(Boolean);
+
+async function addEvent() {
+  const entry = {
+    date: $("event-date").value, kind: $("event-kind").value, title: $("event-title").value,
+    actors: list($("event-actors").value), document: $("event-document").value, locator: $("event-locator").value,
+    quote: $("event-quote").value, changes: list($("event-changes").value),
+  };
+  try {
+    state.data = await api("/api/ledger/add", { data: cleanData(), entry });
+    renderScenario();
+    say(`added "${entry.title}" to the ledger`);
+  } catch (error) { say(error.message, "error"); }
+}
+
+async function verifyLedger() {
+  try {
+    const verdict = await api("/api/ledger/verify", { data: cleanData() });
+    if (verdict.ok) say(`the ledger's ${verdict.entries} entries are intact`);
+    else say(`ledger entry ${verdict.bad} is bad: ${verdict.reason}`, "error");
+  } catch (error) { say(error.message, "error"); }
+}
+
+async function runDrift() {
+  try {
+    const answer = await api("/api/drift", { scenario: scenarioRef(), model: $("drift-model").value });
+    const table = $("drift-table");
+    table.replaceChildren(el("tr", {}, el("th", {}, "issue"), el("th", {}, "date"), el("th", {}, "events"),
+      el("th", { class: "num" }, "forecast"), el("th", { class: "num" }, "move"), el("th", {}, "put down to")));
+    for (const row of answer.rows) {
+      if (row.move !== null && Math.abs(row.move) < 0.005) continue; // only the moves, and where each issue starts
+      table.append(el("tr", {}, el("td", {}, row.issue), el("td", {}, row.date), el("td", {}, row.events.join("; ")),
+        el("td", { class: "num" }, fmt(row.forecast)), el("td", { class: "num" }, row.move === null ? "" : row.move.toFixed(2)),
+        el("td", {}, row.by.filter(([, move]) => Math.abs(move) >= 0.005).map(([change, move]) => `${change} (${move.toFixed(2)})`).join(", "))));
+    }
+  } catch (error) { say(error.message, "error"); }
+}
+
 // -- compare, runs, report --------------------------------------------------------------------------------
 async function uploadB(event) {
   const file = event.target.files[0];
@@ -431,6 +470,7 @@ async function start() {
   fill($("builtin"), Object.keys(scenarios));
   fill($("compare-b"), Object.keys(scenarios));
   fill($("compare-model"), Object.keys(models));
+  fill($("drift-model"), Object.keys(models).filter((name) => name !== "procedural"));
   $("compare-model").value = "bdm";
   $("compare-b").value = "ukraine-2025";
   $("model-choice").replaceChildren(...Object.entries(models).filter(([name]) => name !== "procedural").map(([name, text]) =>
@@ -450,6 +490,9 @@ async function start() {
   $("whatif-slider").addEventListener("input", whatIfMoved);
   $("run-compare").addEventListener("click", runCompare);
   $("compare-upload").addEventListener("change", uploadB);
+  $("event-add").addEventListener("click", addEvent);
+  $("ledger-verify").addEventListener("click", verifyLedger);
+  $("run-drift").addEventListener("click", runDrift);
   $("refresh-runs").addEventListener("click", refreshRuns);
   $("download-report").addEventListener("click", downloadReport);
   $("builtin").value = "ukraine-2025";
