@@ -175,18 +175,24 @@ async function loadBuiltin() {
   renderScenario();
   say(`loaded ${name}`);
 }
-async function upload(event) {
+// Reads the file chosen in a file input with the service (any supported format); `use` takes the scenario data.
+async function parseChosen(event, use) {
   const file = event.target.files[0];
   if (!file) return;
   const form = new FormData();
   form.append("file", file);
   try {
-    state.data = await api("/api/scenarios/parse", form);
-    state.data.stances = state.data.stances || [];
-    renderScenario();
-    say(`loaded ${file.name}`);
+    use(await api("/api/scenarios/parse", form), file.name);
   } catch (error) { say(error.message, "error"); }
   event.target.value = "";
+}
+function upload(event) {
+  return parseChosen(event, (data, name) => {
+    state.data = data;
+    state.data.stances = state.data.stances || [];
+    renderScenario();
+    say(`loaded ${name}`);
+  });
 }
 function newEmpty() {
   state.data = { name: "new-talks", title: "", actors: [{ name: "A", capability: 50 }, { name: "B", capability: 50 }],
@@ -401,19 +407,13 @@ async function runDrift() {
 }
 
 // -- compare, runs, report --------------------------------------------------------------------------------
-async function uploadB(event) {
-  const file = event.target.files[0];
-  if (!file) return;
-  const form = new FormData();
-  form.append("file", file);
-  try {
-    state.compareB = await api("/api/scenarios/parse", form);
-    const option = el("option", { value: "(uploaded)" }, `uploaded: ${file.name}`);
-    $("compare-b").append(option);
+function uploadB(event) {
+  return parseChosen(event, (data, name) => {
+    state.compareB = data;
+    $("compare-b").append(el("option", { value: "(uploaded)" }, `uploaded: ${name}`));
     $("compare-b").value = "(uploaded)";
-    say(`B is ${file.name}`);
-  } catch (error) { say(error.message, "error"); }
-  event.target.value = "";
+    say(`B is ${name}`);
+  });
 }
 
 async function runCompare() {
