@@ -17,6 +17,7 @@ from rich.table import Table
 
 from . import formats
 from ._errors import KtokovoError, ParameterError
+from ._run import run
 from .cli import (
     DEFAULT_SCENARIO,
     AsOfOption,
@@ -455,13 +456,7 @@ def drift(
                 )
             out.print(table)
             out.print()
-    _record(db, no_store, "drift", scenario, loaded, [_run_once(loaded, model)], quiet=as_json)
-
-
-def _run_once(scenario: Any, model: str) -> Any:
-    from ._run import run
-
-    return run(scenario, model)
+    _record(db, no_store, "drift", scenario, loaded, [run(loaded, model)], quiet=as_json)
 
 
 @app.command()

@@ -5,7 +5,6 @@ over rounds, who gains and who loses, sensitivity, the ledger as a timeline, and
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,11 +13,8 @@ import numpy as np
 
 from ._run import ModelResult, run
 from ._scenario import Scenario
-from ._uncertainty import SampleResult
+from ._uncertainty import BATCHED, SampleResult
 from .models import DESCRIPTIONS, MODELS
-
-BATCHED = ("mean", "median", "nash", "bdm")
-"""Models the uncertainty engine draws in batches; the report gives intervals for these."""
 
 
 @dataclass
@@ -39,7 +35,7 @@ def build(
     seed: int = 0,
     sensitivity: bool = True,
 ) -> Report:
-    """Run what the report shows. ``samples`` draws give intervals for the batched models (:data:`BATCHED`);
+    """Run what the report shows. ``samples`` draws give intervals for the batched models (``_uncertainty.BATCHED``);
     ``sensitivity`` computes the one-at-a-time swings of the first model."""
     from . import _sensitivity
     from ._drift import drift
@@ -68,15 +64,11 @@ def build(
 
 
 def _svg(figure: Any) -> str:
-    """The figure as an inline SVG element (text kept as text, so it scales and can be searched)."""
-    import matplotlib.pyplot as plt
+    """The figure as an inline SVG element, scaled with the page instead of its fixed pixel size."""
+    from .plots import svg
 
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(figure)
-    text = buffer.getvalue()
+    text = svg(figure).decode("utf-8")
     text = text[text.index("<svg") :]
-    # Fixed pixel sizes would overflow narrow screens: scale with the page instead.
     return re.sub(r'<svg([^>]*?) width="[^"]+" height="[^"]+"', r'<svg\1 class="chart"', text, count=1)
 
 

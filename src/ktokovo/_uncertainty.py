@@ -21,6 +21,9 @@ from ._run import resolve_parameters, run
 from ._scenario import Scenario
 from .models import MODELS
 
+BATCHED = tuple(name for name, module in MODELS.items() if hasattr(module, "solve_batch"))
+"""Models whose draws are evaluated a batch at once (the others run draw by draw)."""
+
 DEFAULT_SPREAD = {"position": 10.0, "salience": 0.25, "capability": 0.25}
 """Where an estimate has no confidence range: positions ±10 points of the 0–100 scale, saliences and
 capabilities ±25% of their value; all clipped to what is allowed. The status quo is not varied unless it has

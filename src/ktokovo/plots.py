@@ -377,6 +377,16 @@ def save_all(
     return _save(directory, makers)
 
 
+def svg(figure: Figure) -> bytes:
+    """The figure as SVG (text kept as text, so it scales and can be searched); the figure is closed."""
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
 def _save(directory: str | Path, makers: list[tuple[str, Callable[[], Figure]]]) -> list[Path]:
     """Draw each figure in turn (one open at a time) and write it as PNG and SVG; return the paths."""
     out = Path(directory)

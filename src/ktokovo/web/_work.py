@@ -21,11 +21,9 @@ import numpy as np
 from .._errors import KtokovoError
 from .._run import ModelResult, resolve_parameters, run
 from .._scenario import Scenario
-from .._uncertainty import SampleResult, _chunks, _evaluate_chunk
+from .._uncertainty import BATCHED, SampleResult, _chunks, _evaluate_chunk, sample_forecasts
 from .._whowhom import gain_rows
 from ..models import MODELS
-
-BATCHED = ("mean", "median", "nash", "bdm")
 
 
 class TimeLimit(KtokovoError):
@@ -48,12 +46,11 @@ def forecast(
 ) -> tuple[dict[str, Any], list[ModelResult], list[SampleResult]]:
     """Every model's forecast (and draws), as the JSON the service answers with, in one worker call."""
     results = [run(scenario, name, seed=seed) for name in models]
-    drawn = []
-    if samples:
-        for name in models:
-            if name in BATCHED:
-                _, forecasts = sample_chunk(scenario, name, seed, 0, samples)
-                drawn.append(_sample_result(scenario, name, seed, samples, forecasts))
+    drawn = (
+        [sample_forecasts(scenario, name, samples=samples, seed=seed) for name in models if name in BATCHED]
+        if samples
+        else []
+    )
     return summarise(scenario, results, drawn, charts), results, drawn
 
 
@@ -122,14 +119,9 @@ def charts_of(results: list[ModelResult]) -> dict[str, Any]:
 
 
 def _data_uri(figure: Any) -> str:
-    import io
+    from ..plots import svg
 
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(figure)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg(figure)).decode("ascii")
 
 
 def sensitivity(scenario: Scenario, model: str, top: int) -> dict[str, Any]:
