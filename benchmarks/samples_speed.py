@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 import ktokovo
-from ktokovo._uncertainty import _scenario_of, draw_inputs
+from ktokovo.analysis.uncertainty import _scenario_of, draw_inputs
 
 
 def single_path_rate(scenario: ktokovo.Scenario, model: str, draws: int, seed: int) -> tuple[float, np.ndarray]:

@@ -13,9 +13,18 @@ import pytest
 from typer.testing import CliRunner
 
 import ktokovo
-from ktokovo._backtest import NICE, PRE_NICE, Backtest, Case, apply_scheme, backtest, council_weights, treaty_period
 from ktokovo.cli import app
-from ktokovo.formats._deu import _date, read_deu
+from ktokovo.evaluation.backtest import (
+    NICE,
+    PRE_NICE,
+    Backtest,
+    Case,
+    apply_scheme,
+    backtest,
+    council_weights,
+    treaty_period,
+)
+from ktokovo.io.deu import _date, read_deu
 
 from .conftest import DATA
 
@@ -176,7 +185,7 @@ def test_cli_backtest_scenario_files(tmp_path: Path) -> None:
 
 def test_track_record_shown_next_to_forecasts(deu_cases: list[Case]) -> None:
     """The errors printed beside each forecast are what the backtest measures now (to the 0.1 they show)."""
-    from ktokovo._backtest import TRACK_RECORD
+    from ktokovo.evaluation.backtest import TRACK_RECORD
 
     result = backtest([apply_scheme(c, "equal") for c in deu_cases], tuple(TRACK_RECORD), bootstrap=10)
     for row in result.scores():
@@ -209,8 +218,8 @@ def test_procedural_model_by_hand() -> None:
 def test_procedural_defaults_and_its_cross_validation(deu_cases: list[Case]) -> None:
     """The shipped defaults are the whole-sample choice, and the cross-validated errors are those the README
     and the track record report (24.1 against 23.9; the difference's interval includes zero)."""
-    from ktokovo._backtest import TRACK_RECORD
-    from ktokovo._crossval import cross_validate
+    from ktokovo.evaluation.backtest import TRACK_RECORD
+    from ktokovo.evaluation.crossval import cross_validate
     from ktokovo.models import procedural
 
     result = cross_validate([apply_scheme(c, "equal") for c in deu_cases], seed=0, bootstrap=500)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import ktokovo
 from ktokovo import ParameterError, ScenarioError
-from ktokovo.formats import MAX_BYTES
+from ktokovo.io import MAX_BYTES
 
 HEADER = "actor,issue,position,salience,capability\n"
 GOOD_ROWS = "A,x,10,50,1\nB,x,90,50,2\n"

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 import ktokovo
 from ktokovo import Actor, Issue, Scenario
-from ktokovo._deal import analyse, deal_probability, has_zone, problem
-from ktokovo._scenario import Linkage, Veto
+from ktokovo.analysis.deal import analyse, deal_probability, has_zone, problem
 from ktokovo.cli import app
+from ktokovo.core.scenario import Linkage, Veto
 
 
 def _two(walk_a: float | None = None, walk_b: float | None = None, cost: float = 0.0, **extra: object) -> Scenario:
@@ -165,7 +165,7 @@ def test_cli_deal_and_forecast_lead() -> None:
 @given(scenario=vetoed())
 def test_the_quick_lead_agrees_with_the_linear_programs(scenario: Scenario) -> None:
     """forecast's lead decides the zone from known packages when it can; it must agree with the solver."""
-    from ktokovo._deal import summary
+    from ktokovo.analysis.deal import summary
 
     forecast = ktokovo.run(scenario, "mean").forecast
     assert summary(scenario, forecast)[0] == has_zone(problem(scenario))

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import ktokovo
-from ktokovo._diff import input_differences
+from ktokovo.analysis.diff import input_differences
 from ktokovo.cli import app
 
 

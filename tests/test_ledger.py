@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 import ktokovo
 from ktokovo import LedgerEntry, ScenarioError
-from ktokovo._drift import drift
-from ktokovo._ledger import chained, verify_ledger
+from ktokovo.analysis.drift import drift
+from ktokovo.analysis.ledger import chained, verify_ledger
 from ktokovo.cli import app
 
 from .test_flagship import _paragraphs

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 import ktokovo
 from ktokovo import ParameterError, Shock
-from ktokovo._whatif import parse_shock, with_shocks
+from ktokovo.analysis.whatif import parse_shock, with_shocks
 from ktokovo.cli import app
 
 

@@ -7,7 +7,7 @@ import pytest
 
 import ktokovo
 from ktokovo import ParameterError
-from ktokovo._uncertainty import DEFAULT_SPREAD, draw_inputs, input_ranges
+from ktokovo.analysis.uncertainty import DEFAULT_SPREAD, draw_inputs, input_ranges
 
 BATCHED = ["mean", "median", "nash", "bdm"]
 

@@ -187,7 +187,7 @@ def test_sensitivity_deal_diff_and_report(client: TestClient, flagship: ktokovo.
     emissions = client.post("/api/deal", json={"scenario": {"builtin": "ec-emissions-1994"}})
     assert emissions.status_code == 422 and "no veto players" in emissions.text
     changed = ktokovo.dumps(ktokovo.what_if(flagship, set={"Russia.capability": 40}), "yaml")
-    from ktokovo.formats._yaml import scenario_to_data
+    from ktokovo.io.yaml_format import scenario_to_data
 
     b = scenario_to_data(ktokovo.loads(changed, format="yaml"))
     diff = client.post("/api/diff", json={"a": FLAGSHIP, "b": {"data": b}, "model": "mean"}).json()
@@ -215,7 +215,7 @@ def test_serve_refuses_other_addresses_without_a_token(monkeypatch: pytest.Monke
 
 
 def test_drift_and_the_ledger_through_the_api(client: TestClient, flagship: ktokovo.Scenario) -> None:
-    from ktokovo._drift import drift, rows
+    from ktokovo.analysis.drift import drift, rows
 
     answer = client.post("/api/drift", json={"scenario": FLAGSHIP, "model": "mean"}).json()
     assert answer["rows"] == _jsonish(rows(flagship, drift(flagship, "mean")))

@@ -6,16 +6,17 @@
 >>> frame = res.to_frame()
 """
 
-from ._errors import KtokovoError, ParameterError, Problem, ScenarioError
-from ._ledger import as_of, verify_ledger
-from ._run import ModelResult, run
-from ._scenario import Actor, Issue, LedgerEntry, Scenario, Shock, Source
-from ._sensitivity import Sensitivity, sensitivity
-from ._uncertainty import SampleResult, sample_forecasts
-from ._whatif import what_if
-from ._whowhom import gains, issue_gains, pairwise
-from .formats import builtin_scenarios, dumps, load, loads, save
-from .models import MODELS
+from ktokovo.analysis.gains import gains, issue_gains, pairwise
+from ktokovo.analysis.ledger import as_of, verify_ledger
+from ktokovo.analysis.sensitivity import Sensitivity, sensitivity
+from ktokovo.analysis.uncertainty import SampleResult, sample_forecasts
+from ktokovo.analysis.whatif import what_if
+from ktokovo.core.errors import KtokovoError, ParameterError, Problem, ScenarioError
+from ktokovo.core.result import ModelResult
+from ktokovo.core.scenario import Actor, Issue, LedgerEntry, Scenario, Shock, Source
+from ktokovo.io import builtin_scenarios, dumps, load, loads, save
+from ktokovo.models import MODELS
+from ktokovo.models.runner import run
 
 __all__ = [
     "MODELS",

@@ -1,5 +1,5 @@
 """``python -m ktokovo``: the same as the ``ktokovo`` command."""
 
-from .cli import main
+from ktokovo.cli import main
 
 main()

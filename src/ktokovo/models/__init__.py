@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import bdm, exchange, mean, median, nash, procedural, smp
+from ktokovo.models import bdm, exchange, mean, median, nash, procedural, smp
 
 MODELS: dict[str, ModuleType] = {
     "mean": mean,

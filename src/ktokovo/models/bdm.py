@@ -55,8 +55,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .mean import weighted_mean, weights
-from .median import median_rows, weighted_median
+from ktokovo.models.mean import weighted_mean, weights
+from ktokovo.models.median import median_rows, weighted_median
 
 PARAMETERS: dict[str, object] = {
     "q": 1.0,
@@ -106,7 +106,7 @@ def _support(utility: np.ndarray, weight: np.ndarray) -> np.ndarray:
         gain = utility[..., :, None, :] - utility[..., :, :, None]  # [..., k, a, b] = u_kb − u_ka
         np.maximum(gain, 0.0, out=gain)
         return np.einsum("...k,...kab->...ab", weight, gain)
-    from ._support_numba import support_matrix
+    from ktokovo.models._support_numba import support_matrix
 
     flat_u = utility.reshape(-1, n, n)
     flat_w = weight.reshape(-1, n)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .mean import sorted_by_position, weights
+from ktokovo.models.mean import sorted_by_position, weights
 
 PARAMETERS: dict[str, object] = {}
 PRESETS: dict[str, dict[str, object]] = {}
@@ -45,7 +45,7 @@ def solve(
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, float, float]:
     """Trajectory (1, n_actors), forecast, and the weighted mean, all on 0–100."""
-    from .mean import weighted_mean
+    from ktokovo.models.mean import weighted_mean
 
     return (
         position[None, :].copy(),

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .mean import weights
+from ktokovo.models.mean import weights
 
 PARAMETERS: dict[str, object] = {"utility": "quadratic"}
 PRESETS: dict[str, dict[str, object]] = {"achen2006": {"utility": "quadratic"}, "linear": {"utility": "linear"}}

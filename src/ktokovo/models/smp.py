@@ -147,7 +147,7 @@ def simulate(
         summing to at most 1. capability : (n,) > 0. accommodation : (n, n) ideal accommodation matrix,
         identity by default (SMP_SPEC §6.3). rng : the generator for stochastic transitions.
     """
-    from . import _smp_kernels as kernels
+    from ktokovo.models import _smp_kernels as kernels
 
     settings = {**PARAMETERS, **params}
     codes = _codes(settings)

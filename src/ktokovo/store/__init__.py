@@ -30,17 +30,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sqlalchemy as sa
 
-from .._errors import KtokovoError
-from . import _schema
-from ._schema import SCHEMA_VERSION
-from ._scores import crps, score_rows
+from ktokovo.core.errors import KtokovoError
+from ktokovo.evaluation.scores import crps, score_rows
+from ktokovo.store import _schema
+from ktokovo.store._schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .._run import ModelResult
-    from .._scenario import Scenario
-    from .._uncertainty import SampleResult
+    from ktokovo.analysis.uncertainty import SampleResult
+    from ktokovo.core.result import ModelResult
+    from ktokovo.core.scenario import Scenario
 
 __all__ = ["SCHEMA_VERSION", "Store", "StoreError", "StoredRun", "crps", "default_url", "now"]
 
@@ -70,7 +70,7 @@ def now() -> str:
 
 
 def scenario_text(scenario: Scenario) -> str:
-    from ..formats import dumps
+    from ktokovo.io import dumps
 
     return dumps(scenario, "yaml").decode("utf-8")
 
@@ -87,7 +87,7 @@ class StoredRun:
 
     def scenario(self) -> Scenario:
         """The scenario exactly as it was run (its inputs as of the run's date, ledger included)."""
-        from ..formats import loads
+        from ktokovo.io import loads
 
         return loads(self.info["scenario"].encode(), format="yaml", as_of=self.info["as_of"] or None)
 
@@ -171,7 +171,7 @@ class Store:
     ) -> int:
         """Store one run (its scenario, every model's forecast and rounds, and draws if any); return its id.
         ``started_at``: when the work began (:func:`now`; default: now); ``details``: JSON-ready extra results."""
-        from .._run import package_version
+        from ktokovo.core.result import package_version
 
         text = scenario_text(scenario)
         drawn = {s.model: s for s in samples}

@@ -27,12 +27,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import formats
-from .._errors import KtokovoError, ParameterError, ScenarioError
-from .._scenario import Scenario
-from ..models import DESCRIPTIONS, MODELS
-from ..store import now
-from . import _work
+from ktokovo import io as formats
+from ktokovo.core.errors import KtokovoError, ParameterError, ScenarioError
+from ktokovo.core.scenario import Scenario
+from ktokovo.models import DESCRIPTIONS, MODELS
+from ktokovo.store import now
+from ktokovo.web import _work
 
 MAX_BODY = 5 * 1024 * 1024
 """Request bodies over this many bytes are refused (5 MiB), uploads included."""
@@ -263,14 +263,14 @@ def create_app(
     @app.get("/api/scenarios/{name}")
     async def scenario(name: str) -> dict[str, Any]:
         """A built-in scenario as YAML-shaped data: the inputs before its ledger, and the ledger."""
-        from ..formats._yaml import scenario_to_data
+        from ktokovo.io.yaml_format import scenario_to_data
 
         return scenario_to_data(_builtin(name))
 
     @app.post("/api/scenarios/parse")
     async def parse(file: Annotated[UploadFile, File(description="A scenario file in any supported format.")]) -> Any:
         """Read an uploaded scenario file (YAML, CSV, xlsx, BDM, KTAB CSV or XML, decide) into YAML-shaped data."""
-        from ..formats._yaml import scenario_to_data
+        from ktokovo.io.yaml_format import scenario_to_data
 
         data = await file.read(max_body + 1)
         if len(data) > max_body:
@@ -386,8 +386,8 @@ def create_app(
     @app.post("/api/ledger/add")
     async def ledger_add(request: LedgerAddRequest) -> dict[str, Any]:
         """The scenario (as data) with the event appended to its ledger, chained by hash to the entry before."""
-        from .. import _ledger
-        from ..formats._yaml import read_data, scenario_to_data
+        from ktokovo.analysis import ledger as _ledger
+        from ktokovo.io.yaml_format import read_data, scenario_to_data
 
         base = read_data(request.data, "scenario data")
         entry = request.entry
@@ -405,8 +405,8 @@ def create_app(
     @app.post("/api/ledger/verify")
     async def ledger_verify(request: LedgerVerifyRequest) -> dict[str, Any]:
         """Check the ledger's hash chain: the first entry edited, moved or deleted since it was added, if any."""
-        from .. import _ledger
-        from ..formats._yaml import read_data
+        from ktokovo.analysis import ledger as _ledger
+        from ktokovo.io.yaml_format import read_data
 
         verdict = _ledger.verify_ledger(read_data(request.data, "scenario data").ledger)
         return {"ok": verdict.ok, "entries": verdict.entries, "bad": verdict.bad, "reason": verdict.reason}
@@ -419,8 +419,8 @@ def create_app(
     @app.get("/api/runs/{run_id}", responses={404: {"model": Problem}})
     async def stored_run(run_id: int) -> dict[str, Any]:
         """One stored run: what ran, its forecasts, and its scenario as YAML-shaped data (to reopen it)."""
-        from ..formats._yaml import scenario_to_data
-        from ..store import StoreError
+        from ktokovo.io.yaml_format import scenario_to_data
+        from ktokovo.store import StoreError
 
         if not 0 < run_id < 2**62:
             raise HTTPException(404, f"no run {run_id}")
@@ -465,7 +465,7 @@ class _State:
             return self._jobs
 
     def store(self) -> Any:
-        from ..store import Store
+        from ktokovo.store import Store
 
         with self._lock:
             if self._store is None:
@@ -482,7 +482,7 @@ class _State:
 
 
 def _version() -> str:
-    from .._run import package_version
+    from ktokovo.core.result import package_version
 
     return package_version()
 
@@ -505,8 +505,8 @@ def _builtin(name: str, as_of: dt.date | None = None) -> Scenario:
 
 
 def _resolve(ref: ScenarioRef) -> Scenario:
-    from .. import _ledger
-    from ..formats._yaml import read_data
+    from ktokovo.analysis import ledger as _ledger
+    from ktokovo.io.yaml_format import read_data
 
     if (ref.builtin is None) == (ref.data is None):
         raise ParameterError("give the scenario as builtin (a name) or as data, one of the two")
@@ -516,7 +516,7 @@ def _resolve(ref: ScenarioRef) -> Scenario:
 
 
 def _what_if(scenario: Scenario, sets: dict[str, float], drop: list[str]) -> Scenario:
-    from .._whatif import what_if
+    from ktokovo.analysis.whatif import what_if
 
     return what_if(scenario, sets, drop) if sets or drop else scenario
 

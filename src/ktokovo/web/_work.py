@@ -18,12 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import KtokovoError
-from .._run import ModelResult, resolve_parameters, run
-from .._scenario import Scenario
-from .._uncertainty import BATCHED, SampleResult, _chunks, _evaluate_chunk, sample_forecasts
-from .._whowhom import gain_rows
-from ..models import MODELS
+from ktokovo.analysis.gains import gain_rows
+from ktokovo.analysis.uncertainty import BATCHED, SampleResult, _chunks, _evaluate_chunk, sample_forecasts
+from ktokovo.core.errors import KtokovoError
+from ktokovo.core.result import ModelResult
+from ktokovo.core.scenario import Scenario
+from ktokovo.models import MODELS
+from ktokovo.models.runner import resolve_parameters, run
 
 
 class TimeLimit(KtokovoError):
@@ -105,7 +106,7 @@ def summarise(
 
 
 def charts_of(results: list[ModelResult]) -> dict[str, Any]:
-    from .. import plots
+    from ktokovo.report import plots
 
     return {
         "compare": _data_uri(plots.compare_figure(results)),
@@ -119,13 +120,13 @@ def charts_of(results: list[ModelResult]) -> dict[str, Any]:
 
 
 def _data_uri(figure: Any) -> str:
-    from ..plots import svg
+    from ktokovo.report.plots import svg
 
     return "data:image/svg+xml;base64," + base64.b64encode(svg(figure)).decode("ascii")
 
 
 def sensitivity(scenario: Scenario, model: str, top: int) -> dict[str, Any]:
-    from .._sensitivity import sensitivity as compute
+    from ktokovo.analysis.sensitivity import sensitivity as compute
 
     result = compute(scenario, model, sobol_samples=0)
     return {
@@ -138,7 +139,7 @@ def sensitivity(scenario: Scenario, model: str, top: int) -> dict[str, Any]:
 
 
 def deal(scenario: Scenario, models: list[str], samples: int, seed: int) -> dict[str, Any]:
-    from .. import _deal
+    from ktokovo.analysis import deal as _deal
 
     forecasts = {name: run(scenario, name, seed=seed).forecast for name in models}
     analysis = _deal.analyse(scenario, forecasts)
@@ -157,7 +158,7 @@ def deal(scenario: Scenario, models: list[str], samples: int, seed: int) -> dict
 
 
 def diff(a: Scenario, b: Scenario, model: str, seed: int) -> dict[str, Any]:
-    from .. import _diff
+    from ktokovo.analysis import diff as _diff
 
     _diff.check_comparable(a, b)
     result_a, result_b = run(a, model, seed=seed), run(b, model, seed=seed)
@@ -170,14 +171,14 @@ def diff(a: Scenario, b: Scenario, model: str, seed: int) -> dict[str, Any]:
 
 
 def drift(scenario: Scenario, model: str) -> list[dict[str, Any]]:
-    from .._drift import drift as follow
-    from .._drift import rows
+    from ktokovo.analysis.drift import drift as follow
+    from ktokovo.analysis.drift import rows
 
     return rows(scenario, follow(scenario, model))
 
 
 def report(scenario: Scenario, models: list[str] | None, samples: int, seed: int) -> str:
-    from .. import _report
+    from ktokovo.report import html as _report
 
     return _report.render(_report.build(scenario, models=models, samples=samples, seed=seed))
 

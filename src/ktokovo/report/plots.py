@@ -20,10 +20,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from ._run import ModelResult  # noqa: E402
-from ._scenario import Issue  # noqa: E402
-from ._uncertainty import SampleResult  # noqa: E402
-from ._whowhom import gain_rows  # noqa: E402
+from ktokovo.analysis.gains import gain_rows  # noqa: E402
+from ktokovo.analysis.uncertainty import SampleResult  # noqa: E402
+from ktokovo.core.result import ModelResult  # noqa: E402
+from ktokovo.core.scenario import Issue  # noqa: E402
 
 __all__ = ["compare_figure", "gains_figure", "samples_figure", "save_all", "trajectory_figure"]
 

@@ -13,11 +13,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import _run, _uncertainty, _whatif, _whowhom, formats
-from ._errors import KtokovoError, ParameterError, Problem, ScenarioError
-from ._scenario import Scenario
-from ._whatif import what_if
-from .models import DESCRIPTIONS, MODELS
+from ktokovo import io as formats
+from ktokovo.analysis import gains as _whowhom
+from ktokovo.analysis import uncertainty as _uncertainty
+from ktokovo.analysis import whatif as _whatif
+from ktokovo.analysis.whatif import what_if
+from ktokovo.core.errors import KtokovoError, ParameterError, Problem, ScenarioError
+from ktokovo.core.scenario import Scenario
+from ktokovo.models import DESCRIPTIONS, MODELS
+from ktokovo.models import runner as _run
 
 app = typer.Typer(
     add_completion=False,
@@ -94,7 +98,7 @@ def _note_start() -> None:
 
 
 def _open_store(db: str | None) -> Any:
-    from .store import Store
+    from ktokovo.store import Store
 
     return Store(db)
 
@@ -160,7 +164,7 @@ TRACK_RECORD_NOTE = (
 
 
 def _track_record(model: str) -> str:
-    from ._backtest import TRACK_RECORD
+    from ktokovo.evaluation.backtest import TRACK_RECORD
 
     return f"{TRACK_RECORD[model]:.1f}" if model in TRACK_RECORD else "—"
 
@@ -273,7 +277,7 @@ def forecast(
 
 def _print_deal_lead(scenario: Scenario, results: list[_run.ModelResult], samples: int = 0, seed: int = 0) -> None:
     """One paragraph ahead of the forecasts: is there a deal to forecast at all?"""
-    from . import _deal
+    from ktokovo.analysis import deal as _deal
 
     if samples:
         share, low, high = _deal.deal_probability(scenario, samples, seed)
@@ -310,7 +314,7 @@ def _load_with_changes(
     as_of: str | None = None,
 ) -> Scenario:
     if as_of is not None:
-        from ._ledger import parse_date
+        from ktokovo.analysis.ledger import parse_date
 
         parse_date(as_of, "--as-of")
     loaded = formats.load(scenario, as_of=as_of)
@@ -458,7 +462,7 @@ def _plot(
 ) -> None:
     if directory is None:
         return
-    from . import plots
+    from ktokovo.report import plots
 
     written = plots.save_all(results, directory, samples=list(samples))
     if not quiet:
@@ -494,7 +498,7 @@ def _print_json(
 
 
 def _ledger_line(scenario: Scenario) -> str:
-    from ._ledger import parse_date
+    from ktokovo.analysis.ledger import parse_date
 
     seen = [e for e in scenario.ledger if parse_date(e.date).isoformat() <= scenario.as_of]
     last = max(seen, key=lambda e: e.date) if seen else None
@@ -589,7 +593,7 @@ def sensitivity(
     no_store: NoStoreOption = False,
 ) -> None:
     """Which actor's position, salience or capability moves each forecast most (tornado and Sobol indices)."""
-    from . import _sensitivity
+    from ktokovo.analysis import sensitivity as _sensitivity
 
     try:
         loaded = _load_with_changes(scenario, set_, drop, shock, as_of)
@@ -640,7 +644,7 @@ def sensitivity(
                 )
             out.print(table)
     if plot is not None:
-        from . import plots
+        from ktokovo.report import plots
 
         written = plots.save_tornadoes(result, plot, top)
         if not as_json:
@@ -678,7 +682,7 @@ def diff(
     no_store: NoStoreOption = False,
 ) -> None:
     """Two scenarios' forecasts side by side: the shift per issue, the inputs that differ, gains and losses."""
-    from . import _diff
+    from ktokovo.analysis import diff as _diff
 
     try:
         a, b = _load_with_changes(first, None, None, None, as_of), _load_with_changes(second, None, None, None, as_of)
@@ -722,7 +726,7 @@ def diff(
             )
         out.print(table)
     if plot is not None:
-        from . import plots
+        from ktokovo.report import plots
 
         written = plots.save_diff(result_a, result_b, plot, labels=(first, second))
         if not as_json:
@@ -751,7 +755,7 @@ def deal(
 ) -> None:
     """Will they settle at all? Veto players, the zone of possible agreement, the probability of a deal, where
     each model's settlement lands inside the zone, and what it would take to open a closed zone."""
-    from . import _deal
+    from ktokovo.analysis import deal as _deal
 
     try:
         loaded = _load_with_changes(scenario, set_, drop, as_of=as_of)
@@ -891,7 +895,7 @@ def backtest(
 ) -> None:
     """Score the models against real outcomes: MAE, median error, RMSE, share within 10 points, with bootstrap
     intervals, broken down by period, procedure and voting rule."""
-    from . import _backtest
+    from ktokovo.evaluation import backtest as _backtest
 
     try:
         cases, skipped, scheme = _backtest_cases(sources, capabilities)
@@ -907,7 +911,7 @@ def backtest(
     keys = sorted({k for c in cases for k in c.groups})
     validation = None
     if crossval:
-        from . import _crossval
+        from ktokovo.evaluation import crossval as _crossval
 
         validation = _crossval.cross_validate(cases, seed=seed, bootstrap=bootstrap)
     if as_json:
@@ -960,7 +964,7 @@ def backtest(
                 f"CNS, unanimity pull): {validation.chosen}; on the whole sample: {validation.whole_sample}"
             )
     if plot is not None:
-        from . import plots
+        from ktokovo.report import plots
 
         written = plots.save_backtest(result, plot)
         if not as_json:
@@ -979,14 +983,14 @@ def _no_nan(value: Any) -> Any:
 
 
 def _deu_citation(sources: list[str]) -> str:
-    from .formats._deu import CITATION
+    from ktokovo.io.deu import CITATION
 
     return CITATION if sources and sources[0] == "deu" else ""
 
 
 def _backtest_cases(sources: list[str], capabilities: str) -> tuple[list[Any], list[str], str]:
-    from . import _backtest
-    from .formats._deu import read_deu
+    from ktokovo.evaluation import backtest as _backtest
+    from ktokovo.io.deu import read_deu
 
     if sources[0] == "deu":
         if len(sources) != 2:
@@ -1175,7 +1179,7 @@ def convert(
 
 
 # The record of the talks (runs, ledger, resolve, scores, drift, report) registers its commands on ``app``.
-from . import _cli_record  # noqa: E402, F401
+from ktokovo.cli import record as _cli_record  # noqa: E402, F401
 
 
 def main() -> None:

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import Problem, ScenarioError
-from .._scenario import Scenario, Source
-from ._build import Cell, RawScenario, Record, build_reporting
+from ktokovo.core.errors import Problem, ScenarioError
+from ktokovo.core.scenario import Scenario, Source
+from ktokovo.io._build import Cell, RawScenario, Record, build_reporting
 
 
 def csv_rows(text: str, file: str | None, *, delimiter: str = ",", quotechar: str = '"') -> list[tuple[int, list[str]]]:

@@ -12,10 +12,11 @@ import io
 from importlib import resources
 from pathlib import Path
 
-from .. import _ledger
-from .._errors import Problem, ScenarioError
-from .._scenario import Scenario
-from . import _ktab_xml, _tables, _yaml
+from ktokovo.analysis import ledger as _ledger
+from ktokovo.core.errors import Problem, ScenarioError
+from ktokovo.core.scenario import Scenario
+from ktokovo.io import _ktab_xml, _tables
+from ktokovo.io import yaml_format as _yaml
 
 __all__ = ["FORMATS", "MAX_BYTES", "builtin_scenarios", "dumps", "load", "save"]
 

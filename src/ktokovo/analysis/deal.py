@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._scenario import Scenario
+from ktokovo.core.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -357,7 +357,7 @@ def what_it_would_take(scenario: Scenario, p: _Problem | None = None) -> list[di
 def deal_probability(scenario: Scenario, samples: int, seed: int = 0) -> tuple[float, float, float]:
     """The share of input draws (as for forecast intervals) whose zone is not empty, with a 95% Wilson
     interval."""
-    from ._uncertainty import draw_inputs
+    from ktokovo.analysis.uncertainty import draw_inputs
 
     draws = draw_inputs(scenario, np.arange(samples), seed)
     hits = sum(

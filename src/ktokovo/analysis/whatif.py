@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._errors import ParameterError
-from ._scenario import Scenario, Shock, shock_target
+from ktokovo.core.errors import ParameterError
+from ktokovo.core.scenario import Scenario, Shock, shock_target
 
 
 def _parse_value(text: str, where: str) -> float:
@@ -150,7 +150,7 @@ def parse_shock(text: str) -> Shock:
 
 def with_shocks(scenario: Scenario, shocks: Iterable[Shock]) -> Scenario:
     """The scenario with more shocks (checked against its actors and issues)."""
-    from ._errors import ScenarioError
+    from ktokovo.core.errors import ScenarioError
 
     try:
         return scenario.replace(shocks=(*scenario.shocks, *shocks))

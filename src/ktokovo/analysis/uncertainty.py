@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import ParameterError
-from ._run import resolve_parameters, run
-from ._scenario import Scenario
-from .models import MODELS
+from ktokovo.core.errors import ParameterError
+from ktokovo.core.scenario import Scenario
+from ktokovo.models import MODELS
+from ktokovo.models.runner import resolve_parameters, run
 
 BATCHED = tuple(name for name, module in MODELS.items() if hasattr(module, "solve_batch"))
 """Models whose draws are evaluated a batch at once (the others run draw by draw)."""

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import ParameterError
-from ._run import run
-from ._scenario import Actor, Scenario
+from ktokovo.core.errors import ParameterError
+from ktokovo.core.scenario import Actor, Scenario
+from ktokovo.models.runner import run
 
 DEFAULT_MODELS = ("mean", "median", "nash", "bdm", "smp", "exchange", "procedural")
 TRACK_RECORD = {
@@ -326,8 +326,8 @@ def _with_vetoes(cases: list[Case], forecasts: np.ndarray) -> np.ndarray:
     issues keep the model's forecast."""
     from dataclasses import replace
 
-    from ._deal import has_zone, problem, project
-    from ._scenario import Veto
+    from ktokovo.analysis.deal import has_zone, problem, project
+    from ktokovo.core.scenario import Veto
 
     out = forecasts.copy()
     for k, case in enumerate(cases):

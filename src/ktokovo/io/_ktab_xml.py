@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
 
-from .._errors import Problem, ScenarioError
-from .._scenario import Scenario
-from ._build import Cell, RawScenario, build_reporting
+from ktokovo.core.errors import Problem, ScenarioError
+from ktokovo.core.scenario import Scenario
+from ktokovo.io._build import Cell, RawScenario, build_reporting
 
 # KTAB's XML names of the model's options, to ktokovo's smp parameters and values.
 _PARAMETERS = {

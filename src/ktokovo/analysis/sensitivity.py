@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import ParameterError
-from ._run import resolve_parameters
-from ._scenario import Scenario
-from ._uncertainty import Draws, evaluate, input_ranges
+from ktokovo.analysis.uncertainty import Draws, evaluate, input_ranges
+from ktokovo.core.errors import ParameterError
+from ktokovo.core.scenario import Scenario
+from ktokovo.models.runner import resolve_parameters
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from ._ledger import as_of, event_dates, parse_date
-from ._run import run
-from ._scenario import LedgerEntry, Scenario
+from ktokovo.analysis.ledger import as_of, event_dates, parse_date
+from ktokovo.core.scenario import LedgerEntry, Scenario
+from ktokovo.models.runner import run
 
 
 @dataclass(frozen=True)

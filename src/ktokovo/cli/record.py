@@ -15,10 +15,8 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from . import formats
-from ._errors import KtokovoError, ParameterError
-from ._run import run
-from .cli import (
+from ktokovo import io as formats
+from ktokovo.cli import (
     DEFAULT_SCENARIO,
     AsOfOption,
     DbOption,
@@ -36,6 +34,8 @@ from .cli import (
     err,
     out,
 )
+from ktokovo.core.errors import KtokovoError, ParameterError
+from ktokovo.models.runner import run
 
 runs_app = typer.Typer(no_args_is_help=True, help="The runs in the run store: list, show, diff, export.")
 ledger_app = typer.Typer(no_args_is_help=True, help="The ledger of the talks: dated, sourced, hash-chained events.")
@@ -86,7 +86,7 @@ def runs_list(
 
 
 def _safe_url(url: str) -> str:
-    from .store import _safe
+    from ktokovo.store import _safe
 
     return _safe(url)
 
@@ -130,7 +130,7 @@ def runs_show(run_id: RunId, db: DbOption = None, as_json: JsonOption = False) -
 @runs_app.command("diff")
 def runs_diff(first: RunId, second: RunId, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Two stored runs side by side: each forecast's shift, and the inputs that differ."""
-    from ._diff import input_differences
+    from ktokovo.analysis.diff import input_differences
 
     try:
         with _open_store(db) as store:
@@ -270,7 +270,7 @@ def _source_dict(source: Any) -> dict[str, str] | None:
 def ledger_verify(scenario: ScenarioArg = DEFAULT_SCENARIO, db: DbOption = None) -> None:
     """Check the ledger's hash chain, and that it still holds every ledger head the run store has seen.
     Exits with 1 and names the first bad entry if anything was edited, moved or deleted."""
-    from ._ledger import verify_ledger
+    from ktokovo.analysis.ledger import verify_ledger
 
     try:
         loaded = formats.load(scenario)
@@ -314,7 +314,7 @@ def ledger_add(
     db: DbOption = None,
 ) -> None:
     """Append a dated, sourced event to a scenario file's ledger, chained by hash to the entry before it."""
-    from ._ledger import append_to_file
+    from ktokovo.io.ledger_file import append_to_file
 
     try:
         entry = append_to_file(
@@ -346,7 +346,7 @@ def resolve(
     as_json: JsonOption = False,
 ) -> None:
     """Record how an issue really turned out, and score every stored forecast of it."""
-    from ._ledger import parse_date
+    from ktokovo.analysis.ledger import parse_date
 
     try:
         when = parse_date(date, "--date").isoformat()
@@ -385,7 +385,7 @@ def scores(
     as_json: JsonOption = False,
 ) -> None:
     """Each model's record on the resolved issues: mean absolute error, 95% interval coverage and CRPS."""
-    from .store._scores import summary
+    from ktokovo.evaluation.scores import summary
 
     try:
         with _open_store(db) as store:
@@ -425,8 +425,8 @@ def drift(
 ) -> None:
     """How each issue's forecast moved as the ledger's events arrived, each move put down to the input changes
     that made it."""
-    from ._drift import drift as follow
-    from ._drift import rows as drift_rows
+    from ktokovo.analysis.drift import drift as follow
+    from ktokovo.analysis.drift import rows as drift_rows
 
     try:
         loaded = formats.load(scenario)
@@ -477,7 +477,7 @@ def report(
 ) -> None:
     """One self-contained HTML file (it works offline) on the negotiation: its sources, each model's forecast
     with intervals, positions over rounds, who gains and who loses, sensitivity, the ledger and forecast drift."""
-    from . import _report
+    from ktokovo.report import html as _report
 
     try:
         loaded = _load_with_changes(scenario, None, None, None, as_of)
@@ -514,7 +514,7 @@ def serve(
 
     import uvicorn
 
-    from .web import create_app
+    from ktokovo.web import create_app
 
     token = token or os.environ.get("KTOKOVO_TOKEN") or None
     try:

@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import ParameterError
-from ._run import ModelResult
-from ._scenario import Scenario
-from ._whowhom import gain_rows
+from ktokovo.analysis.gains import gain_rows
+from ktokovo.core.errors import ParameterError
+from ktokovo.core.result import ModelResult
+from ktokovo.core.scenario import Scenario
 
 
 def input_differences(a: Scenario, b: Scenario) -> list[dict[str, Any]]:

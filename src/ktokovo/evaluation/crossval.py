@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._backtest import Case
+from ktokovo.evaluation.backtest import Case
 
 GRID = {
     "commission_weight": (0.0, 0.5, 1.0, 2.0, 3.0, 4.0),

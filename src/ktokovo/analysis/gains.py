@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ._run import ModelResult
+from ktokovo.core.result import ModelResult
 
 
 def _unit(result: ModelResult) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -14,8 +14,8 @@ from datetime import date
 
 import numpy as np
 
-from .._errors import Problem, ScenarioError
-from .._scenario import Actor, Issue, Scenario
+from ktokovo.core.errors import Problem, ScenarioError
+from ktokovo.core.scenario import Actor, Issue, Scenario
 
 CITATION = (
     "Arregui & Perarnaud (2022), The Decision-Making in the European Union (DEU III) dataset, "

@@ -1,135 +1,18 @@
-"""Running a model on a scenario, and the result it returns."""
+"""Running a model on a scenario: parameters resolved and checked, shocks applied in phases."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from importlib.metadata import PackageNotFoundError, version
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
-from ._errors import ParameterError
-from ._scenario import Scenario
-from .models import MODELS
+from ktokovo.core.errors import ParameterError
+from ktokovo.core.result import ModelResult, package_version
+from ktokovo.core.scenario import Scenario
+from ktokovo.models import MODELS
 
 DEFAULT_ROUNDS = 10
-
-
-def package_version() -> str:
-    try:
-        return version("ktokovo")
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "0+unknown"
-
-
-@dataclass(frozen=True, eq=False)
-class ModelResult:
-    """What one model forecasts for one scenario.
-
-    Attributes
-    ----------
-    positions : (n_rounds + 1, n_actors, n_issues) every actor's position in every round on each issue's
-        own scale, round 0 first; NaN where the actor takes no position. Static models have one round.
-    forecast : (n_issues,) the model's forecast on each issue's own scale (for ``bdm``, the weighted
-        median of the final positions).
-    mean : (n_issues,) the capability × salience weighted mean of the final positions.
-    """
-
-    model: str
-    scenario: Scenario
-    parameters: Mapping[str, Any]
-    preset: str | None
-    rounds: int
-    seed: int | None
-    version: str
-    positions: np.ndarray
-    forecast: np.ndarray
-    mean: np.ndarray
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
-        for name in ("positions", "forecast", "mean"):
-            getattr(self, name).setflags(write=False)
-
-    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
-        # The read-only parameter mapping cannot be pickled as it is (worker processes return results).
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        values["parameters"] = dict(self.parameters)
-        return (_rebuild_result, (values,))
-
-    @property
-    def issues(self) -> tuple[str, ...]:
-        return self.scenario.issue_names
-
-    @property
-    def actors(self) -> tuple[str, ...]:
-        return self.scenario.actor_names
-
-    def to_frame(self) -> Any:
-        """Every actor's position in every round: a long pandas DataFrame
-        (columns round, actor, issue, position)."""
-        import pandas as pd
-
-        n_rounds, n_actors, n_issues = self.positions.shape
-        frame = pd.DataFrame(
-            {
-                "round": np.repeat(np.arange(n_rounds), n_actors * n_issues),
-                "actor": np.tile(np.repeat(self.actors, n_issues), n_rounds),
-                "issue": np.tile(self.issues, n_rounds * n_actors),
-                "position": self.positions.reshape(-1),
-            }
-        )
-        return frame.dropna(subset=["position"]).reset_index(drop=True)
-
-    def forecast_frame(self) -> Any:
-        """One row per issue: the forecast, the weighted mean, and the words of the nearest labelled point."""
-        import pandas as pd
-
-        issues = self.scenario.issues
-        return pd.DataFrame(
-            {
-                "issue": self.issues,
-                "forecast": self.forecast,
-                "mean": self.mean,
-                "nearest_label": [issue.nearest_label(v) for issue, v in zip(issues, self.forecast, strict=True)],
-            }
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data: parameters, and per issue the forecast and every actor's positions by round."""
-        issues = {}
-        for j, issue in enumerate(self.scenario.issues):
-            rounds = {
-                actor: [_json_number(v) for v in self.positions[:, i, j]]
-                for i, actor in enumerate(self.actors)
-                if not np.isnan(self.positions[0, i, j])
-            }
-            issues[issue.name] = {
-                "forecast": _json_number(self.forecast[j]),
-                "mean": _json_number(self.mean[j]),
-                "nearest_label": issue.nearest_label(float(self.forecast[j])),
-                "scale": list(issue.scale),
-                "positions_by_round": rounds,
-            }
-        return {
-            "model": self.model,
-            "preset": self.preset,
-            "parameters": dict(self.parameters),
-            "rounds": self.rounds,
-            "seed": self.seed,
-            "version": self.version,
-            "issues": issues,
-        }
-
-
-def _rebuild_result(values: dict[str, Any]) -> ModelResult:
-    return ModelResult(**values)
-
-
-def _json_number(value: float) -> float | None:
-    return None if np.isnan(value) else round(float(value), 10)
 
 
 def resolve_parameters(model: str, preset: str | None, parameters: Mapping[str, Any]) -> dict[str, Any]:
@@ -287,7 +170,7 @@ def _apply_shocks(
     active: np.ndarray,
 ) -> None:
     """Apply ``shocks`` in place to the current inputs (positions on each issue's own scale)."""
-    from ._scenario import shock_target
+    from ktokovo.core.scenario import shock_target
 
     for shock in shocks:
         if shock.kind in ("enter", "leave"):

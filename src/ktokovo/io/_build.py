@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import Problem, ScenarioError
-from .._scenario import Actor, Issue, Scenario, Source
+from ktokovo.core.errors import Problem, ScenarioError
+from ktokovo.core.scenario import Actor, Issue, Scenario, Source
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from ._run import ModelResult, run
-from ._scenario import Scenario
-from ._uncertainty import BATCHED, SampleResult
-from .models import DESCRIPTIONS, MODELS
+from ktokovo.analysis.uncertainty import BATCHED, SampleResult
+from ktokovo.core.result import ModelResult
+from ktokovo.core.scenario import Scenario
+from ktokovo.models import DESCRIPTIONS, MODELS
+from ktokovo.models.runner import run
 
 
 @dataclass
@@ -37,9 +38,9 @@ def build(
 ) -> Report:
     """Run what the report shows. ``samples`` draws give intervals for the batched models (``_uncertainty.BATCHED``);
     ``sensitivity`` computes the one-at-a-time swings of the first model."""
-    from . import _sensitivity
-    from ._drift import drift
-    from ._uncertainty import sample_forecasts
+    from ktokovo.analysis import sensitivity as _sensitivity
+    from ktokovo.analysis.drift import drift
+    from ktokovo.analysis.uncertainty import sample_forecasts
 
     if models is None:  # the established models; "procedural" is for EU legislation (see its docstring)
         models = [
@@ -57,7 +58,7 @@ def build(
     steps = drift(scenario, models[0]) if (scenario.base or scenario).ledger else None
     deal = None
     if scenario.vetoes:
-        from . import _deal
+        from ktokovo.analysis import deal as _deal
 
         deal = _deal.analyse(scenario, {r.model: r.forecast for r in results})
     return Report(scenario, results, drawn, ranking, steps, models[0], deal)
@@ -65,7 +66,7 @@ def build(
 
 def _svg(figure: Any) -> str:
     """The figure as an inline SVG element, scaled with the page instead of its fixed pixel size."""
-    from .plots import svg
+    from ktokovo.report.plots import svg
 
     text = svg(figure).decode("utf-8")
     text = text[text.index("<svg") :]
@@ -98,8 +99,8 @@ def _fmt(value: float | None) -> str:
 
 def context(report: Report, stored_sensitivity: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything the template shows, as plain values."""
-    from . import plots
-    from ._whowhom import gain_rows
+    from ktokovo.analysis.gains import gain_rows
+    from ktokovo.report import plots
 
     scenario = report.scenario
     by_model = {s.model: s for s in report.samples}
@@ -275,7 +276,7 @@ def render(report: Report, stored_sensitivity: dict[str, Any] | None = None) -> 
 
     import jinja2
 
-    template_text = (resources.files("ktokovo.templates") / "report.html.j2").read_text(encoding="utf-8")
+    template_text = (resources.files("ktokovo.report.templates") / "report.html.j2").read_text(encoding="utf-8")
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     environment.filters["raw_svg"] = lambda svg: jinja2.utils.markupsafe.Markup(svg)
     return environment.from_string(template_text).render(**context(report, stored_sensitivity))

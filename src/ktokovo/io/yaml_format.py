@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import yaml
 
-from .. import _ledger
-from .._errors import Problem, ScenarioError
-from .._scenario import LedgerEntry, Linkage, Scenario, Shock, Source, Veto
-from ._build import Cell, RawScenario, Record, build
+from ktokovo.analysis import ledger as _ledger
+from ktokovo.core.errors import Problem, ScenarioError
+from ktokovo.core.scenario import LedgerEntry, Linkage, Scenario, Shock, Source, Veto
+from ktokovo.io._build import Cell, RawScenario, Record, build
 
 SCHEMA_VERSION = 1
 # libyaml's safe loader where PyYAML was built with it; the pure-Python one otherwise. Both refuse tags

@@ -1,6 +1,6 @@
 """The scenario: actors, issues, and each actor's position and salience on each issue.
 
-Plain immutable data. Formats (``ktokovo.formats``) build it; models read it. Nothing here reads
+Plain immutable data. Formats (``ktokovo.io``) build it; models read it. Nothing here reads
 files or prints.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import Problem, ScenarioError
+from ktokovo.core.errors import Problem, ScenarioError
 
 SALIENCE_MAX = 100.0
 

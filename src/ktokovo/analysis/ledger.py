@@ -13,14 +13,13 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ._errors import ParameterError, Problem
-from ._scenario import LEDGER_KINDS, LedgerEntry, Scenario, Source
-from ._whatif import _parse_value, _target, what_if
+from ktokovo.analysis.whatif import _parse_value, _target, what_if
+from ktokovo.core.errors import ParameterError, Problem
+from ktokovo.core.scenario import LEDGER_KINDS, LedgerEntry, Scenario, Source
 
 GENESIS = ""
 
@@ -92,7 +91,7 @@ def verify_ledger(entries: Sequence[LedgerEntry], anchors: Iterable[tuple[int, s
 
     Examples
     --------
-    >>> from ktokovo._scenario import LedgerEntry
+    >>> from ktokovo.core.scenario import LedgerEntry
     >>> a, b = chained([LedgerEntry("2025-01-20", "statement", "pledge"), LedgerEntry("2025-02-28", "meeting", "row")])
     >>> verify_ledger([a, b]).ok
     True
@@ -307,43 +306,6 @@ def new_entry(
     if problems:
         raise ParameterError("; ".join(problems))
     return replace(entry, hash=entry_hash(head(base.ledger), entry))
-
-
-def append_to_file(path: str | Path, **fields: Any) -> LedgerEntry:
-    """Append an entry (the fields of :func:`new_entry`) to the ledger of a YAML scenario file; return it.
-
-    The entry is added as text at the end of the file when the ledger is the file's last key (or the file has
-    none yet), so the rest of the file, comments included, stays as it was; otherwise the file is written anew.
-    """
-    import yaml
-
-    from .formats import load, save
-    from .formats._yaml import dump_yaml
-
-    path = Path(path)
-    if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
-        raise ParameterError(f"{path}: the ledger is kept in a YAML scenario file; convert the scenario to YAML first")
-    scenario = load(path)
-    base = scenario.base or scenario
-    try:
-        entry = new_entry(base, **fields)
-    except ParameterError as error:
-        raise ParameterError(f"{path}: {error}") from None
-    text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    item = dump_yaml({"ledger": [entry_data(entry)]}).split("\n", 1)[1]
-    keys = list(data)
-    if "ledger" not in data:
-        path.write_text(text.rstrip("\n") + "\nledger:\n" + item, encoding="utf-8")
-    elif keys[-1] == "ledger" and data["ledger"] and not text.rstrip().endswith("]"):
-        path.write_text(text.rstrip("\n") + "\n" + item, encoding="utf-8")
-    else:
-        save(base.replace(ledger=(*base.ledger, entry)), path, format="yaml")
-    again = load(path)
-    if (again.base or again).ledger[-1] != entry:  # never leave a file that lost or mangled the entry
-        path.write_text(text, encoding="utf-8")
-        raise ParameterError(f"{path}: the entry could not be appended; the file is unchanged")
-    return entry
 
 
 def entry_data(entry: LedgerEntry) -> dict[str, Any]:

@@ -1,0 +1,46 @@
+"""Editing a scenario file's ledger in place: the one ledger operation that writes a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ktokovo.analysis.ledger import entry_data, new_entry
+from ktokovo.core.errors import ParameterError
+from ktokovo.core.scenario import LedgerEntry
+from ktokovo.io import load, save
+from ktokovo.io.yaml_format import dump_yaml
+
+
+def append_to_file(path: str | Path, **fields: Any) -> LedgerEntry:
+    """Append an entry (the fields of :func:`new_entry`) to the ledger of a YAML scenario file; return it.
+
+    The entry is added as text at the end of the file when the ledger is the file's last key (or the file has
+    none yet), so the rest of the file, comments included, stays as it was; otherwise the file is written anew.
+    """
+    import yaml
+
+    path = Path(path)
+    if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
+        raise ParameterError(f"{path}: the ledger is kept in a YAML scenario file; convert the scenario to YAML first")
+    scenario = load(path)
+    base = scenario.base or scenario
+    try:
+        entry = new_entry(base, **fields)
+    except ParameterError as error:
+        raise ParameterError(f"{path}: {error}") from None
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    item = dump_yaml({"ledger": [entry_data(entry)]}).split("\n", 1)[1]
+    keys = list(data)
+    if "ledger" not in data:
+        path.write_text(text.rstrip("\n") + "\nledger:\n" + item, encoding="utf-8")
+    elif keys[-1] == "ledger" and data["ledger"] and not text.rstrip().endswith("]"):
+        path.write_text(text.rstrip("\n") + "\n" + item, encoding="utf-8")
+    else:
+        save(base.replace(ledger=(*base.ledger, entry)), path, format="yaml")
+    again = load(path)
+    if (again.base or again).ledger[-1] != entry:  # never leave a file that lost or mangled the entry
+        path.write_text(text, encoding="utf-8")
+        raise ParameterError(f"{path}: the entry could not be appended; the file is unchanged")
+    return entry
