@@ -125,8 +125,8 @@ def main() -> None:
         n = len(x)
         repeats = 5 if n <= 50 else 1
         if n > bdm.NUMPY_LIMIT:  # compile the numba kernel outside the timing, as a second run would
-            bdm.simulate(x, c, s, rounds=1, **preset)
-        ours, (path, _) = best_of(repeats, bdm.simulate, x, c, s, rounds=rounds, **preset)
+            bdm.simulate(x, c, s, rounds=1, parameters=preset)
+        ours, (path, _) = best_of(repeats, bdm.simulate, x, c, s, rounds=rounds, parameters=preset)
         if n <= 17:
             base_rounds = 2 if args.quick else rounds
             theirs, base_path = best_of(1, baseline, x.tolist(), c.tolist(), s.tolist(), base_rounds)

@@ -32,7 +32,13 @@ def child(model: str, draws: int, workers: int) -> dict[str, float]:
 
     scenario = ktokovo.load("ukraine-2025")
     start = time.perf_counter()
-    result = ktokovo.sample_forecasts(scenario, model, samples=draws, seed=1, workers=workers, batch_size=500)
+    if workers == 1:
+        result = ktokovo.sample_forecasts(scenario, model, samples=draws, seed=1, batch_size=500)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            result = ktokovo.sample_forecasts(scenario, model, samples=draws, seed=1, batch_size=500, executor=pool)
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,

@@ -223,12 +223,12 @@ def test_procedural_defaults_and_its_cross_validation(deu_cases: list[Case]) -> 
     from ktokovo.models import procedural
 
     result = cross_validate([apply_scheme(c, "equal") for c in deu_cases], seed=0, bootstrap=500)
-    defaults = procedural.PARAMETERS
+    defaults = procedural.ProceduralParameters()
     assert result.whole_sample == (
-        defaults["commission_weight"],
-        defaults["parliament_weight_cod"],
-        defaults["parliament_weight_cns"],
-        defaults["unanimity_pull"],
+        defaults.commission_weight,
+        defaults.parliament_weight_cod,
+        defaults.parliament_weight_cns,
+        defaults.unanimity_pull,
     )
     assert round(result.mae_procedural, 1) == TRACK_RECORD["procedural"] == 24.1
     assert round(result.mae_compromise, 1) == 23.9

@@ -65,7 +65,7 @@ def test_round_one_intermediate_values(emission: ktokovo.Scenario) -> None:
     w = c * s
     span = x.max() - x.min()
     assert span == 6
-    params = dict(bdm.PARAMETERS)
+    params = bdm.BDMParameters()
     median = weighted_median(x, w, np.ones_like(w))
     exponent = bdm.risk_exponents(x, s, w, span, median, params)
     assert_allclose(
@@ -174,6 +174,6 @@ def test_synthetic_200_actors_matches_the_specs_independent_implementation() -> 
     x = np.round(rng.uniform(0, 100, 200), 2)
     c = np.round(rng.uniform(0.01, 1, 200), 4)
     s = np.round(rng.uniform(5, 100, 200), 1) / 100
-    path, _ = bdm.simulate(x, c, s, rounds=10, **bdm.PRESETS["scholz2011"])
+    path, _ = bdm.simulate(x, c, s, rounds=10, parameters=bdm.PRESETS["scholz2011"])
     assert weighted_median(path[-1], c, s) == pytest.approx(50.458305, abs=1e-6)
     assert weighted_mean(path[-1], c, s) == pytest.approx(51.396021, abs=1e-6)

@@ -231,6 +231,6 @@ def test_cli_as_of_and_drift() -> None:
     bad = runner.invoke(app, ["forecast", "--as-of", "March", "--no-store"])
     assert bad.exit_code == 2 and "--as-of: 'March' is not a date written YYYY-MM-DD" in bad.output
     moved = runner.invoke(app, ["drift", "-m", "mean", "--json", "--no-store"])
-    rows = [r for r in json.loads(moved.output) if r["issue"] == "us-support" and r["date"] == "2025-02-28"]
+    rows = [r for r in json.loads(moved.output)["rows"] if r["issue"] == "us-support" and r["date"] == "2025-02-28"]
     assert rows[0]["by"][0][0] == "United States.us-support.position=25"
     assert rows[0]["move"] == pytest.approx(sum(m for _, m in rows[0]["by"]))

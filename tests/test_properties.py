@@ -137,7 +137,7 @@ def test_a_run_leaves_its_inputs_unchanged(scenario: Scenario) -> None:
     before = (scenario.positions.copy(), scenario.saliences.copy(), scenario.capabilities.copy())
     for model in MODELS:
         result = ktokovo.run(scenario, model, rounds=3)
-        assert dict(result.parameters) == ktokovo.models.runner.resolve_parameters(model, None, {})
+        assert dict(result.parameters) == ktokovo.models.runner.resolve_parameters(model, None, {}).as_dict()
     assert all(
         np.array_equal(a, b)
         for a, b in zip(before, (scenario.positions, scenario.saliences, scenario.capabilities), strict=True)

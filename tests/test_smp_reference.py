@@ -146,7 +146,8 @@ def test_smp_through_the_common_interface(dummy: ktokovo.Scenario, dummy_run: sm
     np.testing.assert_allclose(result.forecast, dummy_run.positions[-1][best].mean(axis=0) * 100)
 
 
-OPTIONS = [(name, value) for name, values in smp.CHOICES.items() for value in values if value != smp.PARAMETERS[name]]
+DEFAULTS = smp.SMPParameters().as_dict()
+OPTIONS = [(name, value) for name, values in smp.CHOICES.items() for value in values if value != DEFAULTS[name]]
 
 
 @pytest.mark.parametrize(("name", "value"), OPTIONS)

@@ -39,9 +39,11 @@ def test_forecast_gives_the_cores_numbers(client: TestClient, flagship: ktokovo.
         got = [issue["forecasts"][model] for issue in answer["issues"]]
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
     assert answer["run_id"] >= 1 and answer["charts"] is None
-    rounds = answer["rounds"]["bdm"]["crimea"]
+    rounds = answer["models"]["bdm"]["issues"]["crimea"]["positions_by_round"]
     # bdm's default 10 rounds after round 0, which holds the scenario's own positions
-    assert len(rounds) == 11 and rounds[0] == list(flagship.positions[:, flagship.issue_index("crimea")])
+    crimea = flagship.issue_index("crimea")
+    assert all(len(path) == 11 for path in rounds.values())
+    assert [rounds[a][0] for a in rounds] == [flagship.positions[flagship.actor_index(a), crimea] for a in rounds]
 
 
 def test_what_if_and_intervals_match_the_core(client: TestClient, flagship: ktokovo.Scenario) -> None:
@@ -124,7 +126,7 @@ def test_a_job_reports_progress_and_ends_with_the_forecast(client: TestClient, f
     started = client.post("/api/jobs", json={"scenario": FLAGSHIP, "models": ["mean", "bdm"], "samples": 1000})
     assert started.status_code == 202
     job = started.json()
-    assert job["total"] == 2 + 2 * 2  # one step per model, and per 500 draws of each model
+    assert job["total"] == 2 + 2 * 2 + 1  # one step per model, per 500 draws of each model, and the answer
     seen = set()
     while job["status"] == "running":
         seen.add(job["done"])

@@ -3,14 +3,17 @@
 Each draw i takes its inputs from its own random stream, ``SeedSequence(seed, spawn_key=(i,))`` (the i-th
 child that ``SeedSequence(seed).spawn`` would give), so a draw's inputs do not depend on how draws are
 grouped. Models that can (``mean``, ``median``, ``nash``, ``bdm``) evaluate a whole batch of draws at once,
-vectorised; ``smp`` and ``exchange`` run draw by draw. Batches can go to local worker processes or to a Dask
-cluster; the numbers are the same however the work is split.
+vectorised; ``smp`` and ``exchange`` run draw by draw. Chunks of draws can go to any
+:class:`concurrent.futures.Executor` (local processes, or a Dask client's executor); the numbers are the same
+however the work is split. Nothing here knows about terminals or signals: the caller stops a run through the
+``progress`` callback.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,11 +21,7 @@ import numpy as np
 
 from ktokovo.core.errors import ParameterError
 from ktokovo.core.scenario import Scenario
-from ktokovo.models import MODELS
-from ktokovo.models.runner import resolve_parameters, run
-
-BATCHED = tuple(name for name, module in MODELS.items() if hasattr(module, "solve_batch"))
-"""Models whose draws are evaluated a batch at once (the others run draw by draw)."""
+from ktokovo.models import Parameters, get, resolve_parameters, run
 
 DEFAULT_SPREAD = {"position": 10.0, "salience": 0.25, "capability": 0.25}
 """Where an estimate has no confidence range: positions ±10 points of the 0–100 scale, saliences and
@@ -135,24 +134,24 @@ def _with_status_quo(issue: Any, value: float) -> Any:
 
 
 def evaluate(
-    scenario: Scenario, model: str, settings: dict[str, Any], rounds: int | None, draws: Draws, seed: int
+    scenario: Scenario, model: str, settings: Parameters, rounds: int | None, draws: Draws, seed: int
 ) -> np.ndarray:
     """Forecasts (k, n_issues) on each issue's own scale, one row per draw."""
-    module = MODELS[model]
+    spec = get(model)
     k, n_issues = len(draws.indices), len(scenario.issues)
     out = np.empty((k, n_issues))
-    if hasattr(module, "solve_batch"):
-        rounds = getattr(module, "DEFAULT_ROUNDS", 0) if rounds is None else rounds
+    if spec.solve_batch is not None:
+        rounds = spec.default_rounds if rounds is None else rounds
         for j, issue in enumerate(scenario.issues):
             present = ~np.isnan(scenario.positions[:, j])
             sq = draws.status_quo[:, j]
-            forecast = module.solve_batch(
+            forecast = spec.solve_batch(
                 draws.positions[:, present, j],
                 draws.capabilities[:, present],
                 draws.saliences[:, present, j],
                 None if np.isnan(sq).all() else sq,
                 rounds=rounds,
-                **settings,
+                parameters=settings,
             )
             out[:, j] = issue.from_unit(forecast)
         return out
@@ -163,18 +162,32 @@ def evaluate(
             rounds=rounds,
             seed=seed,
             rng=np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(index), 1))),
-            **settings,
+            **settings.as_dict(),
         )
         out[row] = one.forecast
     return out
 
 
-def _evaluate_chunk(
-    payload: tuple[Scenario, str, dict[str, Any], int | None, int, int, int, dict[str, float] | None],
-) -> tuple[int, np.ndarray]:
-    scenario, model, settings, rounds, seed, start, stop, spread = payload
-    draws = draw_inputs(scenario, np.arange(start, stop), seed, spread)
-    return start, evaluate(scenario, model, settings, rounds, draws, seed)
+@dataclass(frozen=True)
+class DrawChunk:
+    """Draws ``start`` to ``stop`` (exclusive) of one model on one scenario: one unit of work, picklable, so
+    that any :class:`concurrent.futures.Executor` (local processes, a Dask client's executor) can evaluate it.
+    ``parameters`` are the model's resolved parameters."""
+
+    scenario: Scenario
+    model: str
+    parameters: Parameters
+    rounds: int | None
+    seed: int
+    start: int
+    stop: int
+    spread: dict[str, float] | None = None
+
+
+def evaluate_chunk(chunk: DrawChunk) -> tuple[int, np.ndarray]:
+    """The chunk's first draw index and its forecasts (stop − start, n_issues)."""
+    draws = draw_inputs(chunk.scenario, np.arange(chunk.start, chunk.stop), chunk.seed, chunk.spread)
+    return chunk.start, evaluate(chunk.scenario, chunk.model, chunk.parameters, chunk.rounds, draws, chunk.seed)
 
 
 @dataclass(frozen=True)
@@ -250,9 +263,49 @@ def parse_threshold(scenario: Scenario, text: str) -> tuple[int, Callable[[np.nd
     return scenario.issue_names.index(name), _OPERATORS[operator], number
 
 
-def _chunks(samples: int, batch_size: int) -> Iterator[tuple[int, int]]:
-    for start in range(0, samples, batch_size):
-        yield start, min(samples, start + batch_size)
+def plan_draws(
+    scenario: Scenario,
+    model: str = "bdm",
+    *,
+    samples: int = 1000,
+    seed: int = 0,
+    rounds: int | None = None,
+    preset: str | None = None,
+    batch_size: int = 1000,
+    spread: dict[str, float] | None = None,
+    **parameters: Any,
+) -> list[DrawChunk]:
+    """The chunks of ``batch_size`` draws that :func:`sample_forecasts` evaluates (every argument checked)."""
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        raise ParameterError(f"samples must be a whole number >= 1, not {samples!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ParameterError(f"batch_size must be a whole number >= 1, not {batch_size!r}")
+    settings = resolve_parameters(model, preset, parameters)
+    return [
+        DrawChunk(scenario, model, settings, rounds, seed, start, min(samples, start + batch_size), spread)
+        for start in range(0, samples, batch_size)
+    ]
+
+
+def collect(chunks: Sequence[DrawChunk], done: Mapping[int, np.ndarray]) -> SampleResult:
+    """The result of ``chunks`` from the forecasts finished so far (by first draw index): the unbroken run of
+    draws from the first, so that a stopped run keeps a prefix of what a whole run gives."""
+    kept = []
+    for chunk in chunks:
+        if chunk.start not in done:
+            break
+        kept.append(done[chunk.start])
+    first = chunks[0]
+    forecasts = np.concatenate(kept) if kept else np.empty((0, len(first.scenario.issues)))
+    return SampleResult(
+        scenario=first.scenario,
+        model=first.model,
+        parameters=first.parameters.as_dict(),
+        seed=first.seed,
+        requested=chunks[-1].stop,
+        forecasts=forecasts,
+        spread={**DEFAULT_SPREAD, **(first.spread or {})},
+    )
 
 
 def sample_forecasts(
@@ -264,10 +317,9 @@ def sample_forecasts(
     rounds: int | None = None,
     preset: str | None = None,
     batch_size: int = 1000,
-    workers: int = 1,
-    dask: str | None = None,
+    executor: Executor | None = None,
     spread: dict[str, float] | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], bool | None] | None = None,
     **parameters: Any,
 ) -> SampleResult:
     """Run ``model`` on ``samples`` draws of the scenario's uncertain inputs.
@@ -276,67 +328,41 @@ def sample_forecasts(
     ----------
     samples : how many draws. seed : the root of every draw's random stream.
     batch_size : draws evaluated together; the numbers do not depend on it.
-    workers : local worker processes; ``dask`` : the address of an existing Dask scheduler to use instead.
-    spread : overrides of :data:`DEFAULT_SPREAD`. progress : called with the number of draws finished.
-
-    A KeyboardInterrupt stops the work; the draws finished so far are kept (``SampleResult.interrupted``).
+    executor : where the chunks of draws run: None for this process, or any
+        :class:`concurrent.futures.Executor` (a ``ProcessPoolExecutor``; a Dask ``Client(...).get_executor()``
+        for work beyond one machine). The numbers do not depend on it.
+    spread : overrides of :data:`DEFAULT_SPREAD`.
+    progress : called with the number of draws finished after each chunk; if it returns False, the work stops
+        and the draws finished so far are kept (``SampleResult.interrupted``).
     """
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-        raise ParameterError(f"samples must be a whole number >= 1, not {samples!r}")
-    if batch_size < 1 or workers < 1:
-        raise ParameterError("batch_size and workers must be at least 1")
-    settings = resolve_parameters(model, preset, parameters)
-    payloads = [
-        (scenario, model, settings, rounds, seed, start, stop, spread) for start, stop in _chunks(samples, batch_size)
-    ]
-    results: dict[int, np.ndarray] = {}
-    try:
-        for start, forecasts in _execute(payloads, workers, dask):
-            results[start] = forecasts
-            if progress is not None:
-                progress(sum(len(f) for f in results.values()))
-    except KeyboardInterrupt:
-        pass
-    kept = []
-    for start, _ in _chunks(samples, batch_size):  # keep the unbroken run of draws from the first
-        if start not in results:
-            break
-        kept.append(results[start])
-    forecasts = np.concatenate(kept) if kept else np.empty((0, len(scenario.issues)))
-    return SampleResult(
-        scenario=scenario,
-        model=model,
-        parameters=settings,
+    chunks = plan_draws(
+        scenario,
+        model,
+        samples=samples,
         seed=seed,
-        requested=samples,
-        forecasts=forecasts,
-        spread={**DEFAULT_SPREAD, **(spread or {})},
+        rounds=rounds,
+        preset=preset,
+        batch_size=batch_size,
+        spread=spread,
+        **parameters,
     )
+    done: dict[int, np.ndarray] = {}
+    for start, forecasts in _execute(chunks, executor):
+        done[start] = forecasts
+        if progress is not None and progress(sum(len(f) for f in done.values())) is False:
+            break
+    return collect(chunks, done)
 
 
-def _execute(payloads: list[Any], workers: int, dask: str | None) -> Iterator[tuple[int, np.ndarray]]:
-    if dask is not None:
-        from distributed import Client, as_completed
-
-        with Client(dask) as client:
-            futures = client.map(_evaluate_chunk, payloads, pure=False)
-            try:
-                for future in as_completed(futures):
-                    yield future.result()
-            finally:
-                client.cancel(futures)
+def _execute(chunks: list[DrawChunk], executor: Executor | None) -> Iterator[tuple[int, np.ndarray]]:
+    if executor is None:
+        for chunk in chunks:
+            yield evaluate_chunk(chunk)
         return
-    if workers == 1:
-        for payload in payloads:
-            yield _evaluate_chunk(payload)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures import as_completed as done
-
-    executor = ProcessPoolExecutor(max_workers=workers)
+    futures = [executor.submit(evaluate_chunk, chunk) for chunk in chunks]
     try:
-        futures = [executor.submit(_evaluate_chunk, payload) for payload in payloads]
-        for future in done(futures):
+        for future in as_completed(futures):
             yield future.result()
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        for future in futures:
+            future.cancel()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,38 +14,36 @@ import numpy as np
 import typer
 from rich.table import Table
 
+from ktokovo import application
 from ktokovo import io as formats
-from ktokovo.cli import (
+from ktokovo.cli._common import (
     DEFAULT_SCENARIO,
     AsOfOption,
     DbOption,
     JsonOption,
     NoStoreOption,
     ScenarioArg,
-    _fail,
-    _fmt,
-    _load_with_changes,
-    _open_store,
-    _record,
-    _source_id,
-    _spinner,
     app,
     err,
+    fail,
+    fmt,
+    group,
+    load_with_changes,
+    open_store,
     out,
+    record,
+    require,
+    source_id,
+    spinner,
+    write_json,
 )
-from ktokovo.core.errors import KtokovoError, ParameterError
-from ktokovo.models.runner import run
+from ktokovo.core.errors import ParameterError
+from ktokovo.models import run
 
-runs_app = typer.Typer(no_args_is_help=True, help="The runs in the run store: list, show, diff, export.")
-ledger_app = typer.Typer(no_args_is_help=True, help="The ledger of the talks: dated, sourced, hash-chained events.")
-app.add_typer(runs_app, name="runs")
-app.add_typer(ledger_app, name="ledger")
+runs_app = group("runs", "The runs in the run store: list, show, diff, export.")
+ledger_app = group("ledger", "The ledger of the talks: dated, sourced, hash-chained events.")
 
 RunId = Annotated[int, typer.Argument(help="A run's number (see `ktokovo runs list`).")]
-
-
-def _write_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 # -- runs -------------------------------------------------------------------------------------------------
@@ -58,14 +55,11 @@ def runs_list(
     as_json: JsonOption = False,
 ) -> None:
     """The latest stored runs, newest first."""
-    try:
-        with _open_store(db) as store:
-            rows = store.recent(limit, scenario)
-            where = store.url
-    except KtokovoError as error:
-        _fail(error)
+    with open_store(db) as store:
+        rows = store.recent(limit, scenario)
+        where = store.url
     if as_json:
-        _write_json(rows)
+        write_json(rows)
         return
     table = Table(title=f"Runs in {_safe_url(where)}", title_justify="left", show_edge=False)
     for name in ("run", "started (UTC)", "command", "scenario", "as of", "models", "draws"):
@@ -94,19 +88,17 @@ def _safe_url(url: str) -> str:
 @runs_app.command("show")
 def runs_show(run_id: RunId, db: DbOption = None, as_json: JsonOption = False) -> None:
     """One run: what ran, on what, when, and each model's forecast per issue."""
-    try:
-        with _open_store(db) as store:
-            stored = store.get(run_id)
-    except KtokovoError as error:
-        _fail(error)
+    with open_store(db) as store:
+        stored = store.get(run_id)
     info = stored.info
     if as_json:
-        _write_json(_export_data(stored))
+        write_json(_export_data(stored))
         return
     out.print(f"[bold]run {run_id}[/]: {info['command']} of {info['scenario_name']} ({info['scenario_source']})")
+    seed = info["seed"] if info["seed"] is not None else "none (driven by a caller's generator: not replayable)"
     out.print(
         f"  started {info['started_at']}, finished {info['finished_at']}; ktokovo {info['version']}; "
-        f"seed {info['seed']}; draws {info['samples']}" + (f"; as of {info['as_of']}" if info["as_of"] else ""),
+        f"seed {seed}; draws {info['samples']}" + (f"; as of {info['as_of']}" if info["as_of"] else ""),
         soft_wrap=True,
     )
     out.print(f"  scenario sha256 {info['scenario_hash']}", soft_wrap=True)
@@ -119,9 +111,9 @@ def runs_show(run_id: RunId, db: DbOption = None, as_json: JsonOption = False) -
         table.add_row(
             model,
             issue,
-            _fmt(row["forecast"]),
-            "" if row["low"] is None or np.isnan(row["low"]) else _fmt(row["low"]),
-            "" if row["high"] is None or np.isnan(row["high"]) else _fmt(row["high"]),
+            fmt(row["forecast"]),
+            "" if row["low"] is None or np.isnan(row["low"]) else fmt(row["low"]),
+            "" if row["high"] is None or np.isnan(row["high"]) else fmt(row["high"]),
             "" if path is None else str(len(path) - 1),
         )
     out.print(table)
@@ -132,12 +124,9 @@ def runs_diff(first: RunId, second: RunId, db: DbOption = None, as_json: JsonOpt
     """Two stored runs side by side: each forecast's shift, and the inputs that differ."""
     from ktokovo.analysis.diff import input_differences
 
-    try:
-        with _open_store(db) as store:
-            a, b = store.get(first), store.get(second)
-        scenario_a, scenario_b = a.scenario(), b.scenario()
-    except KtokovoError as error:
-        _fail(error)
+    with open_store(db) as store:
+        a, b = store.get(first), store.get(second)
+    scenario_a, scenario_b = a.scenario(), b.scenario()
     joined = a.forecasts[["forecast"]].add_suffix("_a").join(b.forecasts[["forecast"]].add_suffix("_b"), how="outer")
     rows = [
         {
@@ -152,7 +141,7 @@ def runs_diff(first: RunId, second: RunId, db: DbOption = None, as_json: JsonOpt
     same_shape = scenario_a.issue_names == scenario_b.issue_names
     inputs = input_differences(scenario_a, scenario_b) if same_shape else []
     if as_json:
-        _write_json({"a": first, "b": second, "forecasts": rows, "inputs": inputs})
+        write_json({"a": first, "b": second, "forecasts": rows, "inputs": inputs})
         return
     out.print(f"[bold]run {first}[/] ({a.info['scenario_name']}) → [bold]run {second}[/] ({b.info['scenario_name']})")
     table = Table(show_edge=False)
@@ -162,8 +151,8 @@ def runs_diff(first: RunId, second: RunId, db: DbOption = None, as_json: JsonOpt
         table.add_row(
             row["model"],
             row["issue"],
-            "—" if row["a"] is None else _fmt(row["a"]),
-            "—" if row["b"] is None else _fmt(row["b"]),
+            "—" if row["a"] is None else fmt(row["a"]),
+            "—" if row["b"] is None else fmt(row["b"]),
             "" if row["shift"] is None else f"{row['shift']:+.3g}",
         )
     out.print(table)
@@ -205,12 +194,9 @@ def runs_export(
     """Write one run to a file: JSON with everything stored, or CSV with every position in every round."""
     suffix = output.suffix.lower()
     if suffix not in (".json", ".csv"):
-        _fail(ParameterError(f"{output}: the suffix picks the format, .json or .csv"))
-    try:
-        with _open_store(db) as store:
-            stored = store.get(run_id)
-    except KtokovoError as error:
-        _fail(error)
+        fail(ParameterError(f"{output}: the suffix picks the format, .json or .csv"))
+    with open_store(db) as store:
+        stored = store.get(run_id)
     if suffix == ".json":
         output.write_text(json.dumps(_export_data(stored), ensure_ascii=False, indent=2, default=str) + "\n")
     else:
@@ -238,12 +224,9 @@ def _blank(value: Any) -> Any:
 @ledger_app.command("list")
 def ledger_list(scenario: ScenarioArg = DEFAULT_SCENARIO, as_json: JsonOption = False) -> None:
     """The ledger's events in the order they were recorded, with their sources and input changes."""
-    try:
-        loaded = formats.load(scenario)
-    except KtokovoError as error:
-        _fail(error)
+    loaded = formats.load(scenario)
     if as_json:
-        _write_json(
+        write_json(
             [
                 {**vars(e), "actors": list(e.actors), "changes": list(e.changes), "source": _source_dict(e.source)}
                 for e in loaded.ledger
@@ -272,15 +255,12 @@ def ledger_verify(scenario: ScenarioArg = DEFAULT_SCENARIO, db: DbOption = None)
     Exits with 1 and names the first bad entry if anything was edited, moved or deleted."""
     from ktokovo.analysis.ledger import verify_ledger
 
-    try:
-        loaded = formats.load(scenario)
-        with _open_store(db) as store:
-            source = _source_id(scenario)
-            verdict = verify_ledger(loaded.ledger, store.ledger_anchors(source))
-            if verdict.ok:
-                store.note_ledger(source, loaded)
-    except KtokovoError as error:
-        _fail(error)
+    loaded = formats.load(scenario)
+    with open_store(db) as store:
+        source = source_id(scenario)
+        verdict = verify_ledger(loaded.ledger, store.ledger_anchors(source))
+        if verdict.ok:
+            store.note_ledger(source, loaded)
     if verdict.ok:
         out.print(f"ledger of {loaded.name}: {verdict.entries} entries, chain intact")
         return
@@ -316,21 +296,18 @@ def ledger_add(
     """Append a dated, sourced event to a scenario file's ledger, chained by hash to the entry before it."""
     from ktokovo.io.ledger_file import append_to_file
 
-    try:
-        entry = append_to_file(
-            scenario,
-            date=date,
-            kind=kind,
-            title=title,
-            actors=actor or [],
-            source={"document": document, "locator": where, "quote": quote, "note": note},
-            changes=change or [],
-        )
-        loaded = formats.load(scenario)
-        with _open_store(db) as store:
-            store.note_ledger(_source_id(str(scenario)), loaded)
-    except KtokovoError as error:
-        _fail(error)
+    entry = append_to_file(
+        scenario,
+        date=date,
+        kind=kind,
+        title=title,
+        actors=actor or [],
+        source={"document": document, "locator": where, "quote": quote, "note": note},
+        changes=change or [],
+    )
+    loaded = formats.load(scenario)
+    with open_store(db) as store:
+        store.note_ledger(source_id(str(scenario)), loaded)
     out.print(f"added entry {len(loaded.ledger)} to {scenario}: {entry.date} {entry.title} (hash {entry.hash[:12]})")
 
 
@@ -348,15 +325,12 @@ def resolve(
     """Record how an issue really turned out, and score every stored forecast of it."""
     from ktokovo.analysis.ledger import parse_date
 
-    try:
-        when = parse_date(date, "--date").isoformat()
-        with _open_store(db) as store:
-            store.resolve(scenario, issue, value, when, note)
-            rows = [r for r in store.scored(scenario) if r["issue"] == issue]
-    except KtokovoError as error:
-        _fail(error)
+    when = parse_date(date, "--date").isoformat()
+    with open_store(db) as store:
+        store.resolve(scenario, issue, value, when, note)
+        rows = [r for r in store.scored(scenario) if r["issue"] == issue]
     if as_json:
-        _write_json(rows)
+        write_json(rows)
         return
     out.print(f"[bold]{scenario} / {issue}[/]: outcome {value:g} on {when}; {len(rows)} stored forecasts scored")
     table = Table(show_edge=False)
@@ -367,7 +341,7 @@ def resolve(
             str(r["run"]),
             r["model"],
             r["known_as_of"] + (" (hindsight)" if r["hindsight"] else ""),
-            _fmt(r["forecast"]),
+            fmt(r["forecast"]),
             f"{r['abs_error']:.1f}",
             "" if r["covered95"] is None else ("yes" if r["covered95"] else "no"),
             "" if r["crps"] is None else f"{r['crps']:.2f}",
@@ -387,13 +361,10 @@ def scores(
     """Each model's record on the resolved issues: mean absolute error, 95% interval coverage and CRPS."""
     from ktokovo.evaluation.scores import summary
 
-    try:
-        with _open_store(db) as store:
-            rows = summary(store.scored(scenario))
-    except KtokovoError as error:
-        _fail(error)
+    with open_store(db) as store:
+        rows = summary(store.scored(scenario))
     if as_json:
-        _write_json(rows)
+        write_json(rows)
         return
     if not rows:
         out.print("nothing to score yet: record an outcome with `ktokovo resolve ISSUE VALUE --date YYYY-MM-DD`")
@@ -425,19 +396,11 @@ def drift(
 ) -> None:
     """How each issue's forecast moved as the ledger's events arrived, each move put down to the input changes
     that made it."""
-    from ktokovo.analysis.drift import drift as follow
-    from ktokovo.analysis.drift import rows as drift_rows
-
-    try:
-        loaded = formats.load(scenario)
-        if not loaded.ledger:
-            raise ParameterError(f"{scenario} has no ledger: add events with `ktokovo ledger add`")
-        steps = follow(loaded, model)
-    except KtokovoError as error:
-        _fail(error)
-    rows = drift_rows(loaded, steps)
+    loaded = formats.load(scenario)
+    result = application.drift(loaded, model)
+    rows = result.rows()
     if as_json:
-        _write_json(rows)
+        write_json(result.to_dict())
     else:
         for issue in loaded.issues:
             out.print(f"[bold]{issue.name}[/]: {issue.question}  [dim]({model})[/]")
@@ -450,13 +413,13 @@ def drift(
                 table.add_row(
                     row["date"],
                     "; ".join(row["events"]),
-                    _fmt(row["forecast"]),
+                    fmt(row["forecast"]),
                     "" if row["move"] is None else f"{row['move']:+.2f}",
                     ", ".join(f"{c} ({m:+.2f})" for c, m in row["by"] if abs(m) >= 0.005),
                 )
             out.print(table)
             out.print()
-    _record(db, no_store, "drift", scenario, loaded, [run(loaded, model)], quiet=as_json)
+    record(db, no_store, "drift", scenario, loaded, [run(loaded, model)], quiet=as_json)
 
 
 @app.command()
@@ -477,22 +440,20 @@ def report(
 ) -> None:
     """One self-contained HTML file (it works offline) on the negotiation: its sources, each model's forecast
     with intervals, positions over rounds, who gains and who loses, sensitivity, the ledger and forecast drift."""
+    require("report", "jinja2", "matplotlib")
     from ktokovo.report import html as _report
 
-    try:
-        loaded = _load_with_changes(scenario, None, None, None, as_of)
-        with _spinner("writing the report", False):
-            built = _report.build(loaded, models=model, samples=samples, seed=seed, sensitivity=sensitivity)
-            stored = None
-            if not no_store:
-                with _open_store(db) as store:
-                    stored = store.latest_details(loaded.name, "sensitivity")
-            html = _report.render(built, stored_sensitivity=stored)
-    except KtokovoError as error:
-        _fail(error)
+    loaded = load_with_changes(scenario, None, None, None, as_of)
+    with spinner("writing the report", False):
+        built = application.build_report(loaded, models=model, samples=samples, seed=seed, sensitivity=sensitivity)
+        stored = None
+        if not no_store:
+            with open_store(db) as store:
+                stored = store.latest_details(loaded.name, "sensitivity")
+        html = _report.render(built, stored_sensitivity=stored)
     output.write_text(html, encoding="utf-8")
     out.print(f"wrote {output} ({len(html) // 1024} KiB, self-contained)")
-    _record(db, no_store, "report", scenario, loaded, built.results, built.samples)
+    record(db, no_store, "report", scenario, loaded, built.results, built.samples)
 
 
 # -- the web service --------------------------------------------------------------------------------------
@@ -512,6 +473,7 @@ def serve(
     import ipaddress
     import os
 
+    require("web", "fastapi", "uvicorn", "pebble", "multipart", "jinja2", "matplotlib")
     import uvicorn
 
     from ktokovo.web import create_app
@@ -522,9 +484,9 @@ def serve(
     except ValueError:
         loopback = host == "localhost"
     if not loopback and token is None:  # never listen beyond this machine without one
-        _fail(ParameterError(f"listening on {host} needs a token: --token or the KTOKOVO_TOKEN variable"))
+        fail(ParameterError(f"listening on {host} needs a token: --token or the KTOKOVO_TOKEN variable"))
     if workers < 1 or time_limit <= 0:
-        _fail(ParameterError("--workers must be at least 1 and --time-limit above 0"))
+        fail(ParameterError("--workers must be at least 1 and --time-limit above 0"))
     out.print(f"ktokovo dashboard at [bold]http://{host}:{port}/[/] (Ctrl-C stops it)", soft_wrap=True)
     if token:  # the token itself is never printed
         out.print(f"[dim]every request needs the token: open http://{host}:{port}/?token=YOUR_TOKEN once[/]")

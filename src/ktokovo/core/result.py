@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ktokovo.core.jsonable import to_jsonable
 from ktokovo.core.scenario import Scenario
 
 
@@ -31,6 +32,8 @@ class ModelResult:
     forecast : (n_issues,) the model's forecast on each issue's own scale (for ``bdm``, the weighted
         median of the final positions).
     mean : (n_issues,) the capability × salience weighted mean of the final positions.
+    seed : the seed that replays the run, or None for a run driven by a caller's random generator, whose
+        state is not recorded (see :attr:`replayable`).
     """
 
     model: str
@@ -54,6 +57,11 @@ class ModelResult:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values["parameters"] = dict(self.parameters)
         return (_rebuild_result, (values,))
+
+    @property
+    def replayable(self) -> bool:
+        """Whether the record says how to run this again with the same numbers (it has its seed)."""
+        return self.seed is not None
 
     @property
     def issues(self) -> tuple[str, ...]:
@@ -112,9 +120,10 @@ class ModelResult:
         return {
             "model": self.model,
             "preset": self.preset,
-            "parameters": dict(self.parameters),
+            "parameters": to_jsonable(self.parameters),
             "rounds": self.rounds,
             "seed": self.seed,
+            "replayable": self.replayable,
             "version": self.version,
             "issues": issues,
         }
@@ -125,4 +134,5 @@ def _rebuild_result(values: dict[str, Any]) -> ModelResult:
 
 
 def _json_number(value: float) -> float | None:
-    return None if np.isnan(value) else round(float(value), 10)
+    number: float | None = to_jsonable(value, digits=10)
+    return number

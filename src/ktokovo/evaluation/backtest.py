@@ -7,6 +7,7 @@ independent), 95% percentile intervals.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -356,4 +357,26 @@ def cases_from_scenarios(scenarios: list[Scenario]) -> list[Case]:
         for s in scenarios
         for j, issue in enumerate(s.issues)
         if issue.outcome is not None
+    ]
+
+
+def cases_from_deu(deu_cases: Sequence[Any], scheme: str, table: dict[str, float] | None = None) -> list[Case]:
+    """Scoreable cases from the DEU reader's (:class:`ktokovo.io.deu.DeuCase`: issue_id, proposal, introduced,
+    procedure, voting_rule, scenario), broken down by treaty period, procedure and voting rule, with
+    capabilities from ``scheme`` (see :func:`apply_scheme`)."""
+    return [
+        apply_scheme(
+            Case(
+                c.issue_id,
+                c.proposal,
+                c.scenario,
+                0,
+                {"period": treaty_period(c.introduced), "procedure": c.procedure, "voting_rule": c.voting_rule},
+            ),
+            scheme,
+            table,
+            introduced=c.introduced,
+            procedure=c.procedure,
+        )
+        for c in deu_cases
     ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
@@ -181,3 +182,24 @@ def read_deu(data: bytes, file: str | None) -> tuple[list[DeuCase], list[str]]:
             )
         )
     return cases, skipped
+
+
+def read_weights(path: Path) -> dict[str, float]:
+    """A capabilities table for the backtest: a CSV of actor,weight (a header line is allowed)."""
+    import csv
+
+    if not path.is_file():
+        raise ScenarioError(
+            Problem("no such file (capabilities are equal, council, or a CSV of actor,weight)", file=str(path))
+        )
+    table = {}
+    for line, row in enumerate(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()), start=1):
+        if not row or (line == 1 and row[0].strip().lower() == "actor"):
+            continue
+        try:
+            table[row[0].strip()] = float(row[1])
+        except (IndexError, ValueError):
+            raise ScenarioError(
+                Problem("expected actor,weight", file=str(path), line=line, field="weight", value=row)
+            ) from None
+    return table

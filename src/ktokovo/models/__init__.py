@@ -1,38 +1,28 @@
-"""The collective-decision models, one module each.
+"""The collective-decision models, one module each, and their registry.
 
-Every model module has ``PARAMETERS`` (names and defaults), ``PRESETS`` (named parameter sets),
-``STATIC`` (True when the model has no rounds) and ``solve(position, capability, salience, status_quo,
-*, rounds, rng, **parameters)`` for one issue on the 0–100 scale, returning the per-round positions,
-the forecast and the weighted mean of the final positions. Models that take every issue at once
-(``JOINT = True``) have ``solve_joint(scenario, *, rounds, rng, **parameters)`` instead, returning the
-trajectory (rounds + 1, n_actors, n_issues), the forecast and the mean (n_issues,), all on 0–100.
+Each module holds a frozen parameters dataclass, its named presets (instances of it), pure solve functions
+with the paper's equations in their docstrings, and one :class:`~ktokovo.models.contract.IssueModel` or
+:class:`~ktokovo.models.contract.JointModel` record naming them (see :mod:`ktokovo.models.contract`).
+:data:`MODELS` lists the records; everything that lists models (the CLI's choices, the web schema, the report,
+``ktokovo models``) reads it. A new model is one module and one line here.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
+from ktokovo.models.contract import IssueModel, JointModel, Model, Parameters
+from ktokovo.models.registry import BATCHED, DESCRIPTIONS, MODELS, STANDARD, get
+from ktokovo.models.runner import resolve_parameters, run
 
-from ktokovo.models import bdm, exchange, mean, median, nash, procedural, smp
-
-MODELS: dict[str, ModuleType] = {
-    "mean": mean,
-    "median": median,
-    "nash": nash,
-    "bdm": bdm,
-    "smp": smp,
-    "exchange": exchange,
-    "procedural": procedural,
-}
-"""The models by name, in the order ktokovo shows them."""
-
-DESCRIPTIONS = {
-    "mean": "compromise model: capability × salience weighted mean",
-    "median": "weighted median (Condorcet winner in one dimension)",
-    "nash": "generalised Nash bargaining solution, status quo as disagreement point",
-    "bdm": "Bueno de Mesquita's expected-utility challenge model (Scholz et al. 2011)",
-    "smp": "KTAB's Spatial Model of Politics: all issues at once, probabilistic Condorcet elections",
-    "exchange": "Stokman's exchange model (equal gain): actors trade positions across pairs of issues",
-    "procedural": "compromise model with the EU institutions' roles and the voting rule (tuned on DEU III)",
-}
-
-__all__ = ["DESCRIPTIONS", "MODELS"]
+__all__ = [
+    "BATCHED",
+    "DESCRIPTIONS",
+    "MODELS",
+    "STANDARD",
+    "IssueModel",
+    "JointModel",
+    "Model",
+    "Parameters",
+    "get",
+    "resolve_parameters",
+    "run",
+]

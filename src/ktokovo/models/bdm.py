@@ -53,45 +53,44 @@ r_i = 1 (the port divides by zero; ``BDM_SPEC.md`` §6.4); a median tie takes th
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
 import numpy as np
 
+from ktokovo.models.contract import IssueModel, IssueSolution, Parameters, between, one_of
 from ktokovo.models.mean import weighted_mean, weights
 from ktokovo.models.median import median_rows, weighted_median
 
-PARAMETERS: dict[str, object] = {
-    "q": 1.0,
-    "denominator": "all_pairs",
-    "vote_exponent": True,
-    "opponent_exponent": "receiver",
-    "capitulation": False,
-    "compromise_choice": "lowest_key",
-    "no_challenge_term": "status_quo",
-    "tie_break": "lowest_position",
+
+@dataclass(frozen=True)
+class BDMParameters(Parameters):
+    """Each choice the paper leaves open (see the module's docstring and ``BDM_SPEC.md``)."""
+
+    model: ClassVar[str] = "bdm"
+    q: float = field(default=1.0, metadata=between(0.0, 1.0))
+    denominator: str = field(default="all_pairs", metadata=one_of("all_pairs", "pair"))
+    vote_exponent: bool = field(default=True, metadata=one_of(True, False))
+    opponent_exponent: str = field(default="receiver", metadata=one_of("receiver", "proposer"))
+    capitulation: bool = field(default=False, metadata=one_of(True, False))
+    compromise_choice: str = field(default="lowest_key", metadata=one_of("lowest_key", "least_move"))
+    no_challenge_term: str = field(default="status_quo", metadata=one_of("status_quo", "full"))
+    tie_break: str = field(default="lowest_position", metadata=one_of("lowest_position", "input_order"))
+
+
+PRESETS = {
+    "scholz2011": BDMParameters(tie_break="input_order"),
+    "scholz2011_literal": BDMParameters(
+        q=1.0,
+        denominator="pair",
+        vote_exponent=False,
+        opponent_exponent="proposer",
+        capitulation=True,
+        compromise_choice="least_move",
+        no_challenge_term="full",
+        tie_break="input_order",
+    ),
 }
-CHOICES: dict[str, tuple[object, ...]] = {
-    "denominator": ("all_pairs", "pair"),
-    "vote_exponent": (True, False),
-    "opponent_exponent": ("receiver", "proposer"),
-    "capitulation": (True, False),
-    "compromise_choice": ("lowest_key", "least_move"),
-    "no_challenge_term": ("status_quo", "full"),
-    "tie_break": ("lowest_position", "input_order"),
-}
-PRESETS: dict[str, dict[str, object]] = {
-    "scholz2011": {**PARAMETERS, "tie_break": "input_order"},
-    "scholz2011_literal": {
-        "q": 1.0,
-        "denominator": "pair",
-        "vote_exponent": False,
-        "opponent_exponent": "proposer",
-        "capitulation": True,
-        "compromise_choice": "least_move",
-        "no_challenge_term": "full",
-        "tie_break": "input_order",
-    },
-}
-RANGES: dict[str, tuple[float, float, type]] = {"q": (0.0, 1.0, float)}
-STATIC = False
 DEFAULT_ROUNDS = 10
 NUMPY_LIMIT = 160
 """Above this many actors the O(n³) vote sums run in a compiled numba kernel instead of numpy."""
@@ -181,22 +180,22 @@ def risk_exponents(
     weight: np.ndarray,
     span: float | np.ndarray,
     median: float | np.ndarray,
-    params: dict[str, object],
+    params: BDMParameters,
 ) -> np.ndarray:
     """r_i from the security levels computed with every exponent 1 (eqs. 32–34; BDM_SPEC §4.1). (..., n)."""
     span = np.asarray(span, dtype=float)[..., None]
     ones = np.ones_like(x)
     distance = _pairwise(x) / span[..., None]
     to_median = np.abs(x - np.asarray(median)[..., None]) / span
-    prob = probability_matrix(x, weight, ones, span[..., 0], str(params["denominator"]))
+    prob = probability_matrix(x, weight, ones, span[..., 0], params.denominator)
     # danger[..., i, j] = E^j(j → i): challenger j, target i, so P[j, i] and salience s_i.
     danger = _expected_utility(
         distance,
         1.0,
         np.swapaxes(prob, -1, -2),
         salience[..., :, None],
-        float(params["q"]),  # type: ignore[arg-type]
-        params["no_challenge_term"] == "full",
+        params.q,
+        params.no_challenge_term == "full",
         to_median[..., None, :],
     )
     danger = np.where(np.eye(x.shape[-1], dtype=bool), 0.0, danger)
@@ -210,7 +209,7 @@ def risk_exponents(
 
 
 def step(
-    x: np.ndarray, salience: np.ndarray, weight: np.ndarray, span: float | np.ndarray, params: dict[str, object]
+    x: np.ndarray, salience: np.ndarray, weight: np.ndarray, span: float | np.ndarray, params: BDMParameters
 ) -> tuple[np.ndarray, np.ndarray]:
     """One round: (new positions, the risk exponents used). ``x`` (..., n) on any scale; ``span`` = R, per case."""
     single = x.ndim == 1
@@ -219,10 +218,10 @@ def step(
     batch, n = x.shape
     median = median_rows(x, weights(weight, np.ones_like(weight)))
     exponent = risk_exponents(x, salience, weight, span, median, params)
-    q = float(params["q"])  # type: ignore[arg-type]
-    full_term = params["no_challenge_term"] == "full"
-    voter_exponent = exponent if params["vote_exponent"] else np.ones_like(exponent)
-    prob = probability_matrix(x, weight, voter_exponent, span, str(params["denominator"]))
+    q = params.q
+    full_term = params.no_challenge_term == "full"
+    voter_exponent = exponent if params.vote_exponent else np.ones_like(exponent)
+    prob = probability_matrix(x, weight, voter_exponent, span, params.denominator)
     distance = _pairwise(x) / span[:, None, None]
     to_median = np.abs(x - median[:, None]) / span[:, None]
     # A[b, i, j] = E^i(i → j): receiver i's utility of challenging j (exponent r_i, P[i, j], salience s_j).
@@ -230,7 +229,7 @@ def step(
         distance, exponent[:, :, None], prob, salience[:, None, :], q, full_term, to_median[:, :, None]
     )
     # B[b, i, j] = E(j → i): j's utility of challenging i, estimated with r_i (port) or r_j (paper).
-    rho = exponent[:, :, None] if params["opponent_exponent"] == "receiver" else exponent[:, None, :]
+    rho = exponent[:, :, None] if params.opponent_exponent == "receiver" else exponent[:, None, :]
     other = _expected_utility(
         distance, rho, np.swapaxes(prob, -1, -2), salience[:, :, None], q, full_term, to_median[:, None, :]
     )
@@ -240,10 +239,10 @@ def step(
     distinct = receiver != proposer
     confront = distinct & (other > own) & (own > 0)
     compromise = distinct & (own < 0) & (other > 0) & (other > -own)
-    capitulate = distinct & (own < 0) & (other > 0) & (-own > other) & bool(params["capitulation"])
+    capitulate = distinct & (own < 0) & (other > 0) & (-own > other) & params.capitulation
     with np.errstate(invalid="ignore", divide="ignore"):
         offered = receiver + (proposer - receiver) * np.abs(own / other)
-        if params["compromise_choice"] == "lowest_key":
+        if params.compromise_choice == "lowest_key":
             key = (np.abs(own) * receiver + np.abs(other) * proposer) / (np.abs(own) + np.abs(other))
         else:
             key = np.abs(offered - receiver)
@@ -275,7 +274,7 @@ def step(
             continue
         keys = np.where(flat[kind][rows], flat[order][rows], np.inf)
         offers = flat[target][rows]
-        if params["tie_break"] == "lowest_position":
+        if params.tie_break == "lowest_position":
             # Among offers with the same key, the lowest offered position: independent of actor order.
             offers = np.where(keys == keys.min(axis=1, keepdims=True), offers, np.inf)
             pick = np.argmin(offers, axis=1)
@@ -290,7 +289,13 @@ def step(
 
 
 def simulate(
-    x0: np.ndarray, capability: np.ndarray, salience: np.ndarray, *, rounds: int, **params: object
+    x0: np.ndarray,
+    capability: np.ndarray,
+    salience: np.ndarray,
+    *,
+    rounds: int,
+    parameters: BDMParameters | None = None,
+    **params: Any,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run ``rounds`` rounds on one issue, or on a batch of cases at once.
 
@@ -303,8 +308,12 @@ def simulate(
     -------
     positions : (rounds + 1, n) or (rounds + 1, batch, n), round 0 first. exponents : (rounds, ...) the risk
     exponents of each round.
+
+    ``parameters`` (default: :class:`BDMParameters`'s defaults), overlaid by any named in ``params``.
     """
-    settings = {**PARAMETERS, **params}
+    settings = parameters or BDMParameters()
+    if params:
+        settings = settings.replace(**params)
     single = np.ndim(x0) == 1
     x = np.atleast_2d(np.array(x0, dtype=float))
     capability, salience = np.atleast_2d(capability), np.atleast_2d(salience)
@@ -333,14 +342,14 @@ def solve(
     *,
     rounds: int,
     rng: np.random.Generator,
-    **params: object,
-) -> tuple[np.ndarray, float, float]:
+    parameters: BDMParameters,
+) -> IssueSolution:
     """Trajectory (rounds + 1, n_actors), forecast (the weighted median of the final positions) and the
     weighted mean of the final positions; positions on 0–100, salience on 0–100."""
     share = salience / 100.0
-    path, _ = simulate(position, capability, share, rounds=rounds, **params)
+    path, _ = simulate(position, capability, share, rounds=rounds, parameters=parameters)
     final = path[-1]
-    return path, weighted_median(final, capability, share), weighted_mean(final, capability, share)
+    return IssueSolution(path, weighted_median(final, capability, share), weighted_mean(final, capability, share))
 
 
 def solve_batch(
@@ -350,9 +359,22 @@ def solve_batch(
     status_quo: np.ndarray | None,
     *,
     rounds: int,
-    **params: object,
+    parameters: BDMParameters,
 ) -> np.ndarray:
     """Forecasts of a batch of cases: inputs (batch, n) on 0–100 (salience 0–100); returns (batch,)."""
     share = salience / 100.0
-    path, _ = simulate(position, capability, share, rounds=rounds, **params)
+    path, _ = simulate(position, capability, share, rounds=rounds, parameters=parameters)
     return median_rows(path[-1], weights(capability, share))
+
+
+MODEL = IssueModel(
+    name="bdm",
+    description="Bueno de Mesquita's expected-utility challenge model (Scholz et al. 2011)",
+    citation="Scholz, Calbert & Smith (2011), ICAART, pp. 18–30; Bueno de Mesquita (1994)",
+    parameters=BDMParameters,
+    presets=PRESETS,
+    rounds=True,
+    default_rounds=DEFAULT_ROUNDS,
+    solve=solve,
+    solve_batch=solve_batch,
+)

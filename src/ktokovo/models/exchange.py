@@ -51,28 +51,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-PARAMETERS: dict[str, object] = {
-    "arithmetic": "reference",
-    "tie_break": "deterministic",
-    "actor_order": "by_name",
-    "randomized": 0.0,
+from ktokovo.models.contract import ActorOrder, JointModel, JointSolution, between, one_of
+
+
+@dataclass(frozen=True)
+class ExchangeParameters(ActorOrder):
+    """The arithmetic, the tie rule, the randomised equal gain's p, and the order actors are run in."""
+
+    model: ClassVar[str] = "exchange"
+    arithmetic: str = field(default="reference", metadata=one_of("reference", "float"))
+    tie_break: str = field(default="deterministic", metadata=one_of("deterministic", "random"))
+    randomized: float = field(default=0.0, metadata=between(0.0, 1.0))
+
+
+PRESETS = {
+    "decide": ExchangeParameters(actor_order="as_given"),
+    "fast": ExchangeParameters(arithmetic="float"),
 }
-RANGES: dict[str, tuple[float, float, type]] = {"randomized": (0.0, 1.0, float)}
-CHOICES: dict[str, tuple[object, ...]] = {
-    "arithmetic": ("reference", "float"),
-    "tie_break": ("deterministic", "random"),
-    "actor_order": ("by_name", "as_given"),
-}
-PRESETS: dict[str, dict[str, object]] = {
-    "decide": {**PARAMETERS, "actor_order": "as_given"},
-    "fast": {**PARAMETERS, "arithmetic": "float"},
-}
-STATIC = False
-JOINT = True
 DEFAULT_ROUNDS = 10
 
 
@@ -577,8 +576,8 @@ def _simulate(
 
 
 def solve_joint(
-    scenario: Any, *, rounds: int | None, rng: np.random.Generator, **params: object
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    scenario: Any, *, rounds: int | None, rng: np.random.Generator, parameters: ExchangeParameters
+) -> JointSolution:
     """All issues at once: the trajectory (rounds + 1, n_actors, n_issues) of voting positions on 0–100, the
     final round's forecast (twice: forecast and weighted mean are the same statistic here), and the start
     positions a further round would take (what a run continues from after a shock)."""
@@ -591,8 +590,21 @@ def solve_joint(
         scales,
         rounds=DEFAULT_ROUNDS if rounds is None else rounds,
         rng=rng,
-        arithmetic=str(params["arithmetic"]),
-        tie_break=str(params["tie_break"]),
-        randomized=float(params["randomized"]),  # type: ignore[arg-type]
+        arithmetic=parameters.arithmetic,
+        tie_break=parameters.tie_break,
+        randomized=parameters.randomized,
     )
-    return run.voting, run.forecast[-1], run.forecast[-1], run.next_start
+    return JointSolution(run.voting, run.forecast[-1], run.forecast[-1], run.next_start)
+
+
+MODEL = JointModel(
+    name="exchange",
+    description="Stokman's exchange model (equal gain): actors trade positions across pairs of issues",
+    citation="Stokman & Van Oosten (1994); Van Assen, Stokman & Van Oosten (2003); EXCHANGE_SPEC.md",
+    parameters=ExchangeParameters,
+    presets=PRESETS,
+    rounds=True,
+    default_rounds=DEFAULT_ROUNDS,
+    applies=applies,
+    solve=solve_joint,
+)

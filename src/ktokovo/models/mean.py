@@ -10,11 +10,19 @@ accurate of the standard models (mean absolute error 23.6 with equal capabilitie
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import numpy as np
 
-PARAMETERS: dict[str, object] = {}
-PRESETS: dict[str, dict[str, object]] = {}
-STATIC = True
+from ktokovo.models.contract import IssueModel, IssueSolution, Parameters
+
+
+@dataclass(frozen=True)
+class MeanParameters(Parameters):
+    """The compromise model has no parameters."""
+
+    model: ClassVar[str] = "mean"
 
 
 def weights(capability: np.ndarray, salience: np.ndarray) -> np.ndarray:
@@ -50,10 +58,11 @@ def solve(
     *,
     rounds: int,
     rng: np.random.Generator,
-) -> tuple[np.ndarray, float, float]:
+    parameters: MeanParameters,
+) -> IssueSolution:
     """Trajectory (1, n_actors), forecast, mean forecast, all on 0–100."""
     value = weighted_mean(position, capability, salience)
-    return position[None, :].copy(), value, value
+    return IssueSolution(position[None, :].copy(), value, value)
 
 
 def solve_batch(
@@ -63,7 +72,17 @@ def solve_batch(
     status_quo: np.ndarray | None,
     *,
     rounds: int,
-    **params: object,
+    parameters: MeanParameters,
 ) -> np.ndarray:
     """Forecasts of a batch of cases: inputs (batch, n); returns (batch,)."""
     return mean_rows(position, weights(capability, salience))
+
+
+MODEL = IssueModel(
+    name="mean",
+    description="compromise model: capability × salience weighted mean",
+    citation="Van den Bos (1991); Stokman & Van den Bos (1992); Achen (2006), The European Union Decides, ch. 10",
+    parameters=MeanParameters,
+    solve=solve,
+    solve_batch=solve_batch,
+)

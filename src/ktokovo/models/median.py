@@ -9,13 +9,20 @@ reference port's answer in that case depends on hash order, ``BDM_SPEC.md`` §6.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import numpy as np
 
-from ktokovo.models.mean import sorted_by_position, weights
+from ktokovo.models.contract import IssueModel, IssueSolution, Parameters
+from ktokovo.models.mean import sorted_by_position, weighted_mean, weights
 
-PARAMETERS: dict[str, object] = {}
-PRESETS: dict[str, dict[str, object]] = {}
-STATIC = True
+
+@dataclass(frozen=True)
+class MedianParameters(Parameters):
+    """The weighted median has no parameters."""
+
+    model: ClassVar[str] = "median"
 
 
 def median_rows(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -43,11 +50,10 @@ def solve(
     *,
     rounds: int,
     rng: np.random.Generator,
-) -> tuple[np.ndarray, float, float]:
+    parameters: MedianParameters,
+) -> IssueSolution:
     """Trajectory (1, n_actors), forecast, and the weighted mean, all on 0–100."""
-    from ktokovo.models.mean import weighted_mean
-
-    return (
+    return IssueSolution(
         position[None, :].copy(),
         weighted_median(position, capability, salience),
         weighted_mean(position, capability, salience),
@@ -61,7 +67,17 @@ def solve_batch(
     status_quo: np.ndarray | None,
     *,
     rounds: int,
-    **params: object,
+    parameters: MedianParameters,
 ) -> np.ndarray:
     """Forecasts of a batch of cases: inputs (batch, n); returns (batch,)."""
     return median_rows(position, weights(capability, salience))
+
+
+MODEL = IssueModel(
+    name="median",
+    description="weighted median (Condorcet winner in one dimension)",
+    citation="Black (1948); Bueno de Mesquita (1994); Scholz, Calbert & Smith (2011), appendix step 3",
+    parameters=MedianParameters,
+    solve=solve,
+    solve_batch=solve_batch,
+)

@@ -20,14 +20,24 @@ strictly decreasing, so the maximum is found by bisection on the derivative's si
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import ClassVar
+
 import numpy as np
 
+from ktokovo.models.contract import IssueModel, IssueSolution, Parameters, one_of
 from ktokovo.models.mean import weights
 
-PARAMETERS: dict[str, object] = {"utility": "quadratic"}
-PRESETS: dict[str, dict[str, object]] = {"achen2006": {"utility": "quadratic"}, "linear": {"utility": "linear"}}
-STATIC = True
-CHOICES: dict[str, tuple[object, ...]] = {"utility": ("quadratic", "linear")}
+
+@dataclass(frozen=True)
+class NashParameters(Parameters):
+    """``utility``: quadratic, u_i(x) = −(x − x_i)² (Achen 2006), or linear, u_i(x) = −|x − x_i|."""
+
+    model: ClassVar[str] = "nash"
+    utility: str = field(default="quadratic", metadata=one_of("quadratic", "linear"))
+
+
+PRESETS = {"achen2006": NashParameters(utility="quadratic"), "linear": NashParameters(utility="linear")}
 
 
 def nash_bargaining(
@@ -59,11 +69,11 @@ def solve(
     *,
     rounds: int,
     rng: np.random.Generator,
-    utility: str = "quadratic",
-) -> tuple[np.ndarray, float, float]:
+    parameters: NashParameters,
+) -> IssueSolution:
     """Trajectory (1, n_actors), forecast, forecast, on 0–100."""
-    value = nash_bargaining(position, capability, salience, status_quo, utility=utility)
-    return position[None, :].copy(), value, value
+    value = nash_bargaining(position, capability, salience, status_quo, utility=parameters.utility)
+    return IssueSolution(position[None, :].copy(), value, value)
 
 
 def solve_batch(
@@ -73,13 +83,12 @@ def solve_batch(
     status_quo: np.ndarray | None,
     *,
     rounds: int,
-    utility: str = "quadratic",
-    **params: object,
+    parameters: NashParameters,
 ) -> np.ndarray:
     """:func:`nash_bargaining` for a batch of cases at once: inputs (batch, n) on 0–100, ``status_quo``
     (batch,) with NaN where there is none."""
     sq = np.full(len(position), np.nan) if status_quo is None else np.asarray(status_quo, dtype=float)
-    return bargain_rows(position, weights(capability, salience), sq, utility)
+    return bargain_rows(position, weights(capability, salience), sq, parameters.utility)
 
 
 def bargain_rows(
@@ -125,3 +134,14 @@ def bargain_rows(
         hi[rows[~up]] = mid[~up]
     # Without a status quo the feasible set always has an interior, so NaN cannot remain.
     return result
+
+
+MODEL = IssueModel(
+    name="nash",
+    description="generalised Nash bargaining solution, status quo as disagreement point",
+    citation="Nash (1950); Roth (1979); Achen (2006), The European Union Decides, ch. 4",
+    parameters=NashParameters,
+    presets=PRESETS,
+    solve=solve,
+    solve_batch=solve_batch,
+)

@@ -20,62 +20,71 @@ Arregui, Stokman & Thomson 2004).
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 
-PARAMETERS: dict[str, object] = {
-    "commission_weight": 2.0,
-    "parliament_weight_cod": 3.0,
-    "parliament_weight_cns": 0.0,
-    "unanimity_pull": 0.0,
-    "procedure": "",
-    "voting_rule": "",
-    "commission": "Commission",
-    "parliament": "Parliament",
-}
-RANGES: dict[str, tuple[float, float, type]] = {
-    "commission_weight": (0.0, 100.0, float),
-    "parliament_weight_cod": (0.0, 100.0, float),
-    "parliament_weight_cns": (0.0, 100.0, float),
-    "unanimity_pull": (0.0, 1.0, float),
-}
-CHOICES: dict[str, tuple[object, ...]] = {"procedure": ("", "COD", "CNS"), "voting_rule": ("", "QMV", "Unan")}
-PRESETS: dict[str, dict[str, object]] = {}
-STATIC = True
-JOINT = True
+from ktokovo.models.contract import JointModel, JointSolution, Parameters, between, one_of
 
 
-def multipliers(names: tuple[str, ...], params: dict[str, Any]) -> np.ndarray:
+@dataclass(frozen=True)
+class ProceduralParameters(Parameters):
+    """The roles' capability multipliers, the unanimity pull, the case's procedure and voting rule (set per
+    issue by the DEU reader), and the names of the two institutions."""
+
+    model: ClassVar[str] = "procedural"
+    commission_weight: float = field(default=2.0, metadata=between(0.0, 100.0))
+    parliament_weight_cod: float = field(default=3.0, metadata=between(0.0, 100.0))
+    parliament_weight_cns: float = field(default=0.0, metadata=between(0.0, 100.0))
+    unanimity_pull: float = field(default=0.0, metadata=between(0.0, 1.0))
+    procedure: str = field(default="", metadata=one_of("", "COD", "CNS"))
+    voting_rule: str = field(default="", metadata=one_of("", "QMV", "Unan"))
+    commission: str = "Commission"
+    parliament: str = "Parliament"
+
+
+def multipliers(names: tuple[str, ...], params: ProceduralParameters) -> np.ndarray:
     """Each actor's capability multiplier: the Commission's and the Parliament's by role, 1 for the rest."""
     out = np.ones(len(names))
-    parliament = params["parliament_weight_cns"] if params["procedure"] == "CNS" else params["parliament_weight_cod"]
+    parliament = params.parliament_weight_cns if params.procedure == "CNS" else params.parliament_weight_cod
     for k, name in enumerate(names):
-        if name == params["commission"]:
-            out[k] = params["commission_weight"]
-        elif name == params["parliament"]:
-            out[k] = parliament if params["procedure"] else 1.0
+        if name == params.commission:
+            out[k] = params.commission_weight
+        elif name == params.parliament:
+            out[k] = parliament if params.procedure else 1.0
     return out
 
 
-def forecast(position: np.ndarray, weight: np.ndarray, status_quo: float | None, params: dict[str, Any]) -> float:
+def forecast(position: np.ndarray, weight: np.ndarray, status_quo: float | None, params: ProceduralParameters) -> float:
     """One issue: position and weight (capability × multiplier × salience) of the actors with a position."""
     weight = weight if weight.sum() > 0 else np.ones_like(weight)
     value = float(np.sum(weight * position) / np.sum(weight))
-    if params["voting_rule"] == "Unan" and status_quo is not None:
-        value = (1.0 - params["unanimity_pull"]) * value + params["unanimity_pull"] * status_quo
+    if params.voting_rule == "Unan" and status_quo is not None:
+        value = (1.0 - params.unanimity_pull) * value + params.unanimity_pull * status_quo
     return value
 
 
 def solve_joint(
-    scenario: Any, *, rounds: int | None, rng: np.random.Generator, **params: object
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    scenario: Any, *, rounds: int | None, rng: np.random.Generator, parameters: ProceduralParameters
+) -> JointSolution:
     """Issue by issue; returns the positions (1, n_actors, n_issues), the forecast and the same again, on 0–100."""
     unit = scenario.unit_positions()
-    capability = scenario.capabilities * multipliers(scenario.actor_names, params)
+    capability = scenario.capabilities * multipliers(scenario.actor_names, parameters)
     out = np.empty(len(scenario.issues))
     for j, issue in enumerate(scenario.issues):
         present = ~np.isnan(unit[:, j])
         status_quo = None if issue.status_quo is None else float(issue.to_unit(issue.status_quo))
-        out[j] = forecast(unit[present, j], capability[present] * scenario.saliences[present, j], status_quo, params)
-    return unit[None], out, out
+        out[j] = forecast(
+            unit[present, j], capability[present] * scenario.saliences[present, j], status_quo, parameters
+        )
+    return JointSolution(unit[None], out, out)
+
+
+MODEL = JointModel(
+    name="procedural",
+    description="compromise model with the EU institutions' roles and the voting rule (tuned on DEU III)",
+    citation="Thomson et al. (2006), The European Union Decides; Arregui, Stokman & Thomson (2004)",
+    parameters=ProceduralParameters,
+    solve=solve_joint,
+)

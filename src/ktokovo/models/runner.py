@@ -10,47 +10,16 @@ import numpy as np
 from ktokovo.core.errors import ParameterError
 from ktokovo.core.result import ModelResult, package_version
 from ktokovo.core.scenario import Scenario
-from ktokovo.models import MODELS
+from ktokovo.models.contract import ActorOrder, JointModel, Parameters
+from ktokovo.models.registry import get
 
 DEFAULT_ROUNDS = 10
 
 
-def resolve_parameters(model: str, preset: str | None, parameters: Mapping[str, Any]) -> dict[str, Any]:
+def resolve_parameters(model: str, preset: str | None, parameters: Mapping[str, Any]) -> Parameters:
     """The model's defaults, overlaid by the preset, overlaid by explicit parameters; every name and
-    value checked."""
-    if model not in MODELS:
-        raise ParameterError(f"unknown model '{model}'; known models: {', '.join(MODELS)}")
-    module = MODELS[model]
-    settings = dict(module.PARAMETERS)
-    if preset is not None:
-        if preset not in module.PRESETS:
-            known = ", ".join(module.PRESETS) or "none"
-            raise ParameterError(f"unknown preset '{preset}' for model '{model}'; its presets: {known}")
-        settings.update(module.PRESETS[preset])
-    for name, value in parameters.items():
-        if name not in module.PARAMETERS:
-            known = ", ".join(module.PARAMETERS) or "none"
-            raise ParameterError(f"unknown parameter '{name}' for model '{model}'; its parameters: {known}")
-        settings[name] = value
-    for name, allowed in getattr(module, "CHOICES", {}).items():
-        if settings[name] not in allowed:
-            raise ParameterError(
-                f"parameter '{name}' of model '{model}' must be one of {list(allowed)}, not {settings[name]!r}"
-            )
-    for name, (low, high, kind) in getattr(module, "RANGES", {}).items():
-        value = settings[name]
-        wrong_kind = (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or (kind is int and not float(value).is_integer())
-        )
-        if wrong_kind or not low <= value <= high:
-            what = "a whole number" if kind is int else "a number"
-            raise ParameterError(
-                f"parameter '{name}' of model '{model}' must be {what} in [{low:g}, {high:g}], not {value!r}"
-            )
-        settings[name] = kind(value)
-    return settings
+    value checked (:class:`ParameterError` names what is wrong)."""
+    return get(model).resolve(preset, parameters)
 
 
 def run(
@@ -72,7 +41,9 @@ def run(
     preset : a named parameter set of the model, for example "scholz2011" for "bdm".
     rounds : rounds to run, for models that run in rounds (default: 10 for "bdm"; "smp" runs to its
         stop rule, at most 100 turns, unless given a number).
-    seed, rng : randomness. The standard models are deterministic; the seed is recorded with the result.
+    seed, rng : randomness: ``rng`` (a generator or a seed) if given, else ``seed``. The standard models are
+        deterministic. The result records the seed that replays the run; a run driven by a caller's generator
+        records ``seed=None`` (``ModelResult.replayable`` is False), since a generator's state is not a seed.
     **parameters : the model's parameters, overriding the preset.
 
     Examples
@@ -82,14 +53,18 @@ def run(
     >>> round(float(res.mean[0]), 6)
     7.242131
     """
+    spec = get(model)
     given = scenario.model_parameters.get(model, {})
-    settings = resolve_parameters(model, preset, {**given, **parameters})
-    module = MODELS[model]
+    settings = spec.resolve(preset, {**given, **parameters})
     if rounds is None:
-        rounds = getattr(module, "DEFAULT_ROUNDS", DEFAULT_ROUNDS)
+        rounds = spec.default_rounds if spec.rounds else DEFAULT_ROUNDS
     if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or rounds < 0:
         raise ParameterError(f"rounds must be a whole number >= 0, not {rounds!r}")
-    generator = np.random.default_rng(rng if rng is not None else seed)
+    if isinstance(rng, np.random.Generator):
+        generator, recorded = rng, None
+    else:
+        recorded = seed if rng is None else int(rng)
+        generator = np.random.default_rng(recorded)
     if scenario.shocks:
         positions, forecast, mean, _ = _run_shocked(scenario, model, settings, int(rounds), generator)
     else:
@@ -97,10 +72,10 @@ def run(
     return ModelResult(
         model=model,
         scenario=scenario,
-        parameters=settings,
+        parameters=settings.as_dict(),
         preset=preset,
         rounds=positions.shape[0] - 1,
-        seed=seed,
+        seed=recorded,
         version=package_version(),
         positions=positions,
         forecast=forecast,
@@ -112,26 +87,25 @@ Outcome = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _run_plain(
-    scenario: Scenario, model: str, settings: dict[str, Any], rounds: int, generator: np.random.Generator
+    scenario: Scenario, model: str, settings: Parameters, rounds: int, generator: np.random.Generator
 ) -> Outcome:
     """Positions (rounds + 1, n_actors, n_issues), forecast and mean (n_issues,), and the positions a later
     phase continues from (n_actors, n_issues), all on each issue's own scale."""
-    module = MODELS[model]
+    spec = get(model)
     n_actors, n_issues = scenario.positions.shape
     unit = scenario.unit_positions()
     forecast = np.empty(n_issues)
     mean = np.empty(n_issues)
-    if getattr(module, "JOINT", False):
-        model_settings = dict(settings)
+    if isinstance(spec, JointModel):
         order = np.arange(n_actors)
-        if model_settings.pop("actor_order", "as_given") == "by_name":
+        if isinstance(settings, ActorOrder) and settings.actor_order == "by_name":
             # Run in a fixed order of names, so that ties the reference breaks by input order are broken the
             # same way however the scenario lists its actors.
             order = np.array(sorted(range(n_actors), key=lambda i: scenario.actors[i].name))
         inverse = np.argsort(order)
-        parts = module.solve_joint(scenario.permuted(order), rounds=rounds, rng=generator, **model_settings)
-        path, value, average = parts[0][:, inverse], parts[1], parts[2]
-        carry_unit = parts[3][inverse] if len(parts) > 3 else path[-1]
+        solution = spec.solve(scenario.permuted(order), rounds=rounds, rng=generator, parameters=settings)
+        path, value, average = solution.positions[:, inverse], solution.forecast, solution.mean
+        carry_unit = path[-1] if solution.carry is None else solution.carry[inverse]
         path = np.where(np.isnan(unit)[None, :, :], np.nan, path)
         positions = np.empty_like(path)
         carry = np.empty((n_actors, n_issues))
@@ -141,23 +115,23 @@ def _run_plain(
             forecast[j] = issue.from_unit(value[j])
             mean[j] = issue.from_unit(average[j])
         return positions, forecast, mean, carry
-    n_rounds = 1 if module.STATIC else rounds + 1
+    n_rounds = rounds + 1 if spec.rounds else 1
     positions = np.full((n_rounds, n_actors, n_issues), np.nan)
     for j, issue in enumerate(scenario.issues):
         present = ~np.isnan(unit[:, j])
         status_quo = None if issue.status_quo is None else float(issue.to_unit(issue.status_quo))
-        path, value, average = module.solve(
+        one = spec.solve(
             unit[present, j],
             scenario.capabilities[present],
             scenario.saliences[present, j],
             status_quo,
             rounds=rounds,
             rng=generator,
-            **settings,
+            parameters=settings,
         )
-        positions[:, present, j] = issue.from_unit(path)
-        forecast[j] = issue.from_unit(value)
-        mean[j] = issue.from_unit(average)
+        positions[:, present, j] = issue.from_unit(one.positions)
+        forecast[j] = issue.from_unit(one.forecast)
+        mean[j] = issue.from_unit(one.mean)
     return positions, forecast, mean, positions[-1]
 
 
@@ -188,19 +162,19 @@ def _apply_shocks(
 
 
 def _run_shocked(
-    scenario: Scenario, model: str, settings: dict[str, Any], rounds: int, generator: np.random.Generator
+    scenario: Scenario, model: str, settings: Parameters, rounds: int, generator: np.random.Generator
 ) -> Outcome:
     """A run in phases: each shock changes the inputs from its round on, and the model continues from the
     positions reached, with the changed inputs, as from a new start. Static models see the inputs as they
     stand after every shock. Actors absent from a phase have NaN positions there."""
-    module = MODELS[model]
+    spec = get(model)
     capabilities = scenario.capabilities.copy()
     positions = scenario.positions.copy()
     saliences = scenario.saliences.copy()
     active = np.array(
         [not any(s.kind == "enter" and s.target == a for s in scenario.shocks) for a in scenario.actor_names]
     )
-    if module.STATIC:
+    if not spec.rounds:
         _apply_shocks(scenario, list(scenario.shocks), capabilities, positions, saliences, active)
         phase = _phase(scenario, capabilities, positions, saliences, active)
         path, forecast, mean, carry = _run_plain(phase, model, settings, rounds, generator)

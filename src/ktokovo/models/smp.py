@@ -48,40 +48,42 @@ issue's capability-weighted mean with salience 0 there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 
-PARAMETERS: dict[str, object] = {
-    "victory_prob_model": "linear",
-    "pce_model": "conditional",
-    "state_transitions": "deterministic",
-    "voting_rule": "proportional",
-    "big_r_adjust": "one_third",
-    "big_r_range": "mid",
-    "third_party_commit": "semi_commit",
-    "bargain_interpolation": "s2p2",
-    "bargain_model": "init_only_interp",
-    "max_turns": 100,
-    "min_turns": 2,
-    "stop_ratio": 0.02,
-    "actor_order": "by_name",
-    "accommodation": None,
-}
+from ktokovo.models.contract import ActorOrder, JointModel, JointSolution, between, one_of
+
+
 # Values in KTAB's enum order (SMP_SPEC §1.3): the index is what the kernels take.
-CHOICES: dict[str, tuple[str, ...]] = {
-    "voting_rule": ("binary", "prop_bin", "proportional", "prop_cbc", "cubic", "asym_prosp"),
-    "victory_prob_model": ("linear", "square", "quartic", "octic", "binary"),
-    "pce_model": ("conditional", "markov_incentive", "markov_uniform"),
-    "state_transitions": ("deterministic", "stochastic"),
-    "big_r_adjust": ("none", "one_third", "half", "two_thirds", "full"),
-    "big_r_range": ("min", "mid", "max"),
-    "third_party_commit": ("no_commit", "semi_commit", "full_commit"),
-    "bargain_interpolation": ("s1p1", "s2p2", "s2pmax"),
-    "bargain_model": ("init_only_interp", "init_rcvr_interp", "pw_comp_interp"),
-    "actor_order": ("by_name", "as_given"),
-}
+@dataclass(frozen=True)
+class SMPParameters(ActorOrder):
+    """KTAB's nine model options (SMP_SPEC §1.3), the stop rule (§7), the order actors are run in, and the
+    accommodation matrix (§6.3: pairs of actor names and weights; None for the identity)."""
+
+    model: ClassVar[str] = "smp"
+    victory_prob_model: str = field(default="linear", metadata=one_of("linear", "square", "quartic", "octic", "binary"))
+    pce_model: str = field(default="conditional", metadata=one_of("conditional", "markov_incentive", "markov_uniform"))
+    state_transitions: str = field(default="deterministic", metadata=one_of("deterministic", "stochastic"))
+    voting_rule: str = field(
+        default="proportional",
+        metadata=one_of("binary", "prop_bin", "proportional", "prop_cbc", "cubic", "asym_prosp"),
+    )
+    big_r_adjust: str = field(default="one_third", metadata=one_of("none", "one_third", "half", "two_thirds", "full"))
+    big_r_range: str = field(default="mid", metadata=one_of("min", "mid", "max"))
+    third_party_commit: str = field(default="semi_commit", metadata=one_of("no_commit", "semi_commit", "full_commit"))
+    bargain_interpolation: str = field(default="s2p2", metadata=one_of("s1p1", "s2p2", "s2pmax"))
+    bargain_model: str = field(
+        default="init_only_interp", metadata=one_of("init_only_interp", "init_rcvr_interp", "pw_comp_interp")
+    )
+    max_turns: int = field(default=100, metadata=between(1, 10_000, int))
+    min_turns: int = field(default=2, metadata=between(1, 10_000, int))
+    stop_ratio: float = field(default=0.02, metadata=between(0.0, 1.0))
+    accommodation: Any = None
+
+
+CHOICES = SMPParameters.choices()
 _KERNEL_ORDER = (
     "voting_rule",
     "victory_prob_model",
@@ -93,14 +95,7 @@ _KERNEL_ORDER = (
     "bargain_interpolation",
     "bargain_model",
 )
-RANGES: dict[str, tuple[float, float, type]] = {
-    "max_turns": (1, 10_000, int),
-    "min_turns": (1, 10_000, int),
-    "stop_ratio": (0.0, 1.0, float),
-}
-PRESETS: dict[str, dict[str, object]] = {"ktab": {**PARAMETERS, "actor_order": "as_given"}}
-STATIC = False
-JOINT = True
+PRESETS = {"ktab": SMPParameters(actor_order="as_given")}
 DEFAULT_ROUNDS = 100
 """Without ``rounds``, SMP runs until its stop rule, at most 100 turns (KTAB's limit)."""
 
@@ -125,9 +120,9 @@ class SMPRun:
     chosen: np.ndarray
 
 
-def _codes(params: dict[str, object]) -> np.ndarray:
+def _codes(params: SMPParameters) -> np.ndarray:
     """The kernel's integer codes for the nine KTAB options (SMP_SPEC §1.3)."""
-    return np.array([CHOICES[name].index(str(params[name])) for name in _KERNEL_ORDER], dtype=np.int64)
+    return np.array([CHOICES[name].index(getattr(params, name)) for name in _KERNEL_ORDER], dtype=np.int64)
 
 
 def simulate(
@@ -137,7 +132,9 @@ def simulate(
     *,
     accommodation: np.ndarray | None = None,
     rng: np.random.Generator | None = None,
-    **params: object,
+    parameters: SMPParameters | None = None,
+    max_turns: int | None = None,
+    **params: Any,
 ) -> SMPRun:
     """Run SMP to its stop rule.
 
@@ -146,10 +143,14 @@ def simulate(
     x0 : (n, d) initial positions on [0, 1] (ideals start there). salience : (n, d) on [0, 1], each row
         summing to at most 1. capability : (n,) > 0. accommodation : (n, n) ideal accommodation matrix,
         identity by default (SMP_SPEC §6.3). rng : the generator for stochastic transitions.
+    parameters : the options (default: :class:`SMPParameters`'s defaults), overlaid by any named in ``params``;
+        ``max_turns``, if given, overrides theirs unchecked (a run of 0 turns is the input alone).
     """
     from ktokovo.models import _smp_kernels as kernels
 
-    settings = {**PARAMETERS, **params}
+    settings = parameters or SMPParameters()
+    if params:
+        settings = settings.replace(**params)
     codes = _codes(settings)
     rule, vpm, pcem = int(codes[0]), int(codes[1]), int(codes[2])
     stochastic = bool(codes[3])
@@ -170,9 +171,9 @@ def simulate(
     positions, ideals, risks, wins = [x], [ideal], [risk], [winning]
     changes, targets, chosen = [], [], []
     first = None
-    max_turns, min_turns = int(settings["max_turns"]), int(settings["min_turns"])  # type: ignore[call-overload]
-    stop_ratio = float(settings["stop_ratio"])  # type: ignore[arg-type]
-    for t in range(1, max_turns + 1):
+    turns = settings.max_turns if max_turns is None else max_turns
+    min_turns, stop_ratio = settings.min_turns, settings.stop_ratio
+    for t in range(1, turns + 1):
         draws = np.asarray(generator.random(n)) if stochastic else np.zeros(n)
         new_x, new_ideal, target, _, _, pick = kernels.turn(
             x, ideal, s, c, accommodation, risk, perspective, codes, draws
@@ -235,8 +236,8 @@ def kernel_salience(salience: np.ndarray) -> np.ndarray:
 
 
 def solve_joint(
-    scenario: Any, *, rounds: int | None, rng: np.random.Generator, **params: object
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    scenario: Any, *, rounds: int | None, rng: np.random.Generator, parameters: SMPParameters
+) -> JointSolution:
     """All issues of ``scenario`` at once. Returns the trajectory (T + 1, n, d) on 0–100, the forecast (d,)
     and the probability-weighted mean (d,)."""
     x = scenario.unit_positions()
@@ -247,11 +248,16 @@ def solve_joint(
         if missing.any():
             x[missing, d] = np.sum(capability[~missing] * x[~missing, d]) / np.sum(capability[~missing])
     keep = (s**2).sum(axis=1) > 0  # an actor who cares about nothing cannot be placed by SMP
-    settings = dict(params)
-    accommodation = accommodation_matrix(scenario.actor_names, settings.pop("accommodation", None))[keep][:, keep]
-    if rounds is not None:
-        settings["max_turns"] = rounds
-    run = simulate(x[keep] / 100.0, s[keep], capability[keep], accommodation=accommodation, rng=rng, **settings)  # type: ignore[arg-type]
+    accommodation = accommodation_matrix(scenario.actor_names, parameters.accommodation)[keep][:, keep]
+    run = simulate(
+        x[keep] / 100.0,
+        s[keep],
+        capability[keep],
+        accommodation=accommodation,
+        rng=rng,
+        parameters=parameters,
+        max_turns=rounds,
+    )
     path = np.repeat(x[None, :, :] / 100.0, len(run.positions), axis=0)
     path[:, keep] = run.positions
     final = run.positions[-1]
@@ -262,4 +268,16 @@ def solve_joint(
     reps = unique_positions(final)
     weights = np.array([winning[r] for r in reps])
     mean = (weights[:, None] * final[reps]).sum(axis=0) / weights.sum()
-    return path * 100.0, forecast * 100.0, mean * 100.0
+    return JointSolution(path * 100.0, forecast * 100.0, mean * 100.0)
+
+
+MODEL = JointModel(
+    name="smp",
+    description="KTAB's Spatial Model of Politics: all issues at once, probabilistic Condorcet elections",
+    citation="Wise, Lester & Baranick (KTAB, King Abdullah Petroleum Studies and Research Center); SMP_SPEC.md",
+    parameters=SMPParameters,
+    presets=PRESETS,
+    rounds=True,
+    default_rounds=DEFAULT_ROUNDS,
+    solve=solve_joint,
+)

@@ -31,6 +31,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from ktokovo.core.errors import KtokovoError
+from ktokovo.core.jsonable import to_jsonable
 from ktokovo.evaluation.scores import crps, score_rows
 from ktokovo.store import _schema
 from ktokovo.store._schema import SCHEMA_VERSION
@@ -213,15 +214,18 @@ class Store:
             "scenario_hash": hashlib.sha256(text.encode()).hexdigest(),
             "scenario": text,
             "models": json.dumps(models),
-            "parameters": json.dumps(settings, default=_plain),
-            "seed": results[0].seed if results else (samples[0].seed if samples else None),
+            "parameters": json.dumps(to_jsonable(settings)),
+            # A run driven by a caller's generator has no seed to replay it by: None, never a made-up one.
+            "seed": None
+            if any(not r.replayable for r in results)
+            else (results[0].seed if results else (samples[0].seed if samples else None)),
             "samples": max((len(s.forecasts) for s in samples), default=0),
             "version": package_version(),
             "started_at": started_at or now(),
             "finished_at": now(),
             "n_forecasts": len(forecast_rows),
             "as_of": scenario.as_of or None,
-            "details": None if details is None else json.dumps(details, default=_plain),
+            "details": None if details is None else json.dumps(to_jsonable(details)),
         }
         with self._write() as connection:
             run_id = _inserted(connection.execute(_schema.runs.insert().values(row)))
@@ -469,11 +473,3 @@ def _safe(url: str) -> str:
 
 def _nulls(array: np.ndarray) -> list[Any]:
     return [[None if np.isnan(v) else float(v) for v in row] for row in np.asarray(array, dtype=float)]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (tuple, set, frozenset)):
-        return list(value)
-    return str(value)

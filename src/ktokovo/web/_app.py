@@ -12,12 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hmac
-import math
 import threading
-from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import FastAPI, File, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -28,9 +26,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ktokovo import io as formats
+from ktokovo.application import applicable as _applicable
 from ktokovo.core.errors import KtokovoError, ParameterError, ScenarioError
+from ktokovo.core.jsonable import to_jsonable
 from ktokovo.core.scenario import Scenario
-from ktokovo.models import DESCRIPTIONS, MODELS
+from ktokovo.models import DESCRIPTIONS, MODELS, STANDARD
 from ktokovo.store import now
 from ktokovo.web import _work
 
@@ -41,12 +41,16 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-ModelName = Literal["mean", "median", "nash", "bdm", "smp", "exchange", "procedural"]
+if TYPE_CHECKING:
+    ModelName = str
+else:
+    ModelName = Literal[tuple(MODELS)]
+    """The models the service runs: the registry's names (the OpenAPI schema lists them)."""
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
-def _standard() -> list[ModelName]:
-    return ["mean", "median", "nash", "bdm"]
+def _standard() -> list[str]:
+    return list(STANDARD)
 
 
 TOKEN_COOKIE = "ktokovo_token"
@@ -151,15 +155,29 @@ class IssueForecast(BaseModel):
     nearest: dict[str, str]
 
 
+class DealLeadAnswer(BaseModel):
+    model: str
+    zone: bool
+    detail: dict[str, Any] | None
+    probability: dict[str, float] | None
+
+
 class ForecastAnswer(BaseModel):
+    """What :meth:`ktokovo.application.Forecast.to_dict` gives (as ``ktokovo forecast --json`` prints), with
+    the charts if asked for and the run's number in the store."""
+
     scenario: str
+    title: str
     as_of: str | None
     actors: list[str]
-    models: list[str]
-    samples: int
+    seed: int
+    models: dict[str, dict[str, Any]]
     issues: list[IssueForecast]
     gains: dict[str, list[dict[str, Any]]]
-    rounds: dict[str, dict[str, list[list[float | None]]]]
+    pairs: dict[str, list[dict[str, Any]]]
+    draws: int
+    samples: dict[str, dict[str, Any]]
+    deal: DealLeadAnswer | None
     charts: dict[str, Any] | None
     run_id: int | None = None
 
@@ -348,18 +366,16 @@ def create_app(
     async def deal(request: DealRequest) -> dict[str, Any]:
         """Deal or no deal: the zone of agreement among the veto players and the probability of a deal."""
         loaded = _resolve(request.scenario)
-        if not loaded.vetoes:
-            raise ParameterError("the scenario names no veto players (vetoes:), so there is no zone to find")
         models = _applicable(loaded, request.models)
         answer = await workers_().call(_work.deal, loaded, models, request.samples, request.seed)
-        return _finite(answer)  # type: ignore[no-any-return]
+        return to_jsonable(answer)  # type: ignore[no-any-return]
 
     @app.post("/api/diff")
     async def diff(request: DiffRequest) -> dict[str, Any]:
         """Two scenarios under one model: each forecast's shift, the inputs that differ, the gains."""
         a, b = _resolve(request.a), _resolve(request.b)
         _applicable(a, [request.model])
-        return _finite(await workers_().call(_work.diff, a, b, request.model, request.seed))  # type: ignore[no-any-return]
+        return to_jsonable(await workers_().call(_work.diff, a, b, request.model, request.seed))  # type: ignore[no-any-return]
 
     @app.post(
         "/api/report",
@@ -377,11 +393,8 @@ def create_app(
     async def drift(request: DriftRequest) -> dict[str, Any]:
         """How each issue's forecast moved as the ledger's events arrived, each move put down to its changes."""
         loaded = _resolve(request.scenario)
-        if not (loaded.base or loaded).ledger:
-            raise ParameterError("the scenario has no ledger, so there is no drift to show")
         _applicable(loaded, [request.model])
-        rows = await workers_().call(_work.drift, loaded, request.model)
-        return {"model": request.model, "rows": _finite(rows)}
+        return await workers_().call(_work.drift, loaded, request.model)  # type: ignore[no-any-return]
 
     @app.post("/api/ledger/add")
     async def ledger_add(request: LedgerAddRequest) -> dict[str, Any]:
@@ -432,7 +445,7 @@ def create_app(
         return {
             "id": run_id,
             **{k: v for k, v in found.info.items() if k not in ("id", "scenario")},
-            "forecasts": _finite(frame.to_dict("records")),
+            "forecasts": to_jsonable(frame.to_dict("records")),
             "scenario": scenario_to_data(found.scenario()),
         }
 
@@ -519,25 +532,6 @@ def _what_if(scenario: Scenario, sets: dict[str, float], drop: list[str]) -> Sce
     from ktokovo.analysis.whatif import what_if
 
     return what_if(scenario, sets, drop) if sets or drop else scenario
-
-
-def _applicable(scenario: Scenario, models: Sequence[str]) -> list[str]:
-    for name in models:
-        why = getattr(MODELS[name], "applies", lambda _: None)(scenario)
-        if why is not None:
-            raise ParameterError(f"{name}: {why}")
-    return list(dict.fromkeys(models))
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN or infinity: None in their place."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
 
 
 class _Guard:

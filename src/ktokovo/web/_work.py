@@ -16,93 +16,38 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from ktokovo.analysis.gains import gain_rows
-from ktokovo.analysis.uncertainty import BATCHED, SampleResult, _chunks, _evaluate_chunk, sample_forecasts
+from ktokovo import application
+from ktokovo.analysis.uncertainty import DrawChunk, SampleResult, collect, evaluate_chunk, plan_draws
 from ktokovo.core.errors import KtokovoError
 from ktokovo.core.result import ModelResult
 from ktokovo.core.scenario import Scenario
-from ktokovo.models import MODELS
-from ktokovo.models.runner import resolve_parameters, run
+from ktokovo.models import run
 
 
 class TimeLimit(KtokovoError):
     """A run took longer than the service allows."""
 
 
-# -- what runs in the workers ----------------------------------------------------------------------------
+# -- what runs in the workers: each calls the application layer and returns its to_dict() -----------------
 def run_model(scenario: Scenario, model: str, seed: int) -> ModelResult:
     return run(scenario, model, seed=seed)
-
-
-def sample_chunk(scenario: Scenario, model: str, seed: int, start: int, stop: int) -> tuple[int, np.ndarray]:
-    settings = resolve_parameters(model, None, {})
-    result: tuple[int, np.ndarray] = _evaluate_chunk((scenario, model, settings, None, seed, start, stop, None))
-    return result
 
 
 def forecast(
     scenario: Scenario, models: list[str], samples: int, seed: int, charts: bool
 ) -> tuple[dict[str, Any], list[ModelResult], list[SampleResult]]:
     """Every model's forecast (and draws), as the JSON the service answers with, in one worker call."""
-    results = [run(scenario, name, seed=seed) for name in models]
-    drawn = (
-        [sample_forecasts(scenario, name, samples=samples, seed=seed) for name in models if name in BATCHED]
-        if samples
-        else []
-    )
-    return summarise(scenario, results, drawn, charts), results, drawn
+    result = application.forecast(scenario, models, seed=seed, samples=samples, batch_size=500)
+    answer = result.to_dict()
+    answer["charts"] = charts_of(list(result.results)) if charts else None
+    return answer, list(result.results), list(result.samples)
 
 
-def _sample_result(scenario: Scenario, model: str, seed: int, samples: int, forecasts: np.ndarray) -> SampleResult:
-    return SampleResult(scenario, model, dict(resolve_parameters(model, None, {})), seed, samples, forecasts)
-
-
-def summarise(
-    scenario: Scenario, results: list[ModelResult], drawn: list[SampleResult], charts: bool
+def finish(
+    scenario: Scenario, results: list[ModelResult], drawn: list[SampleResult], samples: int, seed: int
 ) -> dict[str, Any]:
-    """The answer to a forecast: per issue each model's forecast, interval and nearest label; gains; every
-    actor's positions by round; and, if asked, the charts as SVG data URIs."""
-    by_model = {s.model: s for s in drawn}
-    issues = []
-    for j, issue in enumerate(scenario.issues):
-        intervals = {}
-        for name, sample in by_model.items():
-            low, high = np.quantile(sample.forecasts[:, j], [0.025, 0.975])
-            intervals[name] = [float(low), float(high)]
-        issues.append(
-            {
-                "name": issue.name,
-                "question": issue.question,
-                "low_label": issue.low_label,
-                "high_label": issue.high_label,
-                "scale": [float(issue.scale[0]), float(issue.scale[1])],
-                "status_quo": issue.status_quo,
-                "forecasts": {r.model: float(r.forecast[j]) for r in results},
-                "intervals": intervals,
-                "nearest": {r.model: issue.nearest_label(float(r.forecast[j])) for r in results},
-            }
-        )
-    rounds = {
-        r.model: {
-            issue.name: [[None if np.isnan(v) else float(v) for v in row] for row in r.positions[:, :, j]]
-            for j, issue in enumerate(scenario.issues)
-        }
-        for r in results
-    }
-    answer: dict[str, Any] = {
-        "scenario": scenario.name,
-        "as_of": scenario.as_of or None,
-        "actors": list(scenario.actor_names),
-        "models": [r.model for r in results],
-        "samples": max((len(s.forecasts) for s in drawn), default=0),
-        "issues": issues,
-        "gains": {r.model: gain_rows(r) for r in results},
-        "rounds": rounds,
-        "charts": charts_of(results) if charts and results else None,
-    }
-    return answer
+    """A job's answer from the results and draws its steps computed: the same as :func:`forecast`'s."""
+    return application.assemble(scenario, results, drawn, deal_samples=samples, seed=seed).to_dict()
 
 
 def charts_of(results: list[ModelResult]) -> dict[str, Any]:
@@ -126,61 +71,25 @@ def _data_uri(figure: Any) -> str:
 
 
 def sensitivity(scenario: Scenario, model: str, top: int) -> dict[str, Any]:
-    from ktokovo.analysis.sensitivity import sensitivity as compute
-
-    result = compute(scenario, model, sobol_samples=0)
-    return {
-        "model": model,
-        "issues": {
-            issue.name: {"estimate": float(result.estimate[j]), "factors": result.ranking(j, top)}
-            for j, issue in enumerate(scenario.issues)
-        },
-    }
+    return application.sensitivity(scenario, model, samples=0, top=top).to_dict()
 
 
 def deal(scenario: Scenario, models: list[str], samples: int, seed: int) -> dict[str, Any]:
-    from ktokovo.analysis import deal as _deal
-
-    forecasts = {name: run(scenario, name, seed=seed).forecast for name in models}
-    analysis = _deal.analyse(scenario, forecasts)
-    probability = _deal.deal_probability(scenario, samples, seed) if samples else None
-    return {
-        "zone": analysis.zone,
-        "blocking": analysis.blocking,
-        "would_take": analysis.would_take,
-        "probability": None
-        if probability is None
-        else dict(zip(("share", "low95", "high95"), probability, strict=True)),
-        "settlements": {
-            k: dict(zip(scenario.issue_names, map(float, v), strict=True)) for k, v in analysis.settlements.items()
-        },
-    }
+    return application.deal(scenario, models, samples=samples, seed=seed).to_dict()
 
 
 def diff(a: Scenario, b: Scenario, model: str, seed: int) -> dict[str, Any]:
-    from ktokovo.analysis import diff as _diff
-
-    _diff.check_comparable(a, b)
-    result_a, result_b = run(a, model, seed=seed), run(b, model, seed=seed)
-    return {
-        "model": model,
-        "forecasts": _diff.forecast_shifts(result_a, result_b),
-        "inputs": _diff.input_differences(a, b),
-        "gains": _diff.gain_shifts(result_a, result_b),
-    }
+    return application.diff(a, b, model, seed=seed).to_dict()
 
 
-def drift(scenario: Scenario, model: str) -> list[dict[str, Any]]:
-    from ktokovo.analysis.drift import drift as follow
-    from ktokovo.analysis.drift import rows
-
-    return rows(scenario, follow(scenario, model))
+def drift(scenario: Scenario, model: str) -> dict[str, Any]:
+    return application.drift(scenario, model).to_dict()
 
 
 def report(scenario: Scenario, models: list[str] | None, samples: int, seed: int) -> str:
-    from ktokovo.report import html as _report
+    from ktokovo.report import html
 
-    return _report.render(_report.build(scenario, models=models, samples=samples, seed=seed))
+    return html.render(application.build_report(scenario, models=models, samples=samples, seed=seed))
 
 
 # -- the pool ---------------------------------------------------------------------------------------------
@@ -252,11 +161,17 @@ class Jobs:
         self._forget_old()
         if sum(job.status == "running" for job in self.jobs.values()) >= self.MAX_RUNNING:
             raise TimeLimit("too many runs at once; wait for one to finish")
-        chunks = list(_chunks(samples, 500)) if samples else []
-        sampled = [name for name in models if name in BATCHED] if samples else []
-        job = Job(uuid.uuid4().hex, total=len(models) + len(sampled) * len(chunks) + (1 if charts else 0))
+        plans = (
+            {name: plan_draws(scenario, name, samples=samples, seed=seed, batch_size=500) for name in models}
+            if samples
+            else {}
+        )
+        # One step per model, per chunk of 500 draws of each model, one to assemble the answer (the deal lead
+        # with its draws), and one for the charts.
+        steps = len(models) + sum(len(p) for p in plans.values()) + 1 + (1 if charts else 0)
+        job = Job(uuid.uuid4().hex, total=steps)
         self.jobs[job.id] = job
-        job.task = asyncio.ensure_future(self._run(job, scenario, models, samples, seed, charts, chunks, on_done))
+        job.task = asyncio.ensure_future(self._run(job, scenario, models, samples, seed, charts, plans, on_done))
         return job
 
     async def _run(
@@ -267,7 +182,7 @@ class Jobs:
         samples: int,
         seed: int,
         charts: bool,
-        chunks: list[tuple[int, int]],
+        plans: dict[str, list[DrawChunk]],
         on_done: Any,
     ) -> None:
         deadline = job.started + self.workers.time_limit
@@ -284,16 +199,11 @@ class Jobs:
             # Steps of one kind run side by side, so that a job uses every worker.
             results = list(await asyncio.gather(*(step(run_model, scenario, name, seed) for name in models)))
             drawn = []
-            for name in models:
-                if samples and name in BATCHED:
-                    parts = await asyncio.gather(
-                        *(step(sample_chunk, scenario, name, seed, start, stop) for start, stop in chunks)
-                    )
-                    forecasts = np.concatenate([f for _, f in sorted(parts, key=lambda p: p[0])])
-                    drawn.append(_sample_result(scenario, name, seed, samples, forecasts))
-            answer = summarise(scenario, results, drawn, charts=False)
-            if charts:
-                answer["charts"] = await step(charts_of, results)
+            for name in models if samples else []:
+                parts = await asyncio.gather(*(step(evaluate_chunk, chunk) for chunk in plans[name]))
+                drawn.append(collect(plans[name], dict(parts)))
+            answer = await step(finish, scenario, results, drawn, samples, seed)
+            answer["charts"] = await step(charts_of, results) if charts else None
             answer["run_id"] = await on_done(scenario, results, drawn)
             job.result, job.status = answer, "done"
         except KtokovoError as error:
@@ -310,4 +220,4 @@ class Jobs:
             del self.jobs[key]
 
 
-__all__ = ["MODELS", "Job", "Jobs", "TimeLimit", "Workers"]
+__all__ = ["Job", "Jobs", "TimeLimit", "Workers"]

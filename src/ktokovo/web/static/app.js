@@ -250,11 +250,15 @@ async function runModels() {
   }
 }
 
+// The models of a forecast, in the order they ran: the keys of its "models" (each model's whole result).
+const modelsOf = (result) => Object.keys(result.models);
+
 function forecastTable(table, result, highlight = null) {
-  table.replaceChildren(el("tr", {}, el("th", {}, "issue"), ...result.models.map((m) => el("th", { class: "num" }, m)),
-    el("th", { class: "num" }, "status quo"), el("th", {}, `nearest described point (${result.models[0]})`)));
+  const models = modelsOf(result);
+  table.replaceChildren(el("tr", {}, el("th", {}, "issue"), ...models.map((m) => el("th", { class: "num" }, m)),
+    el("th", { class: "num" }, "status quo"), el("th", {}, `nearest described point (${models[0]})`)));
   for (const issue of result.issues) {
-    const cells = result.models.map((model) => {
+    const cells = models.map((model) => {
       const interval = issue.intervals[model];
       const cell = el("td", { class: "num", "data-model": model, "data-issue": issue.name }, fmt(issue.forecasts[model]));
       if (interval) cell.append(el("div", { class: "interval" }, `${fmt(interval[0])} – ${fmt(interval[1])}`));
@@ -264,7 +268,7 @@ function forecastTable(table, result, highlight = null) {
       return cell;
     });
     table.append(el("tr", {}, el("td", { title: issue.question }, issue.name), ...cells,
-      el("td", { class: "num" }, fmt(issue.status_quo)), el("td", {}, issue.nearest[result.models[0]])));
+      el("td", { class: "num" }, fmt(issue.status_quo)), el("td", {}, issue.nearest[models[0]])));
   }
 }
 
@@ -274,7 +278,7 @@ function renderResults() {
   forecastTable($("forecast-table"), result);
   $("compare-chart").src = result.charts.compare;
   $("gains-chart").src = result.charts.gains;
-  const lead = result.models[0];
+  const lead = modelsOf(result)[0];
   $("gains-model").textContent = `(under ${lead}; gain: points nearer the actor's position than the status quo, weighted by salience)`;
   const gains = $("gains-table");
   gains.replaceChildren(el("tr", {}, el("th", {}, "actor"), el("th", { class: "num" }, "gain"),
@@ -287,7 +291,7 @@ function renderResults() {
   fill($("rounds-model"), roundModels);
   fill($("rounds-issue"), result.issues.map((i) => i.name));
   showRounds();
-  fill($("sensitivity-model"), result.models);
+  fill($("sensitivity-model"), modelsOf(result));
 }
 function showRounds() {
   const rounds = state.result && state.result.charts.rounds[$("rounds-model").value];

@@ -1,0 +1,38 @@
+"""The application layer: one function per thing a user asks, each returning a result with one ``to_dict()``.
+
+The CLI and the web service parse their input, call these, and render the result; ``--json`` prints
+``to_dict()`` and the web answers with it, so both give the same numbers. Nothing here knows about terminals,
+HTTP, files or the run store.
+"""
+
+from ktokovo.application.backtest import BacktestReport, backtest
+from ktokovo.application.compare import Comparison, compare
+from ktokovo.application.deal import DealReport, deal
+from ktokovo.application.diff import Difference, diff
+from ktokovo.application.drift import Drift, drift
+from ktokovo.application.forecast import DealLead, Forecast, Progress, applicable, assemble, forecast
+from ktokovo.application.report import Report, build_report
+from ktokovo.application.sensitivity import SensitivityReport, sensitivity
+
+__all__ = [
+    "BacktestReport",
+    "Comparison",
+    "DealLead",
+    "DealReport",
+    "Difference",
+    "Drift",
+    "Forecast",
+    "Progress",
+    "Report",
+    "SensitivityReport",
+    "applicable",
+    "assemble",
+    "backtest",
+    "build_report",
+    "compare",
+    "deal",
+    "diff",
+    "drift",
+    "forecast",
+    "sensitivity",
+]

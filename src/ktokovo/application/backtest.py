@@ -1,0 +1,92 @@
+"""Score the models against real outcomes: the leaderboard, its breakdowns, and the procedural model's
+cross-validation against the compromise model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ktokovo.core.jsonable import to_jsonable
+from ktokovo.evaluation.backtest import DEFAULT_MODELS, Backtest, Case
+from ktokovo.evaluation.backtest import backtest as score
+from ktokovo.evaluation.crossval import CrossValidation, cross_validate
+from ktokovo.models import resolve_parameters
+
+
+@dataclass(frozen=True)
+class BacktestReport:
+    """``skipped``: the issues the reader left out, with why; ``sources``: what was read; ``citation``: the
+    data's citation, to print with every figure (the DEU data are CC BY 4.0)."""
+
+    result: Backtest
+    skipped: tuple[str, ...]
+    sources: tuple[str, ...]
+    citation: str
+    validation: CrossValidation | None = None
+
+    @property
+    def cases(self) -> list[Case]:
+        return self.result.cases
+
+    def keys(self) -> list[str]:
+        """The breakdown keys the cases carry (period, procedure, voting_rule, ...)."""
+        return sorted({k for c in self.cases for k in c.groups})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``ktokovo backtest --json``."""
+        result = self.result
+        data: dict[str, Any] = {
+            "cases": len(self.cases),
+            "skipped": list(self.skipped),
+            "capabilities": result.scheme,
+            "bootstrap": result.bootstrap,
+            "source": list(self.sources),
+            "citation": self.citation,
+            "models": {
+                row["model"]: {
+                    "scores": row,
+                    "predictions": {
+                        c.issue_id: v
+                        for c, v in zip(
+                            self.cases, result.predictions[:, result.models.index(row["model"])], strict=True
+                        )
+                    },
+                }
+                for row in result.scores()
+            },
+            "breakdowns": {key: result.breakdown(key) for key in self.keys()},
+        }
+        if self.validation is not None:
+            v = self.validation
+            data["crossval"] = {
+                "folds": v.folds,
+                "mae_procedural": v.mae_procedural,
+                "mae_compromise": v.mae_compromise,
+                "difference_interval": [v.difference_low, v.difference_high],
+                "chosen": [list(p) for p in v.chosen],
+                "whole_sample": list(v.whole_sample),
+            }
+        return to_jsonable(data)
+
+
+def backtest(
+    cases: list[Case],
+    models: Sequence[str] | None = None,
+    *,
+    scheme: str = "equal",
+    bootstrap: int = 1000,
+    seed: int = 0,
+    veto_unanimity: bool = False,
+    crossval: bool = False,
+    skipped: Sequence[str] = (),
+    sources: Sequence[str] = (),
+    citation: str = "",
+) -> BacktestReport:
+    """Run ``models`` (default: every model) on every case and score them."""
+    names = tuple(models or DEFAULT_MODELS)
+    for name in names:
+        resolve_parameters(name, None, {})
+    result = score(cases, names, bootstrap=bootstrap, seed=seed, scheme=scheme, veto_unanimity=veto_unanimity)
+    validation = cross_validate(cases, seed=seed, bootstrap=bootstrap) if crossval else None
+    return BacktestReport(result, tuple(skipped), tuple(sources), citation, validation)

@@ -1,0 +1,251 @@
+"""Forecast a negotiation: every chosen model's forecast, intervals from draws of the inputs, the deal lead, and
+who gains and who loses. The CLI's ``forecast``, the web's ``/api/forecast`` and its jobs all come here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ktokovo.analysis import deal as deal_analysis
+from ktokovo.analysis.gains import gain_rows, pair_rows
+from ktokovo.analysis.uncertainty import SampleResult, parse_threshold, sample_forecasts
+from ktokovo.core.errors import ParameterError
+from ktokovo.core.jsonable import to_jsonable
+from ktokovo.core.result import ModelResult
+from ktokovo.core.scenario import Scenario
+from ktokovo.models import STANDARD, get, resolve_parameters, run
+
+Progress = Callable[[str, int, int], bool | None]
+"""``progress(task, done, total)``: called as work finishes; returning False stops the draws of the current
+model (the draws finished so far are kept)."""
+
+
+@dataclass(frozen=True)
+class DealLead:
+    """Is there a deal to forecast at all? ``zone``: whether a package satisfies every veto player; ``detail``:
+    under the lead model the veto player closest to walking away (``actor``, ``slack``), or, without a zone,
+    the worst blocker (``actor``, ``shortfall``, ``issues``); ``probability``: the share of ``draws`` input
+    draws with a zone and its 95% interval, or None without draws."""
+
+    model: str
+    zone: bool
+    detail: dict[str, Any] | None
+    probability: tuple[float, float, float] | None = None
+    draws: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        probability = None
+        if self.probability is not None:
+            share, low, high = self.probability
+            probability = {"share": share, "low95": low, "high95": high, "draws": self.draws}
+        return to_jsonable({"model": self.model, "zone": self.zone, "detail": self.detail, "probability": probability})
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Every model's result on one scenario, in the order asked for (the first is the lead), the draws of the
+    inputs if any, the thresholds asked about, and the deal lead when the scenario names veto players."""
+
+    scenario: Scenario
+    results: tuple[ModelResult, ...]
+    samples: tuple[SampleResult, ...] = ()
+    thresholds: tuple[str, ...] = ()
+    deal: DealLead | None = None
+    seed: int = 0
+
+    @property
+    def lead(self) -> ModelResult:
+        return self.results[0]
+
+    @property
+    def models(self) -> list[str]:
+        return [r.model for r in self.results]
+
+    @property
+    def draws(self) -> int:
+        return max((len(s.forecasts) for s in self.samples), default=0)
+
+    def gains(self, model: str) -> list[dict[str, Any]]:
+        """Each actor's gain under ``model``, ranked (see :func:`ktokovo.analysis.gains.gain_rows`)."""
+        return gain_rows(next(r for r in self.results if r.model == model))
+
+    def interval(self, model: str, issue: int, level: float = 0.95) -> tuple[float, float] | None:
+        """The central ``level`` interval of ``model``'s draws on ``issue``, or None without draws."""
+        for sample in self.samples:
+            if sample.model == model and len(sample.forecasts):
+                low, high = np.quantile(sample.forecasts[:, issue], [(1 - level) / 2, (1 + level) / 2])
+                return float(low), float(high)
+        return None
+
+    def issue_rows(self) -> list[dict[str, Any]]:
+        """Per issue: its labels and scale, each model's forecast, 95% interval and nearest labelled point."""
+        rows = []
+        for j, issue in enumerate(self.scenario.issues):
+            intervals = {m: list(i) for m in self.models if (i := self.interval(m, j)) is not None}
+            rows.append(
+                {
+                    "name": issue.name,
+                    "question": issue.question,
+                    "low_label": issue.low_label,
+                    "high_label": issue.high_label,
+                    "scale": [float(issue.scale[0]), float(issue.scale[1])],
+                    "status_quo": issue.status_quo,
+                    "forecasts": {r.model: float(r.forecast[j]) for r in self.results},
+                    "intervals": intervals,
+                    "nearest": {r.model: issue.nearest_label(float(r.forecast[j])) for r in self.results},
+                }
+            )
+        return rows
+
+    def sample_rows(self) -> dict[str, Any]:
+        return {
+            s.model: {
+                "draws": len(s.forecasts),
+                "requested": s.requested,
+                "seed": s.seed,
+                "issues": {row.pop("issue"): row for row in s.summary_rows()} if len(s.forecasts) else {},
+                "thresholds": {text: s.probability(text) for text in self.thresholds} if len(s.forecasts) else {},
+            }
+            for s in self.samples
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON that ``ktokovo forecast --json`` prints and ``POST /api/forecast`` answers with."""
+        return to_jsonable(
+            {
+                "scenario": self.scenario.name,
+                "title": self.scenario.title,
+                "as_of": self.scenario.as_of or None,
+                "actors": list(self.scenario.actor_names),
+                "seed": self.seed,
+                "models": {r.model: r.to_dict() for r in self.results},
+                "issues": self.issue_rows(),
+                "gains": {r.model: self.gains(r.model) for r in self.results},
+                "pairs": {r.model: pair_rows(r) for r in self.results},
+                "draws": self.draws,
+                "samples": self.sample_rows(),
+                "deal": None if self.deal is None else self.deal.to_dict(),
+            }
+        )
+
+
+def check_request(
+    scenario: Scenario,
+    models: Sequence[str],
+    preset: str | None,
+    parameters: Mapping[str, Any],
+    thresholds: Sequence[str] = (),
+) -> list[str]:
+    """Every name and value checked before any work starts; returns the models, duplicates dropped."""
+    if preset is not None and len(models) > 1:
+        raise ParameterError("--preset applies to one model: name it with --model")
+    if parameters and len(models) > 1:
+        raise ParameterError("--param applies to one model: name it with --model")
+    for name in models:
+        resolve_parameters(name, preset, parameters)
+    for text in thresholds:
+        parse_threshold(scenario, text)
+    return list(dict.fromkeys(models))
+
+
+def deal_lead(scenario: Scenario, lead: ModelResult, samples: int = 0, seed: int = 0) -> DealLead | None:
+    """The deal lead of a forecast (None when the scenario names no veto players)."""
+    if not scenario.vetoes:
+        return None
+    zone, detail = deal_analysis.summary(scenario, lead.forecast)
+    probability = deal_analysis.deal_probability(scenario, samples, seed) if samples else None
+    return DealLead(lead.model, zone, detail, probability, samples if probability is not None else 0)
+
+
+def forecast(
+    scenario: Scenario,
+    models: Sequence[str] | None = None,
+    *,
+    preset: str | None = None,
+    rounds: int | None = None,
+    seed: int = 0,
+    parameters: Mapping[str, Any] | None = None,
+    samples: int = 0,
+    thresholds: Sequence[str] = (),
+    batch_size: int = 1000,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> Forecast:
+    """Run ``models`` (default :data:`ktokovo.models.STANDARD`) on ``scenario``; with ``samples``, draw the
+    inputs that many times for every model's intervals and the probability of a deal.
+
+    >>> import ktokovo
+    >>> from ktokovo.application import forecast
+    >>> result = forecast(ktokovo.load("ec-emissions-1994"), ["mean"])
+    >>> round(result.to_dict()["issues"][0]["forecasts"]["mean"], 4)
+    7.39
+    """
+    parameters = dict(parameters or {})
+    names = check_request(scenario, list(models or STANDARD), preset, parameters, thresholds)
+    def report(task: str, done: int, total: int) -> bool | None:
+        return None if progress is None else progress(task, done, total)
+
+    results = []
+    for k, name in enumerate(names):
+        report(f"running {name}", k, len(names))
+        results.append(run(scenario, name, preset=preset, rounds=rounds, seed=seed, **parameters))
+    report("models", len(names), len(names))
+    drawn = []
+    if samples:
+        for name in names:
+            drawn.append(
+                sample_forecasts(
+                    scenario,
+                    name,
+                    samples=samples,
+                    seed=seed,
+                    rounds=rounds,
+                    preset=preset,
+                    batch_size=batch_size,
+                    executor=executor,
+                    progress=_draws_progress(report, name, samples),
+                    **parameters,
+                )
+            )
+    return assemble(scenario, results, drawn, thresholds=thresholds, deal_samples=samples, seed=seed)
+
+
+def assemble(
+    scenario: Scenario,
+    results: Sequence[ModelResult],
+    samples: Sequence[SampleResult] = (),
+    *,
+    thresholds: Sequence[str] = (),
+    deal_samples: int = 0,
+    seed: int = 0,
+) -> Forecast:
+    """A :class:`Forecast` from results computed elsewhere (the web's jobs run the models and the chunks of
+    draws step by step in worker processes): adds the deal lead."""
+    return Forecast(
+        scenario,
+        tuple(results),
+        tuple(samples),
+        tuple(thresholds),
+        deal_lead(scenario, results[0], deal_samples, seed),
+        seed,
+    )
+
+
+def applicable(scenario: Scenario, models: Sequence[str]) -> list[str]:
+    """``models`` without duplicates; a :class:`ParameterError` naming the first that cannot run on it."""
+    for name in models:
+        why = get(name).applies(scenario)
+        if why is not None:
+            raise ParameterError(f"{name}: {why}")
+    return list(dict.fromkeys(models))
+
+
+def _draws_progress(report: Progress, name: str, samples: int) -> Callable[[int], bool | None]:
+    def update(done: int) -> bool | None:
+        return report(f"{name}: draws", done, samples)
+
+    return update

@@ -1,0 +1,349 @@
+"""What every command shares: the app with its one error handler, the consoles, the options declared once, and
+the helpers that load a scenario with its what-ifs, show progress, write JSON and record a run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from ktokovo import io as formats
+from ktokovo.analysis import whatif
+from ktokovo.analysis.uncertainty import SampleResult
+from ktokovo.core.errors import KtokovoError, ParameterError
+from ktokovo.core.jsonable import dumps
+from ktokovo.core.result import ModelResult
+from ktokovo.core.scenario import Scenario
+from ktokovo.models import MODELS, STANDARD
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def fail(error: KtokovoError) -> None:
+    """Say what is wrong on stderr and exit with 2: the one way a command reports bad input."""
+    err.print(f"[bold red]error:[/] {error}", markup=True, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+class _Group(TyperGroup):
+    """The command group whose ``invoke`` is the CLI's one error handler: bad input anywhere below it (a
+    :class:`KtokovoError`) ends the command with its message and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KtokovoError as error:
+            fail(error)
+
+
+_STARTED: dict[str, str] = {}
+
+
+def _note_start() -> None:
+    # Runs before every command: the run store records when the command started, not only when it ended
+    # (in the store's format, ktokovo.store.now(); the store itself is imported only when a run is recorded).
+    _STARTED["at"] = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+app = typer.Typer(
+    cls=_Group,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Model a multi-party negotiation and forecast who gets the better of whom.",
+    callback=_note_start,
+)
+
+
+def group(name: str, help: str) -> typer.Typer:
+    """A command group under ``ktokovo`` (``runs``, ``ledger``)."""
+    sub = typer.Typer(no_args_is_help=True, help=help)
+    app.add_typer(sub, name=name)
+    return sub
+
+
+# -- options, declared once -------------------------------------------------------------------------------
+DEFAULT_SCENARIO = "ukraine-2025"
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+SeedOption = Annotated[int, typer.Option(help="Random seed (recorded with the result).")]
+PlotOption = Annotated[Path | None, typer.Option("--plot", help="Write charts (PNG and SVG) into this folder.")]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="What if: change an input, e.g. "
+        "Russia.capability=60, Ukraine.crimea.position=20, crimea.status_quo=50 (repeatable).",
+    ),
+]
+DropOption = Annotated[list[str] | None, typer.Option("--drop", help="What if: leave an actor out (repeatable).")]
+ShockOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--shock",
+        help="A shock at a round: 3:Russia.capability=60, "
+        "3:Russia.capability*0.5, 3:-European allies (leaves), 4:+China (enters); repeatable.",
+    ),
+]
+RoundsOption = Annotated[
+    int | None,
+    typer.Option(help="Rounds for models that run in rounds (default: bdm and exchange 10; smp to its stop rule)."),
+]
+ScenarioArg = Annotated[
+    str, typer.Argument(help="A scenario file (YAML, CSV, xlsx, BDM, KTAB, decide) or a built-in scenario's name.")
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="The scenario as known on this date (YYYY-MM-DD): its ledger's entries up to it. Default: today.",
+    ),
+]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="The run store: an SQLite file or an SQLAlchemy URL (postgresql+psycopg://...). "
+        "Default: $KTOKOVO_DB, else runs.sqlite in your data folder.",
+    ),
+]
+NoStoreOption = Annotated[bool, typer.Option("--no-store", help="Do not record this run in the run store.")]
+ModelsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Model to run (repeatable): " + ", ".join(MODELS) + ". Default: " + ", ".join(STANDARD) + ".",
+    ),
+]
+ModelOption = Annotated[str, typer.Option("--model", "-m", help="The model: " + ", ".join(MODELS) + ".")]
+PresetOption = Annotated[str | None, typer.Option(help="A named parameter set of the model, e.g. scholz2011.")]
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option("--param", "-p", help="A model parameter NAME=VALUE (repeatable), e.g. -p q=0.5."),
+]
+
+TRACK_RECORD_NOTE = (
+    "DEU error: the model's mean absolute error (points on 0–100) on 218 real EU decisions "
+    "(DEU III sample, `ktokovo backtest deu`); how far to trust its number"
+)
+
+
+def require(extra: str, *modules: str) -> None:
+    """A clear error, not a traceback, when an optional part of ktokovo is not installed."""
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ParameterError(
+            f"this needs ktokovo's '{extra}' extra ({', '.join(missing)} is not installed): "
+            f"python3 -m pip install 'ktokovo[{extra}]'"
+        )
+
+
+# -- input --------------------------------------------------------------------------------------------------
+def load_with_changes(
+    scenario: str,
+    sets: list[str] | None = None,
+    drop: list[str] | None = None,
+    shocks: list[str] | None = None,
+    as_of: str | None = None,
+) -> Scenario:
+    """The scenario as known on ``as_of``, with the what-ifs of ``--set``, ``--drop`` and ``--shock``."""
+    if as_of is not None:
+        from ktokovo.analysis.ledger import parse_date
+
+        parse_date(as_of, "--as-of")
+    loaded = formats.load(scenario, as_of=as_of)
+    if sets or drop:
+        loaded = whatif.what_if(loaded, whatif.parse_sets(sets or []), drop or [])
+    if shocks:
+        loaded = whatif.with_shocks(loaded, [whatif.parse_shock(text) for text in shocks])
+    return loaded
+
+
+def parse_parameters(items: list[str] | None) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs, each value read as YAML (numbers, true/false, text)."""
+    import yaml
+
+    parameters = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ParameterError(f"a parameter is written NAME=VALUE, not {item!r}")
+        parameters[name.strip()] = yaml.safe_load(value)
+    return parameters
+
+
+# -- output -------------------------------------------------------------------------------------------------
+def write_json(data: Any) -> None:
+    """One JSON document on stdout, from the one encoder (:func:`ktokovo.core.jsonable.dumps`)."""
+    sys.stdout.write(dumps(data) + "\n")
+
+
+def signed(value: float) -> str:
+    return f"{round(value, 1) + 0.0:+.1f}"  # + 0.0 turns -0.0 into 0.0
+
+
+def fmt(value: float) -> str:
+    return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.0f}"
+
+
+def track_record(model: str) -> str:
+    from ktokovo.evaluation.backtest import TRACK_RECORD
+
+    return f"{TRACK_RECORD[model]:.1f}" if model in TRACK_RECORD else "—"
+
+
+@contextmanager
+def spinner(text: str, quiet: bool) -> Iterator[None]:
+    """A spinner on stderr while the block runs (not with --json or off a terminal)."""
+    if quiet or not err.is_terminal:
+        yield
+        return
+    from rich.status import Status
+
+    with Status(text, console=err):
+        yield
+
+
+@contextmanager
+def progress_bar(quiet: bool, stoppable: bool = False) -> Iterator[Callable[[str, int, int], bool]]:
+    """A progress callback for the application layer, drawn as a bar on stderr.
+
+    With ``stoppable`` (a run with draws), the first Ctrl-C stops the draws after the chunk in progress; the
+    finished ones are kept and the command goes on with them. A second Ctrl-C aborts. The signal is the CLI's
+    to handle: the core only sees the callback answer False."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    stopped = {"now": False}
+
+    def on_interrupt(signum: int, frame: Any) -> None:
+        if stopped["now"]:
+            raise KeyboardInterrupt
+        stopped["now"] = True
+        err.print("[yellow]stopping after the draws in progress; Ctrl-C again to abort[/]")
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    install = stoppable and threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, on_interrupt) if install else None
+    try:
+        with Progress(*columns, console=err, transient=True, disable=quiet or not err.is_terminal) as bar:
+            tasks: dict[str, Any] = {}
+
+            def update(task: str, done: int, total: int) -> bool:
+                if task not in tasks:
+                    tasks[task] = bar.add_task(task, total=total)
+                bar.update(tasks[task], completed=done, total=total)
+                return not stopped["now"]
+
+            yield update
+    finally:
+        if install:
+            signal.signal(signal.SIGINT, previous)
+
+
+def note_interrupted(samples: Sequence[SampleResult]) -> None:
+    for result in samples:
+        if result.interrupted:
+            err.print(
+                f"[yellow]stopped by Ctrl-C: {result.model} kept {len(result.forecasts)} of {result.requested} "
+                "draws; the intervals below use those[/]"
+            )
+
+
+@contextmanager
+def executor_for(workers: int, dask: str | None) -> Iterator[Any]:
+    """Where draws run: this process (1 worker), local worker processes, or a Dask cluster's executor. Workers
+    ignore Ctrl-C, which the command handles."""
+    if dask is not None:
+        require("dask", "distributed")
+        from distributed import Client
+
+        with Client(dask) as client:
+            yield client.get_executor()
+        return
+    if isinstance(workers, bool) or workers < 1:
+        raise ParameterError(f"--workers must be at least 1, not {workers}")
+    if workers == 1:
+        yield None
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupt) as pool:
+        yield pool
+
+
+def _ignore_interrupt() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def plots_module() -> Any:
+    """:mod:`ktokovo.report.plots`, if the plots extra is installed."""
+    require("plots", "matplotlib")
+    from ktokovo.report import plots
+
+    return plots
+
+
+def plot_note(written: Sequence[Path], directory: Path, quiet: bool) -> None:
+    if not quiet:
+        out.print(f"\nwrote {len(written)} chart files (PNG and SVG) to {directory}")
+
+
+# -- the run store ------------------------------------------------------------------------------------------
+def open_store(db: str | None) -> Any:
+    from ktokovo.store import Store
+
+    return Store(db)
+
+
+def source_id(source: str) -> str:
+    """Where a scenario came from, as the store keys it: a file's absolute path, or builtin:NAME."""
+    path = Path(source)
+    return str(path.resolve()) if path.exists() else f"builtin:{source}"
+
+
+def record(
+    db: str | None,
+    no_store: bool,
+    command: str,
+    source: str,
+    scenario: Scenario,
+    results: Sequence[ModelResult],
+    samples: Sequence[SampleResult] = (),
+    details: dict[str, Any] | None = None,
+    quiet: bool = False,
+) -> int | None:
+    """Store the run and say so on stderr (unless ``quiet``, as with --json); a store that cannot be written is
+    an error only if --db named it."""
+    if no_store:
+        return None
+    try:
+        with open_store(db) as store:
+            run_id = store.record(
+                command,
+                scenario,
+                results,
+                samples,
+                source=source_id(source),
+                details=details,
+                started_at=_STARTED.get("at"),
+            )
+    except KtokovoError as error:
+        if db is not None:
+            raise
+        err.print(f"[yellow]warning:[/] the run was not stored: {error}", soft_wrap=True)
+        return None
+    if not quiet:
+        err.print(f"[dim]stored as run {run_id} (ktokovo runs show {run_id})[/]", soft_wrap=True)
+    return int(run_id)

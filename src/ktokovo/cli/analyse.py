@@ -1,0 +1,254 @@
+"""``ktokovo sensitivity``, ``diff`` and ``deal``: parse, call :mod:`ktokovo.application`, render."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from ktokovo import application
+from ktokovo.application import DealReport, Difference, SensitivityReport
+from ktokovo.cli._common import (
+    DEFAULT_SCENARIO,
+    AsOfOption,
+    DbOption,
+    DropOption,
+    JsonOption,
+    NoStoreOption,
+    ParamOption,
+    PlotOption,
+    PresetOption,
+    RoundsOption,
+    ScenarioArg,
+    SeedOption,
+    SetOption,
+    ShockOption,
+    app,
+    fmt,
+    load_with_changes,
+    out,
+    parse_parameters,
+    plot_note,
+    plots_module,
+    record,
+    require,
+    signed,
+    spinner,
+    write_json,
+)
+
+
+@app.command()
+def sensitivity(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    model: Annotated[str, typer.Option("--model", "-m", help="The model to examine.")] = "bdm",
+    preset: PresetOption = None,
+    rounds: RoundsOption = None,
+    samples: Annotated[
+        int,
+        typer.Option(help="Sobol base samples (runs: samples x (2 x factors + 2)); 0 for one-at-a-time swings only."),
+    ] = 256,
+    seed: Annotated[int, typer.Option(help="Random seed of the Sobol sample.")] = 0,
+    top: Annotated[int, typer.Option(help="Factors to show per issue.")] = 8,
+    param: ParamOption = None,
+    as_json: JsonOption = False,
+    plot: PlotOption = None,
+    set_: SetOption = None,
+    drop: DropOption = None,
+    shock: ShockOption = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+    no_store: NoStoreOption = False,
+) -> None:
+    """Which actor's position, salience or capability moves each forecast most (tornado and Sobol indices)."""
+    if samples:
+        require("sensitivity", "SALib")
+    loaded = load_with_changes(scenario, set_, drop, shock, as_of)
+    with spinner(f"{model}: sensitivity", as_json):
+        result = application.sensitivity(
+            loaded,
+            model,
+            preset=preset,
+            rounds=rounds,
+            samples=samples,
+            seed=seed,
+            top=top,
+            parameters=parse_parameters(param),
+        )
+    if as_json:
+        write_json(result.to_dict())
+    else:
+        _print_sensitivity(result)
+    if plot is not None:
+        plots = plots_module()
+        plot_note(plots.save_tornadoes(result.result, plot, top), plot, as_json)
+    record(db, no_store, "sensitivity", scenario, loaded, [result.base], details=result.details(), quiet=as_json)
+
+
+def _print_sensitivity(result: SensitivityReport) -> None:
+    scenario = result.scenario
+    out.print(f"[bold]{scenario.title or scenario.name}[/]: what moves the {result.model} forecast most")
+    out.print(
+        "[dim]low / high: the forecast with one input at the low or high end of its range, the rest at "
+        "their estimates; S1, ST: Sobol first-order and total indices (share of the forecast's variance)[/]\n"
+    )
+    for j, issue in enumerate(scenario.issues):
+        out.print(f"[bold]{issue.name}[/] (forecast {fmt(float(result.result.estimate[j]))})")
+        table = Table(show_edge=False, min_width=60)
+        for name in ("input", "low", "high", "swing", "S1", "ST"):
+            table.add_column(name, justify="left" if name == "input" else "right")
+        for row in result.ranking(j):
+            table.add_row(
+                row["factor"],
+                fmt(row["low"]),
+                fmt(row["high"]),
+                fmt(row["swing"]),
+                "" if np.isnan(row["first_order"]) else f"{row['first_order']:.2f}",
+                "" if np.isnan(row["total"]) else f"{row['total']:.2f}",
+            )
+        out.print(table)
+
+
+@app.command()
+def diff(
+    first: Annotated[str, typer.Argument(help="The first scenario (file or built-in name).")],
+    second: Annotated[str, typer.Argument(help="The second scenario.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="The model to run on both.")] = "bdm",
+    preset: PresetOption = None,
+    rounds: RoundsOption = None,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
+    plot: PlotOption = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+    no_store: NoStoreOption = False,
+) -> None:
+    """Two scenarios' forecasts side by side: the shift per issue, the inputs that differ, gains and losses."""
+    a, b = load_with_changes(first, as_of=as_of), load_with_changes(second, as_of=as_of)
+    result = application.diff(a, b, model, preset=preset, rounds=rounds, seed=seed, labels=(first, second))
+    if as_json:
+        write_json(result.to_dict())
+    else:
+        _print_diff(result)
+    if plot is not None:
+        plots = plots_module()
+        plot_note(plots.save_diff(result.a, result.b, plot, labels=(first, second)), plot, as_json)
+    record(db, no_store, "diff", first, a, [result.a], quiet=as_json)
+    record(db, no_store, "diff", second, b, [result.b], quiet=as_json)
+
+
+def _print_diff(result: Difference) -> None:
+    first, second = result.labels
+    out.print(f"[bold]A[/] = {first}   [bold]B[/] = {second}   model: {result.model}\n")
+    table = Table(title="Forecasts", title_justify="left", show_edge=False)
+    for name in ("issue", "A", "B", "shift", "nearest label in B"):
+        table.add_column(name, justify="right" if name in ("A", "B", "shift") else "left")
+    for row, issue in zip(result.forecasts, result.a.scenario.issues, strict=True):
+        table.add_row(row["issue"], fmt(row["a"]), fmt(row["b"]), f"{row['shift']:+.3g}", issue.nearest_label(row["b"]))
+    out.print(table)
+    out.print()
+    table = Table(title=f"Inputs that differ ({len(result.inputs)})", title_justify="left", show_edge=False)
+    for name in ("input", "A", "B"):
+        table.add_column(name)
+    for row in result.inputs:
+        table.add_row(row["input"], *(fmt(v) if isinstance(v, float) else str(v) for v in (row["a"], row["b"])))
+    out.print(table)
+    out.print()
+    table = Table(title="Gains and losses", title_justify="left", show_edge=False)
+    for name in ("actor", "gain in A", "gain in B", "change"):
+        table.add_column(name, justify="left" if name == "actor" else "right")
+    for row in result.gains:
+        table.add_row(row["actor"], *("—" if v is None else signed(v) for v in (row["a"], row["b"], row["change"])))
+    out.print(table)
+
+
+@app.command()
+def deal(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model", "-m", help="Models whose settlement to show (repeatable); default: mean, median, nash, bdm."
+        ),
+    ] = None,
+    samples: Annotated[int, typer.Option(help="Draws of the inputs for the probability of a deal (0: none).")] = 1000,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
+    set_: SetOption = None,
+    drop: DropOption = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+    no_store: NoStoreOption = False,
+) -> None:
+    """Will they settle at all? Veto players, the zone of possible agreement, the probability of a deal, where
+    each model's settlement lands inside the zone, and what it would take to open a closed zone."""
+    loaded = load_with_changes(scenario, set_, drop, as_of=as_of)
+    with spinner("deal or no deal", as_json):
+        result = application.deal(loaded, model, samples=samples, seed=seed)
+    if as_json:
+        write_json(result.to_dict())
+    else:
+        _print_deal(result)
+    record(db, no_store, "deal", scenario, loaded, result.results, details=result.details(), quiet=as_json)
+
+
+def _print_deal(result: DealReport) -> None:
+    scenario, analysis = result.scenario, result.analysis
+    out.print(f"[bold]Deal or no deal[/]: {scenario.title or scenario.name}")
+    for veto in scenario.vetoes:
+        scope = "all issues" if not veto.issues else ", ".join(veto.issues)
+        away = "; walks away to " + ", ".join(f"{k} {v:g}" for k, v in veto.walk_away) if veto.walk_away else ""
+        out.print(f"  veto: {veto.actor} on {scope}, cost of no deal {veto.cost:g}{away}", markup=False)
+    for link in scenario.linkages:
+        out.print(
+            f"  linkage: {link.if_issue} {link.if_op} {link.if_value:g} only with {link.then_issue} "
+            f"{link.then_op} {link.then_value:g}",
+            markup=False,
+        )
+    if result.probability is not None:
+        share, low, high = result.probability
+        out.print(
+            f"\n[bold]Probability of a deal[/]: {share:.0%} (95% interval {low:.0%}–{high:.0%}) over "
+            f"{result.samples} draws of the inputs"
+        )
+    if not analysis.zone:
+        _print_no_zone(result)
+        return
+    out.print("\n[bold green]A zone of agreement exists[/]: each model's settlement brought into it")
+    table = Table(show_edge=False)
+    table.add_column("issue")
+    for name in analysis.settlements:
+        table.add_column(name, justify="right")
+    for j, issue in enumerate(scenario.issues):
+        table.add_row(issue.name, *(fmt(float(v[j])) for v in analysis.settlements.values()))
+    out.print(table)
+    out.print("\n[bold]How close each veto player is to walking away[/] (slack in points; 0: indifferent)")
+    table = Table(show_edge=False)
+    table.add_column("settlement")
+    for veto in scenario.vetoes:
+        table.add_column(veto.actor, justify="right")
+    for name, slack in analysis.slack.items():
+        table.add_row(name, *(signed(slack[v.actor]).lstrip("+") if v.actor in slack else "—" for v in scenario.vetoes))
+    out.print(table)
+
+
+def _print_no_zone(result: DealReport) -> None:
+    analysis = result.analysis
+    out.print("\n[bold red]No zone of agreement[/]: with these inputs the forecast is no deal.")
+    table = Table(title="Who blocks", title_justify="left", show_edge=False)
+    for name in ("veto player", "short by (points)", "on the issues"):
+        table.add_column(name)
+    for row in analysis.blocking:
+        if row["shortfall"] > 1e-9:
+            table.add_row(row["actor"], f"{row['shortfall']:.1f}", ", ".join(row["issues"]))
+    out.print(table)
+    table = Table(
+        title="What it would take (one change at a time, smallest first)", title_justify="left", show_edge=False
+    )
+    table.add_column("change")
+    table.add_column("size", justify="right")
+    for row in analysis.would_take[:10]:
+        table.add_row(row["change"], f"{row['size']:.1f}")
+    out.print(table)

@@ -1,0 +1,147 @@
+"""``ktokovo backtest``: read the cases, call :func:`ktokovo.application.backtest`, render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ktokovo import application
+from ktokovo import io as formats
+from ktokovo.application import BacktestReport
+from ktokovo.cli._common import (
+    JsonOption,
+    PlotOption,
+    SeedOption,
+    app,
+    out,
+    plot_note,
+    plots_module,
+    spinner,
+    write_json,
+)
+from ktokovo.core.errors import ParameterError, Problem, ScenarioError
+from ktokovo.evaluation.backtest import Case, cases_from_deu, cases_from_scenarios
+
+
+@app.command()
+def backtest(
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="`deu PATH` for the DEU III dataset, or scenario files whose issues record their outcomes."
+        ),
+    ],
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model", "-m", help="Models to score (repeatable); default: every model (exchange per proposal)."
+        ),
+    ] = None,
+    capabilities: Annotated[
+        str,
+        typer.Option(
+            help="DEU capabilities: equal, council (voting weights of the treaty "
+            "period), or a CSV file of actor,weight."
+        ),
+    ] = "equal",
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples of proposals for the intervals.")] = 1000,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
+    plot: PlotOption = None,
+    veto_unanimity: Annotated[
+        bool,
+        typer.Option(
+            "--veto-unanimity",
+            help="Also score each model with every member state a veto player on issues decided by unanimity.",
+        ),
+    ] = False,
+    crossval: Annotated[
+        bool,
+        typer.Option(
+            "--crossval",
+            help="Also cross-validate the procedural model against the compromise model, 5 folds grouped by proposal.",
+        ),
+    ] = False,
+) -> None:
+    """Score the models against real outcomes: MAE, median error, RMSE, share within 10 points, with bootstrap
+    intervals, broken down by period, procedure and voting rule."""
+    cases, skipped, citation = _read_cases(sources, capabilities)
+    with spinner("running the models on every case", as_json):
+        result = application.backtest(
+            cases,
+            model,
+            scheme=capabilities if sources[0] == "deu" else "as given in the files",
+            bootstrap=bootstrap,
+            seed=seed,
+            veto_unanimity=veto_unanimity,
+            crossval=crossval,
+            skipped=skipped,
+            sources=sources,
+            citation=citation,
+        )
+    if as_json:
+        write_json(result.to_dict())
+    else:
+        _print_backtest(result)
+    if plot is not None:
+        plots = plots_module()
+        plot_note(plots.save_backtest(result.result, plot), plot, as_json)
+
+
+def _read_cases(sources: list[str], capabilities: str) -> tuple[list[Case], list[str], str]:
+    """The scoreable cases, the issues left out, and the data's citation (DEU) or ""."""
+    from ktokovo.io.deu import CITATION, read_deu, read_weights
+
+    if sources[0] != "deu":
+        return cases_from_scenarios([formats.load(source) for source in sources]), [], ""
+    if len(sources) != 2:
+        raise ParameterError("write: ktokovo backtest deu PATH")
+    path = Path(sources[1])
+    if not path.is_file():
+        raise ScenarioError(Problem("no such file", file=str(path)))
+    deu, skipped = read_deu(path.read_bytes(), str(path))
+    if capabilities in ("equal", "council"):
+        return cases_from_deu(deu, capabilities), skipped, CITATION
+    return cases_from_deu(deu, "table", read_weights(Path(capabilities))), skipped, CITATION
+
+
+def _print_backtest(report: BacktestReport) -> None:
+    result = report.result
+    out.print(
+        f"[bold]Backtest[/] on {len(report.cases)} issues ({len(report.skipped)} left out), capabilities: "
+        f"{result.scheme}, 95% intervals from {result.bootstrap} resamples of proposals"
+    )
+    if report.citation:
+        out.print(f"[dim]Data: {report.citation}[/]")
+    _print_scores(result.scores(), "Leaderboard (absolute error, points on 0–100)")
+    for key in report.keys():
+        for value, rows in result.breakdown(key).items():
+            _print_scores(rows, f"{key} = {value}", brief=True)
+    v = report.validation
+    if v is not None:
+        out.print(
+            f"\n[bold]Cross-validation[/] ({v.folds} folds grouped by proposal): procedural "
+            f"{v.mae_procedural:.2f} against compromise {v.mae_compromise:.2f} on the "
+            f"same folds; difference 95% interval {v.difference_low:+.2f} to "
+            f"{v.difference_high:+.2f}. Chosen per fold (commission, parliament COD, parliament "
+            f"CNS, unanimity pull): {v.chosen}; on the whole sample: {v.whole_sample}"
+        )
+
+
+def _print_scores(rows: list[dict[str, Any]], title: str, brief: bool = False) -> None:
+    out.print(f"\n[bold]{title}[/]")
+    table = Table(show_edge=False)
+    for name in ("model", "n", "MAE (95% interval)", *(() if brief else ("median", "RMSE", "within 10"))):
+        table.add_column(name, justify="left" if name == "model" else "right")
+    for row in rows:
+        if row["n"] == 0:
+            table.add_row(row["model"], "0", "—", *(() if brief else ("—", "—", "—")))
+            continue
+        cells = [row["model"], str(row["n"]), f"{row['mae']:.1f} ({row['mae_low']:.1f}–{row['mae_high']:.1f})"]
+        if not brief:
+            cells += [f"{row['median']:.1f}", f"{row['rmse']:.1f}", f"{row['within10']:.0%}"]
+        table.add_row(*cells)
+    out.print(table)

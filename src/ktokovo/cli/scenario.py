@@ -1,0 +1,118 @@
+"""``ktokovo check``, ``show``, ``scenarios``, ``models`` and ``convert``: scenarios and models, listed and
+converted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ktokovo import io as formats
+from ktokovo.cli._common import DEFAULT_SCENARIO, ScenarioArg, app, fmt, out
+from ktokovo.models import MODELS
+
+
+@app.command()
+def check(scenario: ScenarioArg) -> None:
+    """Validate a scenario file without running anything; every problem is listed at once."""
+    loaded = formats.load(scenario)
+    out.print(
+        f"ok: {scenario}: {len(loaded.actors)} actors, {len(loaded.issues)} issues, "
+        f"{int((loaded.positions == loaded.positions).sum())} positions"
+    )
+
+
+@app.command()
+def show(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
+    """Show a scenario as tables, with the source of every estimate."""
+    loaded = formats.load(scenario)
+    sources = loaded.sources
+    out.print(f"[bold]{loaded.title or loaded.name}[/]" + (f"  ({loaded.date})" if loaded.date else ""))
+    if loaded.description:
+        out.print(loaded.description)
+    for short, reference in loaded.documents.items():
+        out.print(f"  [{short}] {reference}", markup=False)
+
+    def ranged(value: float, bounds: Any) -> str:
+        text = fmt(value)
+        return text if bounds is None or bounds[0] != bounds[0] else f"{text} ({fmt(bounds[0])}–{fmt(bounds[1])})"
+
+    actors = Table(title="Actors", title_justify="left", show_edge=False)
+    for name in ("actor", "capability (range)", "description"):
+        actors.add_column(name)
+    for i, actor in enumerate(loaded.actors):
+        actors.add_row(actor.name, ranged(loaded.capabilities[i], loaded.capability_ranges[i]), actor.description)
+    out.print(actors)
+    issues = Table(title="Issues", title_justify="left", show_lines=True, show_edge=False)
+    for name in ("issue", "low end", "high end", "status quo"):
+        issues.add_column(name)
+    for issue in loaded.issues:
+        sq = "" if issue.status_quo is None else ranged(issue.status_quo, issue.status_quo_range)
+        issues.add_row(
+            f"{issue.name}\n[dim]{issue.question}[/]",
+            f"{fmt(issue.scale[0])}: {issue.low_label}",
+            f"{fmt(issue.scale[1])}: {issue.high_label}",
+            sq,
+        )
+    out.print(issues)
+    stances = Table(title="Positions and saliences", title_justify="left", show_edge=False)
+    for name in ("actor", "issue", "position (range)", "salience (range)"):
+        stances.add_column(name)
+    for i, actor in enumerate(loaded.actors):
+        for j, issue in enumerate(loaded.issues):
+            if loaded.positions[i, j] == loaded.positions[i, j]:
+                stances.add_row(
+                    actor.name,
+                    issue.name,
+                    ranged(loaded.positions[i, j], loaded.position_ranges[i, j]),
+                    ranged(loaded.saliences[i, j], loaded.salience_ranges[i, j]),
+                )
+    out.print(stances)
+    if sources:
+        out.print("\n[bold]Sources[/]")
+        for key, source in sources.items():
+            out.print(f"  {key.replace('/', ' · ')}: {source}", soft_wrap=True, markup=False)
+
+
+@app.command()
+def scenarios() -> None:
+    """List the built-in scenarios."""
+    table = Table(show_edge=False)
+    table.add_column("name")
+    table.add_column("title")
+    for name, title in formats.builtin_scenarios().items():
+        table.add_row(name, title)
+    out.print(table)
+
+
+@app.command()
+def models() -> None:
+    """List the models, their presets and parameters."""
+    table = Table(show_edge=False)
+    for name in ("model", "what", "presets", "parameters (default)"):
+        table.add_column(name, overflow="fold")
+    for name, model in MODELS.items():
+        parameters = ", ".join(f"{k}={v}" for k, v in model.defaults().as_dict().items()) or "—"
+        table.add_row(name, model.description, ", ".join(model.presets) or "—", parameters)
+    out.print(table)
+
+
+@app.command()
+def convert(
+    source: ScenarioArg,
+    target: Annotated[Path, typer.Argument(help="The file to write; its suffix picks the format.")],
+    to: Annotated[str | None, typer.Option("--to", help="Format: " + ", ".join(formats.FORMATS))] = None,
+) -> None:
+    """Convert a scenario from one format to another."""
+    loaded = formats.load(source)
+    written = formats.save(loaded, target, format=to)
+    out.print(f"wrote {written}")
+    held = [name for name in ("shocks", "vetoes", "linkages", "ledger") if getattr(loaded, name)]
+    if held and (to or written.suffix.lower().lstrip(".")) not in ("yaml", "yml"):
+        as_of = f" (the table shows the inputs as of {loaded.as_of})" if loaded.ledger else ""
+        out.print(
+            f"note: {written.name} holds the table; the scenario's {', '.join(held)} are kept only in YAML{as_of}",
+            soft_wrap=True,
+        )
