@@ -186,6 +186,7 @@ def forecast(
     """
     parameters = dict(parameters or {})
     names = check_request(scenario, list(models or STANDARD), preset, parameters, thresholds)
+
     def report(task: str, done: int, total: int) -> bool | None:
         return None if progress is None else progress(task, done, total)
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from ktokovo import io as formats
@@ -31,7 +32,7 @@ err = Console(stderr=True, highlight=False)
 
 def fail(error: KtokovoError) -> None:
     """Say what is wrong on stderr and exit with 2: the one way a command reports bad input."""
-    err.print(f"[bold red]error:[/] {error}", markup=True, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(str(error))}", markup=True, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -285,6 +286,12 @@ def executor_for(workers: int, dask: str | None) -> Iterator[Any]:
 
 def _ignore_interrupt() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def check_plots(directory: Path | None) -> None:
+    """Before any work: --plot needs the plots extra."""
+    if directory is not None:
+        require("plots", "matplotlib")
 
 
 def plots_module() -> Any:

@@ -26,6 +26,7 @@ from ktokovo.cli._common import (
     SetOption,
     ShockOption,
     app,
+    check_plots,
     fmt,
     load_with_changes,
     out,
@@ -63,6 +64,7 @@ def sensitivity(
     no_store: NoStoreOption = False,
 ) -> None:
     """Which actor's position, salience or capability moves each forecast most (tornado and Sobol indices)."""
+    check_plots(plot)
     if samples:
         require("sensitivity", "SALib")
     loaded = load_with_changes(scenario, set_, drop, shock, as_of)
@@ -126,6 +128,7 @@ def diff(
     no_store: NoStoreOption = False,
 ) -> None:
     """Two scenarios' forecasts side by side: the shift per issue, the inputs that differ, gains and losses."""
+    check_plots(plot)
     a, b = load_with_changes(first, as_of=as_of), load_with_changes(second, as_of=as_of)
     result = application.diff(a, b, model, preset=preset, rounds=rounds, seed=seed, labels=(first, second))
     if as_json:

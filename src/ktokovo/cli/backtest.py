@@ -16,6 +16,7 @@ from ktokovo.cli._common import (
     PlotOption,
     SeedOption,
     app,
+    check_plots,
     out,
     plot_note,
     plots_module,
@@ -68,6 +69,7 @@ def backtest(
 ) -> None:
     """Score the models against real outcomes: MAE, median error, RMSE, share within 10 points, with bootstrap
     intervals, broken down by period, procedure and voting rule."""
+    check_plots(plot)
     cases, skipped, citation = _read_cases(sources, capabilities)
     with spinner("running the models on every case", as_json):
         result = application.backtest(

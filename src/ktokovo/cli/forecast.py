@@ -29,6 +29,7 @@ from ktokovo.cli._common import (
     SetOption,
     ShockOption,
     app,
+    check_plots,
     executor_for,
     fmt,
     load_with_changes,
@@ -79,6 +80,7 @@ def forecast(
     no_store: NoStoreOption = False,
 ) -> None:
     """Forecast every issue of a negotiation with each model, and who gains and who loses."""
+    check_plots(plot)
     loaded = load_with_changes(scenario, set_, drop, shock, as_of)
     with executor_for(workers, dask) as executor, progress_bar(as_json, stoppable=samples > 0) as progress:
         result = application.forecast(
@@ -279,6 +281,7 @@ def compare(
     no_store: NoStoreOption = False,
 ) -> None:
     """Run every model that applies, side by side: per issue each model's forecast and how far apart they are."""
+    check_plots(plot)
     loaded = load_with_changes(scenario, set_, drop, shock, as_of)
     with progress_bar(as_json) as progress:
         result = application.compare(loaded, rounds=rounds, seed=seed, progress=progress)
