@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,6 +37,7 @@ from ktokovo.cli._common import (
     write_json,
 )
 from ktokovo.core.errors import ParameterError
+from ktokovo.core.jsonable import dumps
 from ktokovo.models import run
 
 runs_app = group("runs", "The runs in the run store: list, show, diff, export.")
@@ -102,7 +102,7 @@ def runs_show(run_id: RunId, db: DbOption = None, as_json: JsonOption = False) -
         soft_wrap=True,
     )
     out.print(f"  scenario sha256 {info['scenario_hash']}", soft_wrap=True)
-    out.print(f"  parameters {json.dumps(info['parameters'], default=str)}", soft_wrap=True)
+    out.print(f"  parameters {dumps(info['parameters'], indent=None)}", soft_wrap=True, markup=False)
     table = Table(show_edge=False)
     for name in ("model", "issue", "forecast", "low 95%", "high 95%", "rounds"):
         table.add_column(name, justify="left" if name in ("model", "issue") else "right")
@@ -169,15 +169,9 @@ def _export_data(stored: Any) -> dict[str, Any]:
     return {
         "run": stored.id,
         **{k: v for k, v in stored.info.items() if k != "id"},
-        "forecasts": [
-            {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
-            for row in frame.to_dict("records")
-        ],
+        "forecasts": frame.to_dict("records"),
         "rounds": {
-            f"{model}/{issue}": {
-                "actors": list(path.columns),
-                "positions": [[None if np.isnan(v) else v for v in row] for row in path.to_numpy()],
-            }
+            f"{model}/{issue}": {"actors": list(path.columns), "positions": path.to_numpy()}
             for (model, issue), path in stored.trajectories.items()
         },
     }
@@ -198,7 +192,7 @@ def runs_export(
     with open_store(db) as store:
         stored = store.get(run_id)
     if suffix == ".json":
-        output.write_text(json.dumps(_export_data(stored), ensure_ascii=False, indent=2, default=str) + "\n")
+        output.write_text(dumps(_export_data(stored)) + "\n")
     else:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

@@ -203,7 +203,7 @@ class Store:
                             "model": model,
                             "issue": issue.name,
                             "actors": json.dumps(list(scenario.actor_names)),
-                            "positions": json.dumps(_nulls(result.positions[:, :, j])),
+                            "positions": json.dumps(to_jsonable(result.positions[:, :, j])),
                         }
                     )
         settings = {r.model: {"preset": r.preset, "rounds": r.rounds, **dict(r.parameters)} for r in results}
@@ -469,7 +469,3 @@ def _safe(url: str) -> str:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except sa.exc.ArgumentError:
         return "<unreadable URL>"
-
-
-def _nulls(array: np.ndarray) -> list[Any]:
-    return [[None if np.isnan(v) else float(v) for v in row] for row in np.asarray(array, dtype=float)]
