@@ -16,9 +16,10 @@ import numpy as np
 
 from ktokovo.core.errors import ParameterError
 from ktokovo.core.scenario import Actor, Scenario
-from ktokovo.models.runner import run
+from ktokovo.models import MODELS, run
 
-DEFAULT_MODELS = ("mean", "median", "nash", "bdm", "smp", "exchange", "procedural")
+DEFAULT_MODELS = tuple(MODELS)
+"""Every registered model."""
 TRACK_RECORD = {
     "mean": 23.9,
     "median": 29.0,
