@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from importlib.metadata import PackageNotFoundError, version
@@ -14,7 +15,9 @@ from ktokovo.core.jsonable import to_jsonable
 from ktokovo.core.scenario import Scenario
 
 
+@functools.cache
 def package_version() -> str:
+    """ktokovo's installed version (read once: the metadata lookup costs a millisecond)."""
     try:
         return version("ktokovo")
     except PackageNotFoundError:  # running from a source tree that was never installed
