@@ -9,8 +9,16 @@ drift, report, serve).
 
 from __future__ import annotations
 
-from ktokovo.cli import analyse, backtest, forecast, record, scenario  # noqa: F401  (each registers its commands)
 from ktokovo.cli._common import app
+
+# Each module registers its commands on `app`; the order here is the order of `ktokovo --help`.
+# isort: off
+from ktokovo.cli import forecast  # noqa: F401, E402
+from ktokovo.cli import analyse  # noqa: F401, E402
+from ktokovo.cli import backtest  # noqa: F401, E402
+from ktokovo.cli import scenario  # noqa: F401, E402
+from ktokovo.cli import record  # noqa: F401, E402
+# isort: on
 
 
 def main() -> None:
