@@ -13,8 +13,11 @@ from ktokovo.core.scenario import Scenario
 from ktokovo.models import MODELS, run
 
 
-@dataclass
+@dataclass(frozen=True)
 class Report:
+    """What the report shows: every model's result and draws, the first model's sensitivity and drift (None if
+    not computed or no ledger), and the deal analysis (None without veto players)."""
+
     scenario: Scenario
     results: list[ModelResult]
     samples: list[SampleResult] = field(default_factory=list)
