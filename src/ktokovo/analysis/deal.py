@@ -80,14 +80,12 @@ def _solve(
     objective: str,
     target: np.ndarray | None = None,
     relax: int | None = None,
-    target_weights: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray] | None:
     """One linear program over z (n), t (players × n) and an extra variable e.
 
     objective "violation": minimise e with L_v(z) − W_v ≤ e for every player (e ≤ 0 means a zone);
     "slack": maximise e with L_v(z) + e ≤ W_v (the most robust package);
-    "project": minimise Σ_j c_j |z_j − target_j| within the zone, c = ``target_weights`` (default all 1; e
-    stands for nothing);
+    "project": minimise Σ_j |z_j − target_j| within the zone (e stands for nothing);
     ``relax`` = k: player k's constraint is dropped and its violation minimised instead.
     """
     from scipy.optimize import linprog
@@ -103,7 +101,7 @@ def _solve(
     elif objective == "slack":
         cost[e] = -1.0
     else:
-        cost[e + 1 :] = 1.0 if target_weights is None else target_weights
+        cost[e + 1 :] = 1.0
     rows, rhs = [], []
     for v in range(n_players):
         for j in range(n):

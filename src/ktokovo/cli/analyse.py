@@ -178,13 +178,6 @@ def deal(
     ] = None,
     samples: Annotated[int, typer.Option(help="Draws of the inputs for the probability of a deal (0: none).")] = 1000,
     seed: SeedOption = 0,
-    proposer: Annotated[
-        str | None, typer.Option(help="Who makes the offers (default: the veto player with the most capability).")
-    ] = None,
-    offers: Annotated[int, typer.Option(help="Rounds of offers before the talks end without a deal.")] = 1,
-    delay_cost: Annotated[
-        float, typer.Option(help="What each round without a deal costs every actor (points, as costs of no deal).")
-    ] = 0.0,
     as_json: JsonOption = False,
     set_: SetOption = None,
     drop: DropOption = None,
@@ -196,9 +189,7 @@ def deal(
     each model's settlement lands inside the zone, and what it would take to open a closed zone."""
     loaded = load_with_changes(scenario, set_, drop, as_of=as_of)
     with spinner("deal or no deal", as_json):
-        result = application.deal(
-            loaded, model, samples=samples, seed=seed, proposer=proposer, offers=offers, delay=delay_cost
-        )
+        result = application.deal(loaded, model, samples=samples, seed=seed)
     if as_json:
         write_json(result.to_dict())
     else:
@@ -222,10 +213,9 @@ def _print_deal(result: DealReport) -> None:
     if result.probability is not None:
         share, low, high = result.probability
         out.print(
-            f"\n[bold]Probability of a deal[/] if whoever offers knew the others' limits: {share:.0%} (95% interval "
-            f"{low:.0%}–{high:.0%}) over {result.samples} draws of the inputs"
+            f"\n[bold]Probability of a deal[/]: {share:.0%} (95% interval {low:.0%}–{high:.0%}) over "
+            f"{result.samples} draws of the inputs"
         )
-    _print_bargaining(result)
     if not analysis.zone:
         _print_no_zone(result)
         return
@@ -244,32 +234,6 @@ def _print_deal(result: DealReport) -> None:
         table.add_column(veto.actor, justify="right")
     for name, slack in analysis.slack.items():
         table.add_row(name, *(signed(slack[v.actor]).lstrip("+") if v.actor in slack else "—" for v in scenario.vetoes))
-    out.print(table)
-
-
-def _print_bargaining(result: DealReport) -> None:
-    data = result.bargaining_dict()
-    if data is None:
-        return
-    by_round = "; ".join(f"by round {o['round']}: {o['settled']:.0%}" for o in data["offers"])
-    out.print(
-        f"[bold]If nobody knows the others' limits[/]: {data['proposer']} makes the offers. Probability of a "
-        f"deal {data['probability']:.0%} ({by_round}); with complete information at most "
-        f"{data['complete_information']:.0%} on the same draws."
-    )
-    if data["expected_package"] is None:
-        out.print("  no offer is accepted in any draw: the forecast is no deal")
-        return
-    table = Table(
-        title="The package they settle on, if they settle (mean over the draws that do)",
-        title_justify="left",
-        show_edge=False,
-    )
-    for name in ("issue", "package", "nearest label"):
-        table.add_column(name, justify="right" if name == "package" else "left")
-    for issue in result.scenario.issues:
-        value = data["expected_package"][issue.name]
-        table.add_row(issue.name, fmt(value), issue.nearest_label(value))
     out.print(table)
 
 

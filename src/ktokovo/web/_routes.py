@@ -154,9 +154,7 @@ async def deal(request: DealRequest, state: StateDep) -> dict[str, Any]:
     """Deal or no deal: the zone of agreement among the veto players and the probability of a deal."""
     loaded = resolve(request.scenario)
     models = _applicable(loaded, request.models)
-    answer = await state.workers().call(
-        _work.deal, loaded, models, request.samples, request.seed, request.proposer, request.offers, request.delay_cost
-    )
+    answer = await state.workers().call(_work.deal, loaded, models, request.samples, request.seed)
     return to_jsonable(answer)  # type: ignore[no-any-return]
 
 

@@ -56,9 +56,6 @@ class DealRequest(BaseModel):
     models: list[ModelName] = Field(default_factory=_standard, min_length=1)
     samples: int = Field(200, ge=0, le=5_000)
     seed: int = Field(0, ge=0, le=2**32 - 1)
-    proposer: str | None = Field(None, max_length=200, description="Who makes the offers (default: see the README).")
-    offers: int = Field(1, ge=1, le=20, description="Rounds of offers.")
-    delay_cost: Finite = Field(0.0, ge=0, le=100, description="What each round without a deal costs every actor.")
 
 
 class DiffRequest(BaseModel):

@@ -74,18 +74,8 @@ def sensitivity(scenario: Scenario, model: str, top: int) -> dict[str, Any]:
     return application.sensitivity(scenario, model, samples=0, top=top).to_dict()
 
 
-def deal(
-    scenario: Scenario,
-    models: list[str],
-    samples: int,
-    seed: int,
-    proposer: str | None = None,
-    offers: int = 1,
-    delay: float = 0.0,
-) -> dict[str, Any]:
-    return application.deal(
-        scenario, models, samples=samples, seed=seed, proposer=proposer, offers=offers, delay=delay
-    ).to_dict()
+def deal(scenario: Scenario, models: list[str], samples: int, seed: int) -> dict[str, Any]:
+    return application.deal(scenario, models, samples=samples, seed=seed).to_dict()
 
 
 def diff(a: Scenario, b: Scenario, model: str, seed: int) -> dict[str, Any]:
