@@ -56,6 +56,6 @@ def compare(
     results = []
     for k, name in enumerate(names):
         if progress is not None:
-            progress(f"running {name}", k, len(names))
+            progress("running models", k, len(names))
         results.append(run(scenario, name, rounds=rounds, seed=seed))
     return Comparison(scenario, tuple(results), skipped)

@@ -9,6 +9,7 @@ from typing import Any
 
 from ktokovo.analysis import deal as deal_analysis
 from ktokovo.analysis.deal import DealAnalysis
+from ktokovo.application.forecast import probability_dict
 from ktokovo.core.errors import ParameterError
 from ktokovo.core.jsonable import to_jsonable
 from ktokovo.core.result import ModelResult
@@ -29,10 +30,7 @@ class DealReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``ktokovo deal --json`` and ``POST /api/deal``."""
-        probability = None
-        if self.probability is not None:
-            share, low, high = self.probability
-            probability = {"share": share, "low95": low, "high95": high, "draws": self.samples}
+        probability = probability_dict(self.probability, self.samples)
         names = self.scenario.issue_names
         return to_jsonable(
             {

@@ -38,11 +38,16 @@ class DealLead:
     draws: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        probability = None
-        if self.probability is not None:
-            share, low, high = self.probability
-            probability = {"share": share, "low95": low, "high95": high, "draws": self.draws}
+        probability = probability_dict(self.probability, self.draws)
         return to_jsonable({"model": self.model, "zone": self.zone, "detail": self.detail, "probability": probability})
+
+
+def probability_dict(probability: tuple[float, float, float] | None, draws: int) -> dict[str, float] | None:
+    """A probability of a deal with its 95% interval, as the JSON gives it (None without draws)."""
+    if probability is None:
+        return None
+    share, low, high = probability
+    return {"share": share, "low95": low, "high95": high, "draws": draws}
 
 
 @dataclass(frozen=True)
@@ -192,9 +197,9 @@ def forecast(
 
     results = []
     for k, name in enumerate(names):
-        report(f"running {name}", k, len(names))
+        report("running models", k, len(names))
         results.append(run(scenario, name, preset=preset, rounds=rounds, seed=seed, **parameters))
-    report("models", len(names), len(names))
+    report("running models", len(names), len(names))
     drawn = []
     if samples:
         for name in names:

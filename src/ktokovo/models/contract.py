@@ -168,10 +168,7 @@ class _Model:
                 known = ", ".join(self.presets) or "none"
                 raise ParameterError(f"unknown preset '{preset}' for model '{self.name}'; its presets: {known}")
             base = self.presets[preset]
-        if not values:
-            return base
-        self.parameters.from_mapping(values)  # names checked before values
-        return base.replace(**values)
+        return base.replace(**values) if values else base
 
 
 @dataclass(frozen=True, kw_only=True)

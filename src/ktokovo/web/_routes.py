@@ -154,8 +154,7 @@ async def deal(request: DealRequest, state: StateDep) -> dict[str, Any]:
     """Deal or no deal: the zone of agreement among the veto players and the probability of a deal."""
     loaded = resolve(request.scenario)
     models = _applicable(loaded, request.models)
-    answer = await state.workers().call(_work.deal, loaded, models, request.samples, request.seed)
-    return to_jsonable(answer)  # type: ignore[no-any-return]
+    return await state.workers().call(_work.deal, loaded, models, request.samples, request.seed)  # type: ignore[no-any-return]
 
 
 @router.post("/api/diff")
@@ -163,7 +162,7 @@ async def diff(request: DiffRequest, state: StateDep) -> dict[str, Any]:
     """Two scenarios under one model: each forecast's shift, the inputs that differ, the gains."""
     a, b = resolve(request.a), resolve(request.b)
     _applicable(a, [request.model])
-    return to_jsonable(await state.workers().call(_work.diff, a, b, request.model, request.seed))  # type: ignore[no-any-return]
+    return await state.workers().call(_work.diff, a, b, request.model, request.seed)  # type: ignore[no-any-return]
 
 
 @router.post(
