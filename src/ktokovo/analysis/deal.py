@@ -11,11 +11,14 @@ question here.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ktokovo.core.errors import ParameterError
 from ktokovo.core.scenario import Scenario
 
 
@@ -30,13 +33,23 @@ class _Problem:
     cases: list[list[tuple[int, float, float]]]  # per linkage case: (issue, low, high) bounds
 
 
-def problem(scenario: Scenario, positions: np.ndarray | None = None, saliences: np.ndarray | None = None) -> _Problem:
-    """The constraints of ``scenario`` (optionally with other positions (0–100) and saliences)."""
+def problem(
+    scenario: Scenario,
+    positions: np.ndarray | None = None,
+    saliences: np.ndarray | None = None,
+    *,
+    status_quo: np.ndarray | None = None,
+    costs: np.ndarray | None = None,
+    walk_aways: np.ndarray | None = None,
+) -> _Problem:
+    """The constraints of ``scenario``, optionally with drawn inputs: positions (0–100) and saliences
+    (n_actors, n_issues), the status quo (n_issues,, 0–100, NaN where none), each veto's cost of no deal
+    (n_vetoes,) and walk-away points (n_vetoes, n_issues, 0–100, NaN where the veto gives none)."""
     unit = scenario.unit_positions() if positions is None else positions
     sal = scenario.saliences if saliences is None else saliences
     names = scenario.issue_names
     players, weights, ideals, allowance = [], [], [], []
-    for veto in scenario.vetoes:
+    for v_index, veto in enumerate(scenario.vetoes):
         i = scenario.actor_index(veto.actor)
         walk = dict(veto.walk_away)
         mask = np.zeros(len(names), dtype=bool)
@@ -50,13 +63,22 @@ def problem(scenario: Scenario, positions: np.ndarray | None = None, saliences: 
         away = np.empty(len(names))
         for j, name in enumerate(names):
             issue = scenario.issues[j]
-            reference = walk.get(name, issue.status_quo)
-            away[j] = unit[i, j] if reference is None else float(issue.to_unit(reference))
+            if walk_aways is not None and not np.isnan(walk_aways[v_index, j]):
+                away[j] = walk_aways[v_index, j]
+            elif name in walk:
+                away[j] = float(issue.to_unit(walk[name]))
+            elif status_quo is not None and not np.isnan(status_quo[j]):
+                away[j] = status_quo[j]
+            elif issue.status_quo is not None:
+                away[j] = float(issue.to_unit(issue.status_quo))
+            else:
+                away[j] = unit[i, j]
         ideal = np.where(mask, unit[i], 0.0)
+        cost = veto.cost if costs is None else float(costs[v_index])
         players.append(veto.actor)
         weights.append(w)
         ideals.append(ideal)
-        allowance.append(float(np.sum(w * np.abs(away - ideal))) + veto.cost)
+        allowance.append(float(np.sum(w * np.abs(away - ideal))) + cost)
     cases: list[list[tuple[int, float, float]]] = [[]]
     for link in scenario.linkages:
         j_if, j_then = names.index(link.if_issue), names.index(link.then_issue)
@@ -354,16 +376,113 @@ def what_it_would_take(scenario: Scenario, p: _Problem | None = None) -> list[di
     return sorted(out, key=lambda row: row["size"])
 
 
-def deal_probability(scenario: Scenario, samples: int, seed: int = 0) -> tuple[float, float, float]:
-    """The share of input draws (as for forecast intervals) whose zone is not empty, with a 95% Wilson
-    interval."""
+def zones(
+    weights: np.ndarray, ideals: np.ndarray, allowance: np.ndarray, cases: list[list[tuple[int, float, float]]]
+) -> np.ndarray:
+    """(K,) whether draw k's zone is not empty, for constraints stacked over draws: weights and ideals (K, V,
+    n), allowances (K, V; inf: that player accepts anything), linkage cases shared by all draws.
+
+    Every package found inside some draw's zone (its most robust one, a linear program) is checked against
+    all the draws not yet decided at once, so a draw that accepts a package already found needs no program of
+    its own; only draws whose zone is empty, or that no earlier package satisfies, are solved one by one.
+    The answer is the same as solving every draw (``has_zone``); only the work differs."""
+    k_draws, n_players, n = weights.shape
+    zone = np.zeros(k_draws, dtype=bool)
+    decided = np.zeros(k_draws, dtype=bool)
+    finite = np.isfinite(allowance)
+    if n_players == 0 or not finite.any():
+        return np.ones(k_draws, dtype=bool)
+
+    def inside(z: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        loss = np.einsum("kvn,kvn->kv", weights[rows], np.abs(z[None, None, :] - ideals[rows]))
+        fine = np.all(~finite[rows] | (loss <= allowance[rows] + 1e-9), axis=1)
+        return fine & any(all(low - 1e-9 <= z[j] <= high + 1e-9 for j, low, high in case) for case in cases)
+
+    for k in range(k_draws):
+        if decided[k]:
+            continue
+        keep = finite[k]
+        p = _Problem(
+            [f"v{v}" for v in np.flatnonzero(keep)], weights[k, keep], ideals[k, keep], allowance[k, keep], cases
+        )
+        found = [r for r in (_solve(p, case, "slack") for case in p.cases) if r is not None]
+        best = max(found, key=lambda r: -r[0]) if found else None
+        decided[k] = True
+        if best is None or -best[0] < -1e-9:
+            continue
+        zone[k] = True
+        rest = np.flatnonzero(~decided)
+        if len(rest):
+            hit = inside(np.clip(best[1], 0.0, 100.0), rest)
+            zone[rest[hit]] = True
+            decided[rest[hit]] = True
+    return zone
+
+
+def stacked(scenario: Scenario, draws: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every veto player's constraints in each of ``draws`` (:class:`ktokovo.analysis.uncertainty.Draws`):
+    weights, ideals (K, V, n) and allowances (K, V; inf where a player has nothing at stake in a draw)."""
+    k_draws, n_vetoes, n = len(draws.positions), len(scenario.vetoes), len(scenario.issues)
+    weights, ideals = np.zeros((k_draws, n_vetoes, n)), np.zeros((k_draws, n_vetoes, n))
+    allowance = np.full((k_draws, n_vetoes), np.inf)
+    names = [v.actor for v in scenario.vetoes]
+    for k in range(k_draws):
+        drawn = problem(scenario, **draws.problem_inputs(k))
+        for row, player in enumerate(drawn.players):
+            v = names.index(player)
+            weights[k, v], ideals[k, v], allowance[k, v] = drawn.weights[row], drawn.ideals[row], drawn.allowance[row]
+    return weights, ideals, allowance
+
+
+def zone_chunk(scenario: Scenario, start: int, stop: int, seed: int) -> tuple[int, np.ndarray]:
+    """Draws start..stop−1: whether each one's zone is not empty (a unit of work for an executor)."""
     from ktokovo.analysis.uncertainty import draw_inputs
 
-    draws = draw_inputs(scenario, np.arange(samples), seed)
-    hits = sum(
-        has_zone(problem(scenario, positions=draws.positions[k], saliences=draws.saliences[k])) for k in range(samples)
-    )
-    share = hits / samples
+    draws = draw_inputs(scenario, np.arange(start, stop), seed)
+    return start, zones(*stacked(scenario, draws), problem(scenario).cases)
+
+
+def deal_probability(
+    scenario: Scenario,
+    samples: int,
+    seed: int = 0,
+    *,
+    executor: Executor | None = None,
+    batch_size: int = 250,
+    progress: Callable[[int], bool | None] | None = None,
+) -> tuple[float, float, float]:
+    """The share of input draws (as for forecast intervals) whose zone is not empty, with a 95% Wilson
+    interval. Chunks of ``batch_size`` draws run on ``executor`` (as forecasts' draws do); ``progress`` is
+    called with the draws done after each chunk, and returning False stops the work (the share is then that
+    of the unbroken run of chunks from the first)."""
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        raise ParameterError(f"samples must be a whole number >= 1, not {samples!r}")
+    starts = list(range(0, samples, batch_size))
+    done: dict[int, np.ndarray] = {}
+    if executor is None:
+        results: Iterator[tuple[int, np.ndarray]] = (
+            zone_chunk(scenario, a, min(samples, a + batch_size), seed) for a in starts
+        )
+    else:
+        futures = [executor.submit(zone_chunk, scenario, a, min(samples, a + batch_size), seed) for a in starts]
+        results = (f.result() for f in as_completed(futures))
+    for start, hits in results:
+        done[start] = hits
+        if progress is not None and progress(sum(len(h) for h in done.values())) is False:
+            break
+    kept = []
+    for start in starts:
+        if start not in done:
+            break
+        kept.append(done[start])
+    hits = np.concatenate(kept) if kept else np.zeros(0, dtype=bool)
+    if len(hits) == 0:
+        raise ParameterError("the probability of a deal was stopped before any draw finished")
+    return wilson(float(hits.mean()), len(hits))
+
+
+def wilson(share: float, samples: int) -> tuple[float, float, float]:
+    """``share`` of ``samples`` with its 95% Wilson score interval."""
     z = 1.959964
     centre = (share + z * z / (2 * samples)) / (1 + z * z / samples)
     half = z * np.sqrt(share * (1 - share) / samples + z * z / (4 * samples * samples)) / (1 + z * z / samples)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ktokovo.analysis.uncertainty import Draws, evaluate, input_ranges
+from ktokovo.analysis.uncertainty import Draws, evaluate, input_ranges, rule_ranges
 from ktokovo.core.errors import ParameterError
 from ktokovo.core.scenario import Scenario
 from ktokovo.models.runner import resolve_parameters
@@ -61,7 +61,16 @@ def _draws(
         else:
             salience[:, factor.actor, factor.issue] = values[:, column]
     status_quo = np.tile(ranges["status_quo"][1], (k, 1))
-    return Draws(np.arange(k), capability, position, np.where(np.isnan(position), 0.0, salience), status_quo)
+    rules = rule_ranges(scenario)
+    return Draws(
+        np.arange(k),
+        capability,
+        position,
+        np.where(np.isnan(position), 0.0, salience),
+        status_quo,
+        np.tile(rules["cost"][1], (k, 1)),
+        np.tile(rules["walk_away"][1], (k, 1, 1)),
+    )
 
 
 def _bounds(scenario: Scenario, chosen: list[Factor], spread: dict[str, float] | None = None) -> np.ndarray:

@@ -43,13 +43,47 @@ def _triangular(u: np.ndarray, low: np.ndarray, mode: np.ndarray, high: np.ndarr
 class Draws:
     """Drawn inputs for draws ``indices``: capabilities (k, n_actors); positions (k, n_actors, n_issues) on
     0–100, NaN where an actor takes no position; saliences (k, n_actors, n_issues) 0–100; status quo (k,
-    n_issues) on 0–100, NaN where none."""
+    n_issues) on 0–100, NaN where none; the deal rules: each veto's cost of no deal (k, n_vetoes) and
+    walk-away points (k, n_vetoes, n_issues) on 0–100, NaN where the veto gives none (its walk-away is then
+    the drawn status quo)."""
 
     indices: np.ndarray
     capabilities: np.ndarray
     positions: np.ndarray
     saliences: np.ndarray
     status_quo: np.ndarray
+    costs: np.ndarray
+    walk_aways: np.ndarray
+
+    def problem_inputs(self, k: int) -> dict[str, np.ndarray]:
+        """Draw k's keyword arguments for :func:`ktokovo.analysis.deal.problem`."""
+        return {
+            "positions": self.positions[k],
+            "saliences": self.saliences[k],
+            "status_quo": self.status_quo[k],
+            "costs": self.costs[k],
+            "walk_aways": self.walk_aways[k],
+        }
+
+
+def rule_ranges(scenario: Scenario) -> dict[str, np.ndarray]:
+    """(low, mode, high) of the deal rules: each veto's cost (3, n_vetoes) and walk-away points (3, n_vetoes,
+    n_issues; 0–100, NaN where the veto gives none). Unlike stances, a rule without a range is not varied."""
+    n_vetoes, n_issues = len(scenario.vetoes), len(scenario.issues)
+    cost = np.empty((3, n_vetoes))
+    walk = np.full((3, n_vetoes, n_issues), np.nan)
+    for v, veto in enumerate(scenario.vetoes):
+        cost[:, v] = veto.cost
+        if veto.cost_range is not None:
+            cost[0, v], cost[2, v] = veto.cost_range
+        ranges = {name: (low, high) for name, low, high in veto.walk_away_ranges}
+        for name, value in veto.walk_away:
+            j = scenario.issue_names.index(name)
+            issue = scenario.issues[j]
+            low, high = ranges.get(name, (value, value))
+            ends = np.sort(np.asarray(issue.to_unit(np.array([low, high])), dtype=float))
+            walk[:, v, j] = ends[0], float(issue.to_unit(value)), ends[1]
+    return {"cost": cost, "walk_away": walk}
 
 
 def input_ranges(scenario: Scenario, spread: dict[str, float] | None = None) -> dict[str, np.ndarray]:
@@ -93,8 +127,12 @@ def input_ranges(scenario: Scenario, spread: dict[str, float] | None = None) -> 
 def draw_inputs(scenario: Scenario, indices: np.ndarray, seed: int, spread: dict[str, float] | None = None) -> Draws:
     """The inputs of draws ``indices`` (triangular distributions with the estimate as mode)."""
     ranges = input_ranges(scenario, spread)
+    rules = rule_ranges(scenario)
     n_actors, n_issues = scenario.positions.shape
-    sizes = (n_actors, n_actors * n_issues, n_actors * n_issues, n_issues)
+    n_vetoes = len(scenario.vetoes)
+    # The rules' uniforms come after the stances' in each draw's stream, so that adding a range to a rule
+    # leaves every other input of the draw as it was.
+    sizes = (n_actors, n_actors * n_issues, n_actors * n_issues, n_issues, n_vetoes, n_vetoes * n_issues)
     uniforms = (
         np.stack(
             [
@@ -111,7 +149,17 @@ def draw_inputs(scenario: Scenario, indices: np.ndarray, seed: int, spread: dict
     position = _triangular(parts[1].reshape(k, n_actors, n_issues), *ranges["position"])
     salience = _triangular(parts[2].reshape(k, n_actors, n_issues), *ranges["salience"])
     status_quo = _triangular(parts[3], *ranges["status_quo"])
-    return Draws(np.asarray(indices), capability, position, np.where(np.isnan(position), 0.0, salience), status_quo)
+    costs = _triangular(parts[4], *rules["cost"])
+    walk_aways = _triangular(parts[5].reshape(k, n_vetoes, n_issues), *rules["walk_away"])
+    return Draws(
+        np.asarray(indices),
+        capability,
+        position,
+        np.where(np.isnan(position), 0.0, salience),
+        status_quo,
+        costs,
+        walk_aways,
+    )
 
 
 def _scenario_of(scenario: Scenario, draws: Draws, k: int) -> Scenario:

@@ -124,6 +124,32 @@ class Veto:
     cost: float = 0.0
     walk_away: tuple[tuple[str, float], ...] = ()
     source: Source | None = None
+    cost_range: tuple[float, float] | None = None
+    """Low–high confidence range of ``cost``; drawn (triangular, the estimate as mode) like every input."""
+    walk_away_ranges: tuple[tuple[str, float, float], ...] = ()
+    """(issue, low, high) confidence ranges of walk-away points, on the issue's own scale."""
+    delay: float = 0.0
+    """What each round of offers without a deal adds to its cost of no deal (points, as ``cost``)."""
+    drift: tuple[tuple[str, float], ...] = ()
+    """After a deal: (issue, sd) the standard deviation, in points of the issue's own scale per month, of a
+    random walk of its position (a party whose wishes move may come to regret the deal)."""
+    cost_trend: float = 0.0
+    """After a deal: the change of its cost of no deal per month (negative: going back to the fight grows
+    cheaper, for example while it rearms)."""
+
+
+@dataclass(frozen=True)
+class Talks:
+    """How the talks are run, for the probability of a deal when nobody knows the others' limits.
+
+    ``proposer``: who makes the offers (an agenda setter or mediator; None: each veto player, recognised with
+    equal chance). ``rounds``: the offers before the deadline. ``no_deal``: (issue, value on its own scale)
+    where an issue ends up if the talks fail (the status quo where not given)."""
+
+    proposer: str | None = None
+    rounds: int = 1
+    no_deal: tuple[tuple[str, float], ...] = ()
+    source: Source | None = None
 
 
 @dataclass(frozen=True)
@@ -163,7 +189,19 @@ class LedgerEntry:
 
 # Scenario fields that are not inputs: the same before and after a ledger's changes.
 _SHARED = frozenset(
-    ("name", "title", "description", "date", "documents", "shocks", "vetoes", "linkages", "model_parameters", "ledger")
+    (
+        "name",
+        "title",
+        "description",
+        "date",
+        "documents",
+        "shocks",
+        "vetoes",
+        "linkages",
+        "talks",
+        "model_parameters",
+        "ledger",
+    )
 )
 
 LEDGER_KINDS = ("meeting", "statement", "offer", "commitment", "deadline", "violation")
@@ -217,6 +255,7 @@ class Scenario:
     shocks: tuple[Shock, ...] = ()
     vetoes: tuple[Veto, ...] = ()
     linkages: tuple[Linkage, ...] = ()
+    talks: Talks = Talks()
     model_parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     ledger: tuple[LedgerEntry, ...] = ()
     as_of: str = ""
@@ -362,7 +401,19 @@ class Scenario:
         if not isinstance(other, Scenario):
             return NotImplemented
         arrays = ("capabilities", "positions", "saliences", "capability_ranges", "position_ranges", "salience_ranges")
-        plain = ("name", "actors", "issues", "title", "description", "date", "shocks", "vetoes", "linkages", "ledger")
+        plain = (
+            "name",
+            "actors",
+            "issues",
+            "title",
+            "description",
+            "date",
+            "shocks",
+            "vetoes",
+            "linkages",
+            "talks",
+            "ledger",
+        )
         return (
             all(getattr(self, f) == getattr(other, f) for f in plain)
             and dict(self.sources) == dict(other.sources)
@@ -465,6 +516,8 @@ def _check_deal_rules(scenario: Scenario) -> list[Problem]:
                 low, high = scenario.issues[scenario.issue_names.index(name)].scale
                 if not low <= value <= high:
                     problems.append(Problem(f"walk_away off the scale {low:g}–{high:g}", field=where, value=value))
+        problems += _check_rule_ranges(scenario, veto, where)
+    problems += _check_talks(scenario)
     for link in scenario.linkages:
         where = f"linkage {link.if_issue} -> {link.then_issue}"
         for name in (link.if_issue, link.then_issue):
@@ -473,4 +526,61 @@ def _check_deal_rules(scenario: Scenario) -> list[Problem]:
         for op in (link.if_op, link.then_op):
             if op not in (">=", "<="):
                 problems.append(Problem("operators are >= or <=", field=where, value=op))
+    return problems
+
+
+def _check_rule_ranges(scenario: Scenario, veto: Veto, where: str) -> list[Problem]:
+    """A veto's ranges, delay and drift: finite, ordered, containing the estimate, on the scale."""
+    problems = []
+    if veto.cost_range is not None:
+        low, high = veto.cost_range
+        if not (np.isfinite(low) and np.isfinite(high) and 0 <= low <= veto.cost <= high):
+            problems.append(
+                Problem(
+                    "the cost's confidence range must be finite, >= 0 and hold the cost", field=where, value=[low, high]
+                )
+            )
+    walk_away = dict(veto.walk_away)
+    for name, low, high in veto.walk_away_ranges:
+        if name not in scenario.issue_names:
+            problems.append(Problem("a walk_away range names an unknown issue", field=where, value=name))
+            continue
+        issue = scenario.issues[scenario.issue_names.index(name)]
+        estimate = walk_away.get(name)
+        a, b = issue.scale
+        if estimate is None:
+            problems.append(Problem(f"a walk_away range on {name} needs a walk_away value there", field=where))
+        elif not (np.isfinite(low) and np.isfinite(high) and min(a, b) <= low <= high <= max(a, b)):
+            problems.append(Problem(f"walk_away range off the scale {a:g}–{b:g}", field=where, value=[low, high]))
+        elif not low <= estimate <= high:
+            problems.append(
+                Problem(f"the walk_away range of {name} must hold {estimate:g}", field=where, value=[low, high])
+            )
+    if not np.isfinite(veto.delay) or veto.delay < 0:
+        problems.append(Problem("the cost of delay must be a finite number >= 0", field=where, value=veto.delay))
+    if not np.isfinite(veto.cost_trend):
+        problems.append(Problem("the cost trend must be a finite number", field=where, value=veto.cost_trend))
+    for name, sd in veto.drift:
+        if name not in scenario.issue_names:
+            problems.append(Problem("drift names an unknown issue", field=where, value=name))
+        elif not np.isfinite(sd) or sd < 0:
+            problems.append(Problem("a drift is a finite standard deviation >= 0", field=where, value=sd))
+    return problems
+
+
+def _check_talks(scenario: Scenario) -> list[Problem]:
+    talks, problems = scenario.talks, []
+    if talks.proposer is not None and talks.proposer not in scenario.actor_names:
+        problems.append(Problem("unknown actor", field="talks.proposer", value=talks.proposer))
+    if isinstance(talks.rounds, bool) or not isinstance(talks.rounds, int) or not 1 <= talks.rounds <= 50:
+        problems.append(
+            Problem("rounds of offers must be a whole number from 1 to 50", field="talks.rounds", value=talks.rounds)
+        )
+    for name, value in talks.no_deal:
+        if name not in scenario.issue_names:
+            problems.append(Problem("unknown issue", field="talks.no_deal", value=name))
+            continue
+        a, b = scenario.issues[scenario.issue_names.index(name)].scale
+        if not (np.isfinite(value) and min(a, b) <= value <= max(a, b)):
+            problems.append(Problem(f"no_deal off the scale {a:g}–{b:g}", field=f"talks.no_deal.{name}", value=value))
     return problems

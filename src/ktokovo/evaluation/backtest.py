@@ -321,25 +321,33 @@ def _by_proposal(cases: list[Case]) -> list[tuple[Scenario, list[int], list[int]
     return out
 
 
+def unanimity_scenario(case: Case) -> Scenario | None:
+    """A case decided by unanimity with a reference point, as a scenario whose member states are veto players
+    on its issue (walk-away: the reference point, no cost of no deal); None for other cases."""
+    from dataclasses import replace
+
+    from ktokovo.core.scenario import Veto
+
+    issue = case.scenario.issues[case.issue]
+    if case.groups.get("voting_rule") != "Unan" or issue.status_quo is None:
+        return None
+    states = [a for a in case.scenario.actor_names if a not in ("Commission", "Parliament")]
+    return replace(case.scenario, vetoes=tuple(Veto(a, issues=(issue.name,)) for a in states), linkages=(), shocks=())
+
+
 def _with_vetoes(cases: list[Case], forecasts: np.ndarray) -> np.ndarray:
     """Issues decided by unanimity, with a reference point: every member state is a veto player whose walk-away
     point is the reference point (no cost of no deal). If no package satisfies them all, the forecast is the
     reference point (no change); otherwise the model's forecast is brought into the zone of agreement. Other
     issues keep the model's forecast."""
-    from dataclasses import replace
-
     from ktokovo.analysis.deal import has_zone, problem, project
-    from ktokovo.core.scenario import Veto
 
     out = forecasts.copy()
     for k, case in enumerate(cases):
         issue = case.scenario.issues[case.issue]
-        if case.groups.get("voting_rule") != "Unan" or issue.status_quo is None or np.isnan(forecasts[k]):
+        scenario = unanimity_scenario(case)
+        if scenario is None or np.isnan(forecasts[k]):
             continue
-        states = [a for a in case.scenario.actor_names if a not in ("Commission", "Parliament")]
-        scenario = replace(
-            case.scenario, vetoes=tuple(Veto(a, issues=(issue.name,)) for a in states), linkages=(), shocks=()
-        )
         p = problem(scenario)
         if not has_zone(p):
             out[k] = issue.status_quo

@@ -16,7 +16,7 @@ import yaml
 
 from ktokovo.analysis import ledger as _ledger
 from ktokovo.core.errors import Problem, ScenarioError
-from ktokovo.core.scenario import LedgerEntry, Linkage, Scenario, Shock, Source, Veto
+from ktokovo.core.scenario import LedgerEntry, Linkage, Scenario, Shock, Source, Talks, Veto
 from ktokovo.io._build import Cell, RawScenario, Record, build
 
 SCHEMA_VERSION = 1
@@ -50,6 +50,7 @@ _TOP = {
     "model_parameters",
     "vetoes",
     "linkages",
+    "talks",
     "ledger",
 }
 _LEDGER = {"date", "kind", "title", "actors", "source", "changes", "hash"}
@@ -58,6 +59,9 @@ _ACTOR = {"name", "description", "capability"}
 _ISSUE = {"name", "question", "low", "high", "scale", "points", "status_quo", "outcome"}
 _STANCE = {"actor", "issue", "position", "salience"}
 _ESTIMATE = {"value", "confidence", "source"}
+_VETO = {"actor", "issues", "cost", "walk_away", "delay", "drift", "source"}
+_DRIFT = {"cost", "positions"}
+_TALKS = {"proposer", "rounds", "no_deal", "source"}
 
 
 def _line_map(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
@@ -333,34 +337,103 @@ def read_data(data: Any, file: str | None = None, lines: dict[tuple[Any, ...], i
         raise ScenarioError(problems)
     scenario = build(raw)
     vetoes, linkages = [], []
-    for index, item in items("vetoes") if "vetoes" in data else []:
-        unknown(item, {"actor", "issues", "cost", "walk_away", "source"}, ("vetoes", index))
-        issues_given = item.get("issues", "all")
-        walk = item.get("walk_away") or {}
-        cost = item.get("cost", 0)
-        if (
-            (issues_given != "all" and not isinstance(issues_given, list))
-            or not isinstance(walk, dict)
-            or (isinstance(cost, bool) or not isinstance(cost, (int, float)))
+
+    def ranged(value: Any, *path: Any) -> tuple[float, tuple[float, float] | None] | None:
+        """A rule's number: plain, or {value, confidence: [low, high]}; None (and a problem) otherwise."""
+        confidence = None
+        if isinstance(value, dict):
+            unknown(value, {"value", "confidence"}, path)
+            confidence, value = value.get("confidence"), value.get("value")
+        number = lambda x: not isinstance(x, bool) and isinstance(x, (int, float))  # noqa: E731
+        if not number(value) or (
+            confidence is not None
+            and not (isinstance(confidence, list) and len(confidence) == 2 and all(map(number, confidence)))
         ):
             problems.append(
                 Problem(
-                    "a veto is {actor, issues: all or a list, cost: number, walk_away: {issue: value}}",
+                    "a number here is plain or {value: number, confidence: [low, high]}",
                     file=file,
-                    line=where("vetoes", index),
+                    line=where(*path),
+                    field=".".join(str(p) for p in path),
+                    value=value,
+                )
+            )
+            return None
+        return float(value), None if confidence is None else (float(confidence[0]), float(confidence[1]))
+
+    for index, item in items("vetoes") if "vetoes" in data else []:
+        path = ("vetoes", index)
+        unknown(item, _VETO, path)
+        issues_given = item.get("issues", "all")
+        walk = item.get("walk_away") or {}
+        drift = item.get("drift") or {}
+        if (
+            (issues_given != "all" and not isinstance(issues_given, list))
+            or not isinstance(walk, dict)
+            or not isinstance(drift, dict)
+            or not isinstance(drift.get("positions") or {}, dict)
+        ):
+            problems.append(
+                Problem(
+                    "a veto is {actor, issues: all or a list, cost: number, walk_away: {issue: value}, delay: number, "
+                    "drift: {cost: number, positions: {issue: number}}}",
+                    file=file,
+                    line=where(*path),
                     field=f"vetoes[{index}]",
                 )
             )
+            continue
+        unknown(drift, _DRIFT, (*path, "drift"))
+        cost = ranged(item.get("cost", 0), *path, "cost")
+        delay = ranged(item.get("delay", 0), *path, "delay")
+        trend = ranged(drift.get("cost", 0), *path, "drift", "cost")
+        walks = {str(k): ranged(v, *path, "walk_away", k) for k, v in walk.items()}
+        sds = {str(k): ranged(v, *path, "drift", "positions", k) for k, v in (drift.get("positions") or {}).items()}
+        if cost is None or delay is None or trend is None or None in walks.values() or None in sds.values():
             continue
         vetoes.append(
             Veto(
                 actor=str(item.get("actor")),
                 issues=() if issues_given == "all" else tuple(str(i) for i in issues_given),
-                cost=float(cost),
-                walk_away=tuple((str(k), float(v)) for k, v in walk.items()),
+                cost=cost[0],
+                walk_away=tuple((k, v[0]) for k, v in walks.items() if v is not None),
                 source=_source_of(item.get("source")),
+                cost_range=cost[1],
+                walk_away_ranges=tuple((k, *v[1]) for k, v in walks.items() if v is not None and v[1] is not None),
+                delay=delay[0],
+                drift=tuple((k, v[0]) for k, v in sds.items() if v is not None),
+                cost_trend=trend[0],
             )
         )
+    talks = Talks()
+    if data.get("talks") is not None:
+        raw_talks = data["talks"]
+        no_deal = raw_talks.get("no_deal") or {} if isinstance(raw_talks, dict) else None
+        rounds = raw_talks.get("rounds", 1) if isinstance(raw_talks, dict) else None
+        if (
+            not isinstance(raw_talks, dict)
+            or not isinstance(no_deal, dict)
+            or isinstance(rounds, bool)
+            or not isinstance(rounds, int)
+            or not all(not isinstance(v, bool) and isinstance(v, (int, float)) for v in no_deal.values())
+        ):
+            problems.append(
+                Problem(
+                    "talks is {proposer: actor, rounds: whole number, no_deal: {issue: value}, source}",
+                    file=file,
+                    line=where("talks"),
+                    field="talks",
+                )
+            )
+        else:
+            unknown(raw_talks, _TALKS, ("talks",))
+            proposer = raw_talks.get("proposer")
+            talks = Talks(
+                proposer=None if proposer is None else str(proposer),
+                rounds=rounds,
+                no_deal=tuple((str(k), float(v)) for k, v in no_deal.items()),
+                source=_source_of(raw_talks.get("source")),
+            )
     for index, item in items("linkages") if "linkages" in data else []:
         unknown(item, {"if", "then", "source"}, ("linkages", index))
         parsed = [_condition(item.get(key)) for key in ("if", "then")]
@@ -378,9 +451,9 @@ def read_data(data: Any, file: str | None = None, lines: dict[tuple[Any, ...], i
         linkages.append(Linkage(a, op_a, v_a, b, op_b, v_b, source=_source_of(item.get("source"))))
     if problems:
         raise ScenarioError(problems)
-    if vetoes or linkages:
+    if vetoes or linkages or talks != Talks():
         try:
-            scenario = scenario.replace(vetoes=tuple(vetoes), linkages=tuple(linkages))
+            scenario = scenario.replace(vetoes=tuple(vetoes), linkages=tuple(linkages), talks=talks)
         except ScenarioError as error:
             raise ScenarioError(
                 [
@@ -477,6 +550,24 @@ def _estimate(value: float, confidence: np.ndarray, source: Source | None) -> An
     return out
 
 
+def _ranged(value: float, confidence: tuple[float, float] | None) -> Any:
+    if confidence is None:
+        return _number(value)
+    return {"value": _number(value), "confidence": [_number(confidence[0]), _number(confidence[1])]}
+
+
+def _walk_away_data(veto: Veto) -> dict[str, Any]:
+    ranges = {name: (low, high) for name, low, high in veto.walk_away_ranges}
+    return {name: _ranged(value, ranges.get(name)) for name, value in veto.walk_away}
+
+
+def _drift_data(veto: Veto) -> dict[str, Any]:
+    return {
+        **({"cost": _number(veto.cost_trend)} if veto.cost_trend else {}),
+        **({"positions": {k: _number(x) for k, x in veto.drift}} if veto.drift else {}),
+    }
+
+
 def _number(value: float) -> int | float:
     value = float(value)
     return int(value) if value.is_integer() else value
@@ -551,12 +642,22 @@ def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
             {
                 "actor": v.actor,
                 "issues": list(v.issues) if v.issues else "all",
-                "cost": _number(v.cost),
-                **({"walk_away": {k: _number(x) for k, x in v.walk_away}} if v.walk_away else {}),
+                "cost": _ranged(v.cost, v.cost_range),
+                **({"walk_away": _walk_away_data(v)} if v.walk_away else {}),
+                **({"delay": _number(v.delay)} if v.delay else {}),
+                **({"drift": _drift_data(v)} if v.drift or v.cost_trend else {}),
                 **({"source": _source(v.source)} if v.source else {}),
             }
             for v in scenario.vetoes
         ]
+    if scenario.talks != Talks():
+        talks = scenario.talks
+        data["talks"] = {
+            **({"proposer": talks.proposer} if talks.proposer is not None else {}),
+            "rounds": talks.rounds,
+            **({"no_deal": {k: _number(x) for k, x in talks.no_deal}} if talks.no_deal else {}),
+            **({"source": _source(talks.source)} if talks.source else {}),
+        }
     if scenario.linkages:
         data["linkages"] = [
             {
