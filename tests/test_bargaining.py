@@ -149,7 +149,8 @@ def test_the_stacked_zone_check_agrees_with_one_program_per_draw() -> None:
     draws = draw_inputs(scenario, np.arange(200), 4)
     one_by_one = np.array([has_zone(problem(scenario, **draws.problem_inputs(k))) for k in range(200)])
     assert 0.2 < one_by_one.mean() < 0.8
-    assert np.array_equal(zones(*stacked(scenario, draws), problem(scenario).cases), one_by_one)
+    rules = stacked(scenario, draws)
+    assert np.array_equal(zones(rules.weights, rules.ideals, rules.allowance, problem(scenario).cases), one_by_one)
 
 
 def test_ranges_on_the_rules_are_drawn() -> None:

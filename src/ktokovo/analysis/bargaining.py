@@ -68,7 +68,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ktokovo.analysis.deal import problem, stacked, zones
+from ktokovo.analysis.deal import Stacked, problem, stacked, zones
 
 if TYPE_CHECKING:
     from scipy.optimize import OptimizeResult
@@ -458,12 +458,25 @@ def proposers(scenario: Scenario) -> list[str]:
 def types_of(scenario: Scenario, proposer: str, draws: Any) -> tuple[Types, Proposer]:
     """The responders' constraints in each of ``draws`` (:class:`ktokovo.analysis.uncertainty.Draws`) and
     the proposer at its estimates."""
+    return types_of_rules(scenario, proposer, stacked(scenario, draws))
+
+
+def types_of_rules(
+    scenario: Scenario, proposer: str, rules: Stacked, rows: np.ndarray | None = None
+) -> tuple[Types, Proposer]:
+    """As :func:`types_of`, from the veto players' stacked constraints (``rows``: the draws to keep)."""
     if proposer not in scenario.actor_names:
         raise ParameterError(f"unknown proposer {proposer!r}; actors: {', '.join(scenario.actor_names)}")
-    weights, ideals, allowance = stacked(scenario, draws)
     keep = [v for v, veto in enumerate(scenario.vetoes) if veto.actor != proposer]
+    picked = slice(None) if rows is None else rows
     delay = np.array([scenario.vetoes[v].delay for v in keep])
-    types = Types(weights[:, keep], ideals[:, keep], allowance[:, keep], delay, problem(scenario).cases)
+    types = Types(
+        rules.weights[picked][:, keep],
+        rules.ideals[picked][:, keep],
+        rules.allowance[picked][:, keep],
+        delay,
+        problem(scenario).cases,
+    )
     return types, _proposer(scenario, proposer)
 
 

@@ -31,6 +31,7 @@ class _Problem:
     ideals: np.ndarray  # (n_players, n_issues)
     allowance: np.ndarray  # (n_players,) L_v(w) + c_v
     cases: list[list[tuple[int, float, float]]]  # per linkage case: (issue, low, high) bounds
+    away: np.ndarray | None = None  # (n_players, n_issues) the walk-away points w_v, 0–100
 
 
 def problem(
@@ -48,7 +49,7 @@ def problem(
     unit = scenario.unit_positions() if positions is None else positions
     sal = scenario.saliences if saliences is None else saliences
     names = scenario.issue_names
-    players, weights, ideals, allowance = [], [], [], []
+    players, weights, ideals, allowance, aways = [], [], [], [], []
     for v_index, veto in enumerate(scenario.vetoes):
         i = scenario.actor_index(veto.actor)
         walk = dict(veto.walk_away)
@@ -78,6 +79,7 @@ def problem(
         players.append(veto.actor)
         weights.append(w)
         ideals.append(ideal)
+        aways.append(away)
         allowance.append(float(np.sum(w * np.abs(away - ideal))) + cost)
     cases: list[list[tuple[int, float, float]]] = [[]]
     for link in scenario.linkages:
@@ -93,6 +95,7 @@ def problem(
         np.array(ideals).reshape(len(players), len(names)),
         np.array(allowance),
         cases,
+        np.array(aways).reshape(len(players), len(names)),
     )
 
 
@@ -419,11 +422,22 @@ def zones(
     return zone
 
 
-def stacked(scenario: Scenario, draws: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every veto player's constraints in each of ``draws`` (:class:`ktokovo.analysis.uncertainty.Draws`):
-    weights, ideals (K, V, n) and allowances (K, V; inf where a player has nothing at stake in a draw)."""
+@dataclass(frozen=True)
+class Stacked:
+    """Every veto player's constraints in each of K draws, in the scenario's order of vetoes: weights, ideals
+    and walk-away points (K, V, n, on 0–100), allowances (K, V; inf where a player has nothing at stake in a
+    draw)."""
+
+    weights: np.ndarray
+    ideals: np.ndarray
+    allowance: np.ndarray
+    away: np.ndarray
+
+
+def stacked(scenario: Scenario, draws: Any) -> Stacked:
+    """The veto players' constraints in each of ``draws`` (:class:`ktokovo.analysis.uncertainty.Draws`)."""
     k_draws, n_vetoes, n = len(draws.positions), len(scenario.vetoes), len(scenario.issues)
-    weights, ideals = np.zeros((k_draws, n_vetoes, n)), np.zeros((k_draws, n_vetoes, n))
+    weights, ideals, away = (np.zeros((k_draws, n_vetoes, n)) for _ in range(3))
     allowance = np.full((k_draws, n_vetoes), np.inf)
     names = [v.actor for v in scenario.vetoes]
     for k in range(k_draws):
@@ -431,7 +445,8 @@ def stacked(scenario: Scenario, draws: Any) -> tuple[np.ndarray, np.ndarray, np.
         for row, player in enumerate(drawn.players):
             v = names.index(player)
             weights[k, v], ideals[k, v], allowance[k, v] = drawn.weights[row], drawn.ideals[row], drawn.allowance[row]
-    return weights, ideals, allowance
+            away[k, v] = drawn.away[row]  # type: ignore[index]
+    return Stacked(weights, ideals, allowance, away)
 
 
 def zone_chunk(scenario: Scenario, start: int, stop: int, seed: int) -> tuple[int, np.ndarray]:
@@ -439,7 +454,8 @@ def zone_chunk(scenario: Scenario, start: int, stop: int, seed: int) -> tuple[in
     from ktokovo.analysis.uncertainty import draw_inputs
 
     draws = draw_inputs(scenario, np.arange(start, stop), seed)
-    return start, zones(*stacked(scenario, draws), problem(scenario).cases)
+    rules = stacked(scenario, draws)
+    return start, zones(rules.weights, rules.ideals, rules.allowance, problem(scenario).cases)
 
 
 def deal_probability(

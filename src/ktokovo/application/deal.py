@@ -4,11 +4,13 @@ each model's settlement lands inside the zone, and what it would take to open a 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
 from ktokovo.analysis import deal as deal_analysis
 from ktokovo.analysis.deal import DealAnalysis
+from ktokovo.analysis.outlook import Outlook, outlook
 from ktokovo.application.forecast import probability_dict
 from ktokovo.core.errors import ParameterError
 from ktokovo.core.jsonable import to_jsonable
@@ -20,13 +22,15 @@ from ktokovo.models import STANDARD, run
 @dataclass(frozen=True)
 class DealReport:
     """``probability``: the share of ``samples`` input draws with a zone, and its 95% interval (None: no
-    draws)."""
+    draws), the probability of a deal if whoever offers knew every limit; ``outlook``: the probability when
+    nobody knows the others' limits, where the issues end up counting no deal, and durability."""
 
     scenario: Scenario
     results: tuple[ModelResult, ...]
     analysis: DealAnalysis
     probability: tuple[float, float, float] | None
     samples: int
+    outlook: Outlook | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``ktokovo deal --json`` and ``POST /api/deal``."""
@@ -43,6 +47,7 @@ class DealReport:
                     k: dict(zip(names, map(float, v), strict=True)) for k, v in self.analysis.settlements.items()
                 },
                 "slack": self.analysis.slack,
+                "outlook": None if self.outlook is None else self.outlook.to_dict(),
             }
         )
 
@@ -54,18 +59,30 @@ class DealReport:
                     "zone": self.analysis.zone,
                     "probability": None if self.probability is None else list(self.probability),
                     "draws": self.samples if self.probability is not None else 0,
+                    "outlook": None if self.outlook is None else self.outlook.to_dict(),
                 }
             }
         )
 
 
-def deal(scenario: Scenario, models: Sequence[str] | None = None, *, samples: int = 1000, seed: int = 0) -> DealReport:
-    """The deal analysis of ``scenario`` with the settlements of ``models`` (default: the standard four)."""
+def deal(
+    scenario: Scenario,
+    models: Sequence[str] | None = None,
+    *,
+    samples: int = 1000,
+    seed: int = 0,
+    horizon: int = 12,
+    executor: Executor | None = None,
+) -> DealReport:
+    """The deal analysis of ``scenario`` with the settlements of ``models`` (default: the standard four); with
+    ``samples``, the probabilities of a deal with and without knowledge of the others' limits, and whether a
+    deal holds for ``horizon`` months."""
     if not scenario.vetoes:
         raise ParameterError(f"{scenario.name} names no veto players: add `vetoes:` to the scenario (see the README)")
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 0:
         raise ParameterError(f"samples must be a whole number >= 0, not {samples!r}")
     results = tuple(run(scenario, name, seed=seed) for name in dict.fromkeys(models or STANDARD))
     analysis = deal_analysis.analyse(scenario, {r.model: r.forecast for r in results})
-    probability = deal_analysis.deal_probability(scenario, samples, seed) if samples else None
-    return DealReport(scenario, results, analysis, probability, samples)
+    probability = deal_analysis.deal_probability(scenario, samples, seed, executor=executor) if samples else None
+    ahead = outlook(scenario, samples, seed, horizon=horizon) if samples else None
+    return DealReport(scenario, results, analysis, probability, samples, ahead)

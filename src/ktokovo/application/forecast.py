@@ -12,6 +12,7 @@ import numpy as np
 
 from ktokovo.analysis import deal as deal_analysis
 from ktokovo.analysis.gains import gain_rows, pair_rows
+from ktokovo.analysis.outlook import Outlook, outlook
 from ktokovo.analysis.uncertainty import SampleResult, parse_threshold, sample_forecasts
 from ktokovo.core.errors import ParameterError
 from ktokovo.core.jsonable import to_jsonable
@@ -61,6 +62,7 @@ class Forecast:
     thresholds: tuple[str, ...] = ()
     deal: DealLead | None = None
     seed: int = 0
+    outlook: Outlook | None = None
 
     @property
     def lead(self) -> ModelResult:
@@ -134,6 +136,7 @@ class Forecast:
                 "draws": self.draws,
                 "samples": self.sample_rows(),
                 "deal": None if self.deal is None else self.deal.to_dict(),
+                "outlook": None if self.outlook is None else self.outlook.to_dict(),
             }
         )
 
@@ -157,12 +160,14 @@ def check_request(
     return list(dict.fromkeys(models))
 
 
-def deal_lead(scenario: Scenario, lead: ModelResult, samples: int = 0, seed: int = 0) -> DealLead | None:
+def deal_lead(
+    scenario: Scenario, lead: ModelResult, samples: int = 0, seed: int = 0, executor: Executor | None = None
+) -> DealLead | None:
     """The deal lead of a forecast (None when the scenario names no veto players)."""
     if not scenario.vetoes:
         return None
     zone, detail = deal_analysis.summary(scenario, lead.forecast)
-    probability = deal_analysis.deal_probability(scenario, samples, seed) if samples else None
+    probability = deal_analysis.deal_probability(scenario, samples, seed, executor=executor) if samples else None
     return DealLead(lead.model, zone, detail, probability, samples if probability is not None else 0)
 
 
@@ -179,9 +184,11 @@ def forecast(
     batch_size: int = 1000,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    horizon: int = 12,
 ) -> Forecast:
     """Run ``models`` (default :data:`ktokovo.models.STANDARD`) on ``scenario``; with ``samples``, draw the
-    inputs that many times for every model's intervals and the probability of a deal.
+    inputs that many times for every model's intervals, the probability of a deal, and (with veto players)
+    the forecast that counts no deal, with whether a deal holds for ``horizon`` months.
 
     >>> import ktokovo
     >>> from ktokovo.application import forecast
@@ -217,7 +224,17 @@ def forecast(
                     **parameters,
                 )
             )
-    return assemble(scenario, results, drawn, thresholds=thresholds, deal_samples=samples, seed=seed)
+    return assemble(
+        scenario,
+        results,
+        drawn,
+        thresholds=thresholds,
+        deal_samples=samples,
+        seed=seed,
+        executor=executor,
+        horizon=horizon,
+        progress=progress,
+    )
 
 
 def assemble(
@@ -228,17 +245,20 @@ def assemble(
     thresholds: Sequence[str] = (),
     deal_samples: int = 0,
     seed: int = 0,
+    executor: Executor | None = None,
+    horizon: int = 12,
+    progress: Progress | None = None,
 ) -> Forecast:
     """A :class:`Forecast` from results computed elsewhere (the web's jobs run the models and the chunks of
-    draws step by step in worker processes): adds the deal lead."""
-    return Forecast(
-        scenario,
-        tuple(results),
-        tuple(samples),
-        tuple(thresholds),
-        deal_lead(scenario, results[0], deal_samples, seed),
-        seed,
-    )
+    draws step by step in worker processes): adds the deal lead and, with draws and veto players, the
+    forecast that counts no deal (:mod:`ktokovo.analysis.outlook`)."""
+    if progress is not None and scenario.vetoes and deal_samples:
+        progress("will they settle", 0, 1)
+    lead = deal_lead(scenario, results[0], deal_samples, seed, executor)
+    ahead = outlook(scenario, deal_samples, seed, horizon=horizon) if scenario.vetoes and deal_samples else None
+    if progress is not None and scenario.vetoes and deal_samples:
+        progress("will they settle", 1, 1)
+    return Forecast(scenario, tuple(results), tuple(samples), tuple(thresholds), lead, seed, ahead)
 
 
 def applicable(scenario: Scenario, models: Sequence[str]) -> list[str]:

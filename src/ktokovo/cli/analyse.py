@@ -27,6 +27,7 @@ from ktokovo.cli._common import (
     ShockOption,
     app,
     check_plots,
+    executor_for,
     fmt,
     load_with_changes,
     out,
@@ -39,6 +40,7 @@ from ktokovo.cli._common import (
     spinner,
     write_json,
 )
+from ktokovo.cli.forecast import print_outlook
 
 
 @app.command()
@@ -178,6 +180,9 @@ def deal(
     ] = None,
     samples: Annotated[int, typer.Option(help="Draws of the inputs for the probability of a deal (0: none).")] = 1000,
     seed: SeedOption = 0,
+    horizon: Annotated[int, typer.Option(help="Months a deal must hold (durability).")] = 12,
+    workers: Annotated[int, typer.Option(help="Local worker processes for the draws.")] = 1,
+    dask: Annotated[str | None, typer.Option(help="The address of a Dask scheduler to use.")] = None,
     as_json: JsonOption = False,
     set_: SetOption = None,
     drop: DropOption = None,
@@ -185,11 +190,13 @@ def deal(
     db: DbOption = None,
     no_store: NoStoreOption = False,
 ) -> None:
-    """Will they settle at all? Veto players, the zone of possible agreement, the probability of a deal, where
-    each model's settlement lands inside the zone, and what it would take to open a closed zone."""
+    """Will they settle at all? Veto players, the zone of possible agreement, the probability of a deal (when
+    nobody knows the others' limits, and when everyone does), where the issues end up counting no deal, how
+    long a deal would hold, where each model's settlement lands inside the zone, and what it would take to
+    open a closed zone."""
     loaded = load_with_changes(scenario, set_, drop, as_of=as_of)
-    with spinner("deal or no deal", as_json):
-        result = application.deal(loaded, model, samples=samples, seed=seed)
+    with executor_for(workers, dask) as executor, spinner("deal or no deal", as_json):
+        result = application.deal(loaded, model, samples=samples, seed=seed, horizon=horizon, executor=executor)
     if as_json:
         write_json(result.to_dict())
     else:
@@ -210,11 +217,14 @@ def _print_deal(result: DealReport) -> None:
             f"{link.then_op} {link.then_value:g}",
             markup=False,
         )
+    if result.outlook is not None:
+        out.print()
+        print_outlook(result.outlook)
     if result.probability is not None:
         share, low, high = result.probability
         out.print(
-            f"\n[bold]Probability of a deal[/]: {share:.0%} (95% interval {low:.0%}–{high:.0%}) over "
-            f"{result.samples} draws of the inputs"
+            f"[bold]If whoever offers knew every limit[/]: a zone of agreement in {share:.0%} of the draws (95% "
+            f"interval {low:.0%}–{high:.0%}, {result.samples} draws), the upper bound of the probability of a deal"
         )
     if not analysis.zone:
         _print_no_zone(result)

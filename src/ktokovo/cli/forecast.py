@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from ktokovo import application
+from ktokovo.analysis.outlook import Outlook
 from ktokovo.application import Comparison, DealLead, Forecast
 from ktokovo.cli._common import (
     DEFAULT_SCENARIO,
@@ -75,11 +76,15 @@ def forecast(
     workers: Annotated[int, typer.Option(help="With --samples: local worker processes.")] = 1,
     dask: Annotated[str | None, typer.Option(help="With --samples: the address of a Dask scheduler to use.")] = None,
     batch_size: Annotated[int, typer.Option(help="With --samples: draws evaluated together.")] = 1000,
+    horizon: Annotated[
+        int, typer.Option(help="With --samples and veto players: months a deal must hold (durability).")
+    ] = 12,
     as_of: AsOfOption = None,
     db: DbOption = None,
     no_store: NoStoreOption = False,
 ) -> None:
-    """Forecast every issue of a negotiation with each model, and who gains and who loses."""
+    """Forecast every issue of a negotiation with each model, and who gains and who loses; with --samples and
+    veto players, first the forecast that counts no deal."""
     check_plots(plot)
     loaded = load_with_changes(scenario, set_, drop, shock, as_of)
     with executor_for(workers, dask) as executor, progress_bar(as_json, stoppable=samples > 0) as progress:
@@ -95,11 +100,14 @@ def forecast(
             batch_size=batch_size,
             executor=executor,
             progress=progress,
+            horizon=horizon,
         )
     if as_json:
         write_json(result.to_dict())
     else:
         note_interrupted(result.samples)
+        if result.outlook is not None:
+            print_outlook(result.outlook)
         if result.deal is not None:
             _print_deal_lead(result.deal, loaded)
         _print_forecast(result)
@@ -109,12 +117,58 @@ def forecast(
     record(db, no_store, "forecast", scenario, loaded, result.results, result.samples, quiet=as_json)
 
 
+def print_outlook(ahead: Outlook) -> None:
+    """The lead of a forecast with draws: will they settle, where each issue ends up counting no deal, and
+    whether a deal would hold."""
+    share, low, high = ahead.probability
+    proposers = ", ".join(b.proposer for b in ahead.proposers)
+    rounds = "; ".join(f"by round {t + 1}: {p:.0%}" for t, p in enumerate(ahead.by_round))
+    out.print(
+        f"[bold]Will they settle? Probability of a deal: {share:.0%}[/] (95% interval {low:.0%}–{high:.0%}, "
+        f"{ahead.draws} draws; {rounds}). {proposers} making the offers without knowing the others' limits; "
+        f"if the offers were made knowing them, {ahead.complete_information:.0%}."
+    )
+    if any(not b.proven for b in ahead.proposers):
+        out.print("[yellow]Some offers hit the solver's time limit: the best offer found was used.[/]")
+    table = Table(
+        title="Where each issue ends up, counting the chance of no deal (the package agreed if they settle, "
+        "the status quo if not)",
+        title_justify="left",
+        show_edge=False,
+    )
+    for name in ("issue", "expected", "median", "80% interval", "95% interval", "nearest label"):
+        table.add_column(name, justify="left" if name in ("issue", "nearest label") else "right")
+    for row in ahead.issue_rows():
+        if row["expected"] is None:
+            table.add_row(str(row["issue"]), "—", "—", "—", "—", str(row["reason"]))
+            continue
+        table.add_row(
+            str(row["issue"]),
+            fmt(row["expected"]),
+            fmt(row["median"]),
+            f"{fmt(row['low80'])}–{fmt(row['high80'])}",
+            f"{fmt(row['low95'])}–{fmt(row['high95'])}",
+            str(row["nearest"]),
+        )
+    out.print(table)
+    held = ahead.durability
+    if held.paths:
+        first = max(held.breakers, key=lambda k: held.breakers[k])
+        out.print(
+            f"[bold]Would a deal hold?[/] {held.holds:.0%} of the deals made still hold after {held.horizon} "
+            f"months" + (f"; {first} walks away first most often." if held.breakers[first] > 0 else ".") + "\n"
+        )
+    else:
+        out.print("[bold]Would a deal hold?[/] no draw settles, so there is no deal to follow.\n")
+
+
 def _print_deal_lead(lead: DealLead, scenario: Scenario) -> None:
     """One paragraph ahead of the forecasts: is there a deal to forecast at all?"""
     if lead.probability is not None:
         share, low, high = lead.probability
         out.print(
-            f"[bold]Probability of a deal: {share:.0%}[/] (95% interval {low:.0%}–{high:.0%}, {lead.draws} draws)"
+            f"[bold]Share of draws with a zone of agreement: {share:.0%}[/] (95% interval {low:.0%}–{high:.0%}, "
+            f"{lead.draws} draws): the probability of a deal if whoever offers knew every limit"
         )
     players = ", ".join(v.actor for v in scenario.vetoes)
     detail = lead.detail
