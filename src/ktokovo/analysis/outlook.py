@@ -153,8 +153,8 @@ def outlook(
         mine = np.arange(r, k_draws, len(names))
         if len(mine) == 0:
             continue
-        types, own = bargaining.types_of_rules(scenario, name, rules, mine)
-        result = bargaining.screen(types, own, scenario.talks.rounds, belief)
+        types, offering = bargaining.types_of_rules(scenario, name, rules, mine)
+        result = bargaining.screen(types, offering, scenario.talks.rounds, belief)
         runs.append(result)
         settled[mine], packages[mine] = result.settled, result.packages
     done = settled >= 0
