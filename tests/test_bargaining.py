@@ -12,7 +12,9 @@ import pytest
 import ktokovo
 from ktokovo import Actor, Issue, Scenario
 from ktokovo.analysis.bargaining import Proposer, Types, bargain, complete_share, screen
-from ktokovo.analysis.deal import has_zone, problem, stacked, zones
+from ktokovo.analysis.deal import Stacked, has_zone, problem, stacked, zones
+from ktokovo.analysis.durability import durability
+from ktokovo.analysis.outlook import outlook
 from ktokovo.analysis.uncertainty import draw_inputs
 from ktokovo.core.errors import ParameterError
 from ktokovo.core.scenario import Talks, Veto
@@ -87,7 +89,10 @@ def _certain(scenario: Scenario) -> Scenario:
     sal = np.stack([scenario.saliences, scenario.saliences], axis=-1)
     caps = np.stack([scenario.capabilities, scenario.capabilities], axis=-1)
     issues = tuple(dataclasses.replace(i, status_quo_range=None) for i in scenario.issues)
-    return scenario.replace(position_ranges=zero, salience_ranges=sal, capability_ranges=caps, issues=issues)
+    vetoes = tuple(dataclasses.replace(v, cost_range=None, walk_away_ranges=()) for v in scenario.vetoes)
+    return scenario.replace(
+        position_ranges=zero, salience_ranges=sal, capability_ranges=caps, issues=issues, vetoes=vetoes
+    )
 
 
 def test_equal_to_the_complete_information_share_without_uncertainty() -> None:
@@ -169,7 +174,7 @@ def test_ranges_on_the_rules_are_drawn() -> None:
     assert walk.min() >= 60.0 and walk.max() <= 95.0
     assert walk.mean() == pytest.approx((60 + 80 + 95) / 3, abs=0.5)
     assert draws.costs[:, 0].mean() == pytest.approx((0 + 5 + 20) / 3, abs=0.3)
-    assert np.all(draws.costs[:, 1] == base.vetoes[1].cost)
+    assert np.all(draws.costs[:, 2] == base.vetoes[2].cost)  # the European allies' cost has no range
     # The stances' draws do not move when a rule gets a range (the rules' uniforms come last).
     plain = draw_inputs(base, np.arange(50), 0)
     assert np.array_equal(plain.positions, draw_inputs(scenario, np.arange(50), 0).positions)
@@ -226,3 +231,87 @@ def test_complete_share_counts_the_proposer_itself() -> None:
     stubborn = Proposer("P", np.ones(1), np.array([100.0]), 0.0, 0.0, np.array([50.0]))
     assert complete_share(types, stubborn, types.allowance, 0.0) == 0.0
     assert screen(types, stubborn, belief=None).probability == 0.0
+
+
+def _one_player_rules(cost: float = 10.0) -> tuple[Scenario, Stacked]:
+    """One issue, veto player A at 0 with walk-away 50 and ``cost`` (allowance 50 + cost)."""
+    scenario = Scenario(
+        name="one",
+        actors=(Actor("A"), Actor("B")),
+        issues=(Issue("x", status_quo=50.0),),
+        capabilities=np.ones(2),
+        positions=np.array([[0.0], [100.0]]),
+        saliences=np.full((2, 1), 50.0),
+        vetoes=(Veto("A", cost=cost),),
+    )
+    rules = Stacked(np.ones((1, 1, 1)), np.zeros((1, 1, 1)), np.array([[50.0 + cost]]), np.full((1, 1, 1), 50.0))
+    return scenario, rules
+
+
+def test_a_deal_holds_for_ever_without_drift() -> None:
+    scenario, rules = _one_player_rules()
+    held = durability(scenario, rules, np.array([[40.0]]), np.array([0]), horizon=24)
+    assert np.all(held.survival == 1.0) and held.breakers == {"A": 0.0}
+
+
+def test_a_cost_trend_breaks_the_deal_in_the_month_worked_out_by_hand() -> None:
+    """Slack 20 at signing (allowance 60, loss 40); the cost falls by 3 a month, so the slack is 20 − 3m: still
+    ≥ 0 at m = 6 (2), negative at m = 7 (−1). A walks away in month 7."""
+    scenario, rules = _one_player_rules()
+    scenario = scenario.replace(vetoes=(dataclasses.replace(scenario.vetoes[0], cost_trend=-3.0),))
+    held = durability(scenario, rules, np.array([[40.0]]), np.array([0]), horizon=12)
+    assert list(held.survival) == [1.0] * 7 + [0.0] * 6
+    assert held.breakers == {"A": 1.0}
+
+
+def test_more_drift_never_makes_a_deal_last_longer() -> None:
+    """Cost 5, deal at 40: A's slack is 5 + |50 − x| − |40 − x|, which turns negative once its ideal x drifts
+    past 47.5 (by hand). Its wishes drift by σ points a month: with 2,000 paths (one settled draw repeated),
+    a larger σ gives a survival curve at or below the smaller one's (up to sampling noise), every curve falls
+    month by month, and with σ = 1 reaching 47.5 from 0 in a year (47.5/√12 ≈ 14 standard deviations) does
+    not happen."""
+    scenario, one = _one_player_rules(5.0)
+    rules = Stacked(*(np.repeat(a, 2000, axis=0) for a in (one.weights, one.ideals, one.allowance, one.away)))
+    curves = []
+    for sd in (1.0, 5.0, 20.0):
+        drifting = scenario.replace(vetoes=(dataclasses.replace(scenario.vetoes[0], drift=(("x", sd),)),))
+        held = durability(drifting, rules, np.full((2000, 1), 40.0), np.zeros(2000, dtype=int), horizon=12, seed=3)
+        assert np.all(np.diff(held.survival) <= 0)
+        curves.append(held.survival)
+    assert np.all(curves[1] <= curves[0] + 0.02) and np.all(curves[2] <= curves[1] + 0.02)
+    assert curves[0][-1] == 1.0 and curves[2][-1] < 0.9
+
+
+def test_the_forecast_that_counts_no_deal_by_hand() -> None:
+    """A (at 0, walks away to 30) and B (at 100, walks away to 70) with no uncertainty: no zone, no deal in
+    any draw, so every issue ends up without a deal: at the status quo (50), or where talks.no_deal says
+    (65). An issue with neither gets no number at all (never NaN). With the walk-aways open (status quo 50 for
+    both, cost 10) every draw settles and the expected outcome is the package agreed."""
+    closed = _certain(
+        Scenario(
+            name="closed",
+            actors=(Actor("A"), Actor("B")),
+            issues=(Issue("x", status_quo=50.0), Issue("y")),
+            capabilities=np.ones(2),
+            positions=np.array([[0.0, 10.0], [100.0, 90.0]]),
+            saliences=np.array([[50.0, 0.0], [50.0, 0.0]]),
+            vetoes=(
+                Veto("A", issues=("x",), walk_away=(("x", 30.0),)),
+                Veto("B", issues=("x",), walk_away=(("x", 70.0),)),
+            ),
+        )
+    )
+    ahead = outlook(closed, 20, seed=1)
+    assert ahead.probability[0] == 0.0 and ahead.durability.paths == 0
+    x, y = ahead.issue_rows()
+    assert x["expected"] == x["median"] == x["low95"] == x["high95"] == 50.0
+    assert y["expected"] is None
+    moved = outlook(closed.replace(talks=Talks(no_deal=(("x", 65.0),))), 20, seed=1)
+    assert moved.issue_rows()[0]["expected"] == 65.0
+    opened = closed.replace(
+        vetoes=(Veto("A", issues=("x",), cost=10.0), Veto("B", issues=("x",), cost=10.0)), talks=Talks(rounds=2)
+    )
+    ahead = outlook(opened, 20, seed=1)
+    assert ahead.probability[0] == 1.0
+    assert ahead.issue_rows()[0]["expected"] == pytest.approx(float(ahead.settlement[0]))  # type: ignore[index]
+    assert 40.0 - 1e-6 <= ahead.settlement[0] <= 60.0 + 1e-6  # type: ignore[index]  # the zone is [40, 60]

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import ktokovo
+from ktokovo.core.scenario import Talks
 
 from .conftest import DATA
 
@@ -19,8 +20,8 @@ def _table_only(scenario: ktokovo.Scenario) -> ktokovo.Scenario:
 
 @pytest.mark.parametrize("fmt", ["yaml", "csv", "xlsx"])
 def test_flagship_round_trip(flagship: ktokovo.Scenario, fmt: str, tmp_path: Path) -> None:
-    if fmt != "yaml":  # the table formats hold the table as of today, without veto players, linkages or ledger
-        flagship = flagship.replace(vetoes=(), linkages=(), ledger=())
+    if fmt != "yaml":  # the table formats hold the table as of today, without veto players, linkages, talks or ledger
+        flagship = flagship.replace(vetoes=(), linkages=(), talks=Talks(), ledger=())
     path = ktokovo.save(flagship, tmp_path / f"talks.{fmt}")
     again = ktokovo.load(path)
     expected = flagship if fmt == "yaml" else _table_only(flagship).replace(name="talks")

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from ktokovo import io as formats
 from ktokovo.cli._common import DEFAULT_SCENARIO, ScenarioArg, app, fmt, out
+from ktokovo.core.scenario import Talks
 from ktokovo.models import MODELS
 
 
@@ -110,6 +111,8 @@ def convert(
     written = formats.save(loaded, target, format=to)
     out.print(f"wrote {written}")
     held = [name for name in ("shocks", "vetoes", "linkages", "ledger") if getattr(loaded, name)]
+    if loaded.talks != Talks():
+        held.append("talks")
     if held and (to or written.suffix.lower().lstrip(".")) not in ("yaml", "yml"):
         as_of = f" (the table shows the inputs as of {loaded.as_of})" if loaded.ledger else ""
         out.print(

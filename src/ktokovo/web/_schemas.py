@@ -142,6 +142,7 @@ class ForecastAnswer(BaseModel):
     draws: int
     samples: dict[str, dict[str, Any]]
     deal: DealLeadAnswer | None
+    outlook: dict[str, Any] | None = None
     charts: dict[str, Any] | None
     run_id: int | None = None
 
