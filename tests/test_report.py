@@ -51,6 +51,7 @@ def test_the_report_holds_every_part_the_issue_asks_for(report: Path, flagship: 
     html = report.read_text(encoding="utf-8")
     for heading in (
         "How to read this report",
+        "Will they settle?",
         "Forecasts",
         "Issue by issue",
         "Who gets the better of whom",

@@ -120,6 +120,10 @@ class Forecast:
             for s in self.samples
         }
 
+    def details(self) -> dict[str, Any] | None:
+        """What the run store keeps beyond the models' results and draws: the forecast that counts no deal."""
+        return None if self.outlook is None else to_jsonable({"outlook": self.outlook.to_dict()})
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON that ``ktokovo forecast --json`` prints and ``POST /api/forecast`` answers with."""
         return to_jsonable(

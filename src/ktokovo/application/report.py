@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ktokovo.analysis.outlook import outlook
 from ktokovo.analysis.uncertainty import SampleResult
 from ktokovo.application.forecast import applicable
 from ktokovo.core.result import ModelResult
@@ -16,7 +17,8 @@ from ktokovo.models import MODELS, run
 @dataclass(frozen=True)
 class Report:
     """What the report shows: every model's result and draws, the first model's sensitivity and drift (None if
-    not computed or no ledger), and the deal analysis (None without veto players)."""
+    not computed or no ledger), the deal analysis and the forecast that counts no deal (None without veto
+    players or draws)."""
 
     scenario: Scenario
     results: list[ModelResult]
@@ -25,6 +27,7 @@ class Report:
     drift: list[Any] | None = None
     drift_model: str = "mean"
     deal: Any = None
+    outlook: Any = None
 
 
 def build_report(
@@ -52,4 +55,5 @@ def build_report(
         from ktokovo.analysis import deal as _deal
 
         deal = _deal.analyse(scenario, {r.model: r.forecast for r in results})
-    return Report(scenario, results, drawn, ranking, steps, models[0], deal)
+    ahead = outlook(scenario, samples, seed) if scenario.vetoes and samples else None
+    return Report(scenario, results, drawn, ranking, steps, models[0], deal, ahead)

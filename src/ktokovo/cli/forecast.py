@@ -114,7 +114,7 @@ def forecast(
         if result.samples:
             _print_samples(result)
     _plot(list(result.results), plot, as_json, result.samples)
-    record(db, no_store, "forecast", scenario, loaded, result.results, result.samples, quiet=as_json)
+    record(db, no_store, "forecast", scenario, loaded, result.results, result.samples, result.details(), quiet=as_json)
 
 
 def print_outlook(ahead: Outlook) -> None:

@@ -144,6 +144,7 @@ def context(report: Report, stored_sensitivity: dict[str, Any] | None = None) ->
         "drift_model": report.drift_model,
         "drift_svg": _svg(_drift_figure(report)) if report.drift else "",
         "deal": _deal_text(report),
+        "outlook": _outlook(report),
         "version": lead.version,
         "seed": lead.seed,
     }
@@ -200,6 +201,38 @@ def _drift_rows(report: Report) -> list[dict[str, Any]]:
                 moves.append(f"{issue.name} {move:+.2f}" + (f" from {named}" if parts else ""))
         rows.append({"date": step.date, "events": "; ".join(step.events), "moves": moves})
     return rows
+
+
+def _outlook(report: Report) -> dict[str, Any] | None:
+    """The forecast that counts no deal, as the report's first table (None without it)."""
+    ahead = report.outlook
+    if ahead is None:
+        return None
+    share, low, high = ahead.probability
+    rounds = "; ".join(f"by round {t + 1}: {p:.0%}" for t, p in enumerate(ahead.by_round))
+    held = ahead.durability
+    lead = (
+        f"Probability of a deal: {share:.0%} (95% interval {low:.0%}–{high:.0%}, {ahead.draws} draws; {rounds}), "
+        f"{', '.join(b.proposer for b in ahead.proposers)} making the offers without knowing the others' limits; "
+        f"knowing them, {ahead.complete_information:.0%}."
+    )
+    holds = (
+        f"{held.holds:.0%} of the deals made still hold after {held.horizon} months."
+        if held.paths
+        else "No draw settles, so there is no deal to follow."
+    )
+    rows = [
+        {
+            "issue": row["issue"],
+            "expected": "—" if row["expected"] is None else _fmt(row["expected"]),
+            "median": "" if row["expected"] is None else _fmt(row["median"]),
+            "i80": "" if row["expected"] is None else f"{_fmt(row['low80'])}–{_fmt(row['high80'])}",
+            "i95": "" if row["expected"] is None else f"{_fmt(row['low95'])}–{_fmt(row['high95'])}",
+            "nearest": row.get("nearest") or row.get("reason", ""),
+        }
+        for row in ahead.issue_rows()
+    ]
+    return {"lead": lead, "holds": holds, "rows": rows}
 
 
 def _deal_text(report: Report) -> str:

@@ -115,7 +115,8 @@ async def forecast(request: ForecastRequest, state: StateDep) -> dict[str, Any]:
     answer, results, drawn = await state.workers().call(
         _work.forecast, loaded, models, request.samples, request.seed, request.charts
     )
-    answer["run_id"] = await state.record(loaded, results, drawn, started) if request.store else None
+    details = _work.stored_details(answer)
+    answer["run_id"] = await state.record(loaded, results, drawn, started, details) if request.store else None
     return answer  # type: ignore[no-any-return]
 
 
@@ -126,8 +127,10 @@ async def start_job(request: ForecastRequest, state: StateDep) -> dict[str, Any]
     loaded = what_if(resolve(request.scenario), request.set, request.drop)
     models = _applicable(loaded, request.models)
 
-    async def done(scenario: Scenario, results: list[Any], drawn: list[Any]) -> int | None:
-        return await state.record(scenario, results, drawn, started) if request.store else None
+    async def done(
+        scenario: Scenario, results: list[Any], drawn: list[Any], details: dict[str, Any] | None
+    ) -> int | None:
+        return await state.record(scenario, results, drawn, started, details) if request.store else None
 
     job = state.jobs().start(loaded, models, request.samples, request.seed, request.charts, done)
     return job.view()  # type: ignore[no-any-return]

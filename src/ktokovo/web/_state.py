@@ -58,13 +58,27 @@ class State:
                 self._store.close()
             self._workers = self._jobs = self._store = None
 
-    async def record(self, scenario: Scenario, results: list[Any], drawn: list[Any], started_at: str) -> int:
-        """Store a forecast run (in a thread: the store's writes block)."""
+    async def record(
+        self,
+        scenario: Scenario,
+        results: list[Any],
+        drawn: list[Any],
+        started_at: str,
+        details: dict[str, Any] | None = None,
+    ) -> int:
+        """Store a forecast run with ``details`` beyond results and draws (in a thread: the store's writes block)."""
         source = f"builtin:{scenario.name}" if scenario.name in builtins() else "web"
         store = self.store()
         return int(
             await run_in_threadpool(
-                store.record, "web forecast", scenario, results, drawn, source=source, started_at=started_at
+                store.record,
+                "web forecast",
+                scenario,
+                results,
+                drawn,
+                source=source,
+                started_at=started_at,
+                details=details,
             )
         )
 

@@ -50,6 +50,11 @@ def finish(
     return application.assemble(scenario, results, drawn, deal_samples=samples, seed=seed).to_dict()
 
 
+def stored_details(answer: dict[str, Any]) -> dict[str, Any] | None:
+    """What the store keeps of a forecast answer beyond results and draws (as the CLI's ``Forecast.details``)."""
+    return {"outlook": answer["outlook"]} if answer.get("outlook") is not None else None
+
+
 def charts_of(results: list[ModelResult]) -> dict[str, Any]:
     from ktokovo.report import plots
 
@@ -204,7 +209,7 @@ class Jobs:
                 drawn.append(collect(plans[name], dict(parts)))
             answer = await step(finish, scenario, results, drawn, samples, seed)
             answer["charts"] = await step(charts_of, results) if charts else None
-            answer["run_id"] = await on_done(scenario, results, drawn)
+            answer["run_id"] = await on_done(scenario, results, drawn, stored_details(answer))
             job.result, job.status = answer, "done"
         except KtokovoError as error:
             job.error, job.status = str(error), "failed"

@@ -272,9 +272,41 @@ function forecastTable(table, result, highlight = null) {
   }
 }
 
+const percent = (x) => `${Math.round(100 * x)}%`;
+
+// The forecast that counts "no deal" (present when the scenario names veto players and draws were made).
+function renderOutlook(outlook) {
+  $("outlook").hidden = !outlook;
+  if (!outlook) return;
+  const p = outlook.probability;
+  const rounds = outlook.by_round.map((x, t) => `by round ${t + 1}: ${percent(x)}`).join("; ");
+  const proposers = outlook.proposers.map((b) => b.proposer).join(", ");
+  $("outlook-lead").textContent = `Probability of a deal: ${percent(p.share)} (95% interval ${percent(p.low95)}–` +
+    `${percent(p.high95)}, ${p.draws} draws; ${rounds}), ${proposers} making the offers without knowing the ` +
+    `others' limits; knowing them, ${percent(outlook.complete_information)}.`;
+  const table = $("outlook-table");
+  table.replaceChildren(el("tr", {}, el("th", {}, "issue"), el("th", { class: "num" }, "expected"),
+    el("th", { class: "num" }, "median"), el("th", { class: "num" }, "80% interval"),
+    el("th", { class: "num" }, "95% interval"), el("th", {}, "nearest described point")));
+  for (const row of outlook.issues) {
+    if (row.expected === null) {
+      table.append(el("tr", {}, el("td", {}, row.issue), el("td", { colspan: "5" }, row.reason)));
+      continue;
+    }
+    table.append(el("tr", {}, el("td", {}, row.issue), el("td", { class: "num" }, fmt(row.expected)),
+      el("td", { class: "num" }, fmt(row.median)), el("td", { class: "num" }, `${fmt(row.low80)} – ${fmt(row.high80)}`),
+      el("td", { class: "num" }, `${fmt(row.low95)} – ${fmt(row.high95)}`), el("td", {}, row.nearest)));
+  }
+  const held = outlook.durability;
+  $("outlook-holds").textContent = held.paths
+    ? `Would a deal hold? ${percent(held.holds)} of the deals made still hold after ${held.horizon_months} months.`
+    : "Would a deal hold? No draw settles, so there is no deal to follow.";
+}
+
 function renderResults() {
   const result = state.result;
   $("results").hidden = false;
+  renderOutlook(result.outlook);
   forecastTable($("forecast-table"), result);
   $("compare-chart").src = result.charts.compare;
   $("gains-chart").src = result.charts.gains;
