@@ -165,13 +165,22 @@ def check_request(
 
 
 def deal_lead(
-    scenario: Scenario, lead: ModelResult, samples: int = 0, seed: int = 0, executor: Executor | None = None
+    scenario: Scenario,
+    lead: ModelResult,
+    samples: int = 0,
+    seed: int = 0,
+    executor: Executor | None = None,
+    progress: Callable[[int], bool | None] | None = None,
 ) -> DealLead | None:
     """The deal lead of a forecast (None when the scenario names no veto players)."""
     if not scenario.vetoes:
         return None
     zone, detail = deal_analysis.summary(scenario, lead.forecast)
-    probability = deal_analysis.deal_probability(scenario, samples, seed, executor=executor) if samples else None
+    probability = (
+        deal_analysis.deal_probability(scenario, samples, seed, executor=executor, progress=progress)
+        if samples
+        else None
+    )
     return DealLead(lead.model, zone, detail, probability, samples if probability is not None else 0)
 
 
@@ -256,12 +265,15 @@ def assemble(
     """A :class:`Forecast` from results computed elsewhere (the web's jobs run the models and the chunks of
     draws step by step in worker processes): adds the deal lead and, with draws and veto players, the
     forecast that counts no deal (:mod:`ktokovo.analysis.outlook`)."""
-    if progress is not None and scenario.vetoes and deal_samples:
-        progress("will they settle", 0, 1)
-    lead = deal_lead(scenario, results[0], deal_samples, seed, executor)
-    ahead = outlook(scenario, deal_samples, seed, horizon=horizon) if scenario.vetoes and deal_samples else None
-    if progress is not None and scenario.vetoes and deal_samples:
-        progress("will they settle", 1, 1)
+    report = progress or (lambda task, done, total: None)
+    lead = deal_lead(
+        scenario, results[0], deal_samples, seed, executor, _draws_progress(report, "zone of agreement", deal_samples)
+    )
+    ahead = None
+    if scenario.vetoes and deal_samples:
+        report("will they settle: rounds of offers", 0, 1)
+        ahead = outlook(scenario, deal_samples, seed, horizon=horizon)
+        report("will they settle: rounds of offers", 1, 1)
     return Forecast(scenario, tuple(results), tuple(samples), tuple(thresholds), lead, seed, ahead)
 
 
