@@ -49,3 +49,28 @@ def test_every_quote_is_in_the_cited_paragraph_and_short(flagship: ktokovo.Scena
         else:
             assert source.document == "judgement" and "the article gives nothing" in source.note, key
     assert cited >= 40
+
+
+def test_the_deal_rules_cite_the_article_as_the_stances_do(flagship: ktokovo.Scenario) -> None:
+    """Every veto, linkage and the talks carry a source; an article source's quote is in its paragraph, and so
+    is every fragment its note quotes with a paragraph ('words' (¶N) or (¶N 'words')); a judgement says
+    where the article is silent."""
+    import re
+
+    paragraphs = _paragraphs()
+    sources = [v.source for v in flagship.vetoes] + [k.source for k in flagship.linkages] + [flagship.talks.source]
+    fragments = 0
+    for source in sources:
+        assert source is not None
+        if source.document == "article":
+            assert source.quote in paragraphs[int(source.locator.removeprefix("¶")) - 1], source
+        else:
+            assert source.document == "judgement" and "the article gives nothing" in source.note, source
+        pairs = re.findall(r"'([^']+)' \(¶(\d+)\)", source.note) + [
+            (words, number) for number, words in re.findall(r"\(¶(\d+) '([^']+)'\)", source.note)
+        ]
+        for words, number in pairs:
+            assert words in paragraphs[int(number) - 1], (words, number)
+            fragments += 1
+    assert fragments >= 6
+    assert flagship.talks.proposer == "United States" and flagship.talks.rounds >= 1

@@ -3,6 +3,7 @@ load the flagship, run bdm, see the chart and the table, move a what-if slider a
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import socket
@@ -17,6 +18,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 import ktokovo
+from ktokovo.analysis.outlook import outlook
 
 from .test_report import CHROMIUM_FLAGS
 
@@ -89,6 +91,24 @@ def test_the_dashboard_runs_bdm_and_a_what_if(server: str, tmp_path: Path, flags
             changed = ktokovo.what_if(flagship, set={key: float(value)})
             assert float(moved) == pytest.approx(ktokovo.run(changed, "bdm").forecast[1], abs=0.01)
             assert float(moved) != pytest.approx(expected, abs=0.01)
+
+            # The deal rules: Russia's cost of no deal raised to 40 (its range goes with the old value), one
+            # round of offers; a run with draws leads with the forecast that counts no deal for those rules.
+            assert len(page.query_selector_all("#vetoes tr")) == 1 + len(flagship.vetoes)
+            page.fill("#vetoes tr:nth-child(2) td:nth-child(2) input", "40")
+            page.dispatch_event("#vetoes tr:nth-child(2) td:nth-child(2) input", "change")
+            page.fill("#talks-rounds", "1")
+            page.dispatch_event("#talks-rounds", "change")
+            page.fill("#samples", "40")
+            page.click("#run")
+            page.wait_for_selector("#outlook:not([hidden])", timeout=120_000)
+            russia = flagship.vetoes[0]
+            ruled = flagship.replace(
+                vetoes=(dataclasses.replace(russia, cost=40.0, cost_range=None), *flagship.vetoes[1:]),
+                talks=dataclasses.replace(flagship.talks, rounds=1),
+            )
+            share = outlook(ruled, 40, 0).probability[0]
+            assert f"Probability of a deal: {round(100 * share)}%" in page.inner_text("#outlook-lead")
 
             shot = tmp_path / "dashboard.png"
             page.screenshot(path=str(shot), full_page=True)

@@ -209,8 +209,24 @@ def _print_deal(result: DealReport) -> None:
     out.print(f"[bold]Deal or no deal[/]: {scenario.title or scenario.name}")
     for veto in scenario.vetoes:
         scope = "all issues" if not veto.issues else ", ".join(veto.issues)
-        away = "; walks away to " + ", ".join(f"{k} {v:g}" for k, v in veto.walk_away) if veto.walk_away else ""
-        out.print(f"  veto: {veto.actor} on {scope}, cost of no deal {veto.cost:g}{away}", markup=False)
+        ranges = {name: (low, high) for name, low, high in veto.walk_away_ranges}
+        span = lambda pair: f" ({pair[0]:g}–{pair[1]:g})" if pair else ""  # noqa: E731
+        away = (
+            "; walks away to " + ", ".join(f"{k} {v:g}{span(ranges.get(k))}" for k, v in veto.walk_away)
+            if veto.walk_away
+            else ""
+        )
+        delay = f"; each round without a deal +{veto.delay:g}" if veto.delay else ""
+        out.print(
+            f"  veto: {veto.actor} on {scope}, cost of no deal {veto.cost:g}{span(veto.cost_range)}{away}{delay}",
+            markup=False,
+        )
+    talks = scenario.talks
+    out.print(
+        f"  offers: {talks.proposer or 'each veto player in turn'}, {talks.rounds} round"
+        + ("s" if talks.rounds != 1 else ""),
+        markup=False,
+    )
     for link in scenario.linkages:
         out.print(
             f"  linkage: {link.if_issue} {link.if_op} {link.if_value:g} only with {link.then_issue} "

@@ -118,7 +118,64 @@ function renderScenario() {
       el("td", {}, sourceOf({ source: entry.source })), el("td", {}, (entry.changes || []).join(", "))));
   }
   if (!(data.ledger || []).length) ledger.append(el("tr", {}, el("td", { colspan: 5, class: "muted" }, "no ledger")));
+  renderRules();
   renderWhatIfInputs();
+}
+
+// -- deal rules: vetoes' costs with ranges, walk-away points with ranges, delay; the talks -----------------
+const rangeOf = (estimate) => (estimate !== null && typeof estimate === "object" && estimate.confidence) || null;
+function walkAwayText(walk) {
+  return Object.entries(walk || {}).map(([issue, estimate]) => {
+    const range = rangeOf(estimate);
+    return `${issue}=${valueOf(estimate)}` + (range ? `:${range[0]}-${range[1]}` : "");
+  }).join(", ");
+}
+function parseWalkAway(text) {
+  const out = {};
+  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const match = part.match(/^([^=]+)=\s*(-?[\d.]+)\s*(?::\s*(-?[\d.]+)\s*-\s*(-?[\d.]+))?$/);
+    if (!match) throw new Error(`walk-away "${part}": write issue=value or issue=value:low-high`);
+    const value = Number(match[2]);
+    out[match[1].trim()] = match[3] === undefined ? value : { value, confidence: [Number(match[3]), Number(match[4])] };
+  }
+  return out;
+}
+function setRange(holder, key, end, value) {
+  let estimate = holder[key];
+  if (estimate === null || typeof estimate !== "object") estimate = holder[key] = { value: estimate ?? 0 };
+  const range = estimate.confidence ? [...estimate.confidence] : [estimate.value, estimate.value];
+  range[end] = value ?? estimate.value;
+  estimate.confidence = range;
+}
+function renderRules() {
+  const data = state.data;
+  const table = $("vetoes");
+  table.replaceChildren(el("tr", {}, el("th", {}, "veto player"), el("th", { class: "num" }, "cost of no deal"),
+    el("th", { class: "num" }, "low"), el("th", { class: "num" }, "high"), el("th", {}, "walk-away points"),
+    el("th", { class: "num" }, "cost of each round")));
+  for (const veto of data.vetoes || []) {
+    const range = rangeOf(veto.cost);
+    table.append(el("tr", {}, el("td", {}, veto.actor),
+      el("td", { class: "num" }, numberInput(valueOf(veto.cost), (v) => setValue(veto, "cost", v ?? 0), { min: 0 })),
+      el("td", { class: "num" }, numberInput(range ? range[0] : null, (v) => setRange(veto, "cost", 0, v), { min: 0 })),
+      el("td", { class: "num" }, numberInput(range ? range[1] : null, (v) => setRange(veto, "cost", 1, v), { min: 0 })),
+      el("td", {}, textInput(walkAwayText(veto.walk_away), (v) => {
+        try { veto.walk_away = parseWalkAway(v); } catch (error) { say(error.message, "error"); }
+      }, true)),
+      el("td", { class: "num" }, numberInput(veto.delay ?? 0, (v) => { veto.delay = v ?? 0; }, { min: 0 }))));
+  }
+  if (!(data.vetoes || []).length) table.append(el("tr", {}, el("td", { colspan: 6, class: "muted" }, "no veto players")));
+  const talks = data.talks || {};
+  const proposer = $("talks-proposer");
+  proposer.replaceChildren(el("option", { value: "" }, "each veto player in turn"),
+    ...data.actors.map((a) => el("option", { value: a.name }, a.name)));
+  proposer.value = talks.proposer || "";
+  proposer.onchange = () => {
+    data.talks = { ...(data.talks || {}), proposer: proposer.value || undefined };
+    if (!proposer.value) delete data.talks.proposer;
+  };
+  $("talks-rounds").value = talks.rounds ?? 1;
+  $("talks-rounds").onchange = (event) => { data.talks = { ...(data.talks || {}), rounds: Number(event.target.value) }; };
 }
 
 function stanceFor(actor, issue) {
