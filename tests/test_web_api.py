@@ -184,8 +184,15 @@ def test_sensitivity_deal_diff_and_report(client: TestClient, flagship: ktokovo.
     sensitivity = client.post("/api/sensitivity", json={"scenario": FLAGSHIP, "model": "mean", "top": 3}).json()
     expected = ktokovo.sensitivity(flagship, "mean", sobol_samples=0)
     assert sensitivity["issues"]["crimea"]["factors"][0]["factor"] == expected.ranking(1, 3)[0]["factor"]
-    deal = client.post("/api/deal", json={"scenario": FLAGSHIP, "samples": 20}).json()
+    deal = client.post("/api/deal", json={"scenario": FLAGSHIP, "samples": 20, "horizon": 24}).json()
     assert deal["zone"] is True and 0 <= deal["probability"]["share"] <= 1
+    # the forecast that counts no deal, with the horizon asked for: the same as the core's on the same draws
+    from ktokovo.analysis.outlook import outlook
+
+    expected_outlook = outlook(flagship, 20, 0, horizon=24)
+    assert deal["outlook"]["durability"]["horizon_months"] == 24
+    assert deal["outlook"]["durability"]["holds"] == expected_outlook.durability.holds
+    assert deal["outlook"]["probability"]["share"] == expected_outlook.probability[0]
     emissions = client.post("/api/deal", json={"scenario": {"builtin": "ec-emissions-1994"}})
     assert emissions.status_code == 422 and "no veto players" in emissions.text
     changed = ktokovo.dumps(ktokovo.what_if(flagship, set={"Russia.capability": 40}), "yaml")

@@ -113,7 +113,7 @@ async def forecast(request: ForecastRequest, state: StateDep) -> dict[str, Any]:
     loaded = what_if(resolve(request.scenario), request.set, request.drop)
     models = _applicable(loaded, request.models)
     answer, results, drawn = await state.workers().call(
-        _work.forecast, loaded, models, request.samples, request.seed, request.charts
+        _work.forecast, loaded, models, request.samples, request.seed, request.charts, request.horizon
     )
     details = _work.stored_details(answer)
     answer["run_id"] = await state.record(loaded, results, drawn, started, details) if request.store else None
@@ -132,7 +132,7 @@ async def start_job(request: ForecastRequest, state: StateDep) -> dict[str, Any]
     ) -> int | None:
         return await state.record(scenario, results, drawn, started, details) if request.store else None
 
-    job = state.jobs().start(loaded, models, request.samples, request.seed, request.charts, done)
+    job = state.jobs().start(loaded, models, request.samples, request.seed, request.charts, done, request.horizon)
     return job.view()  # type: ignore[no-any-return]
 
 
@@ -157,7 +157,9 @@ async def deal(request: DealRequest, state: StateDep) -> dict[str, Any]:
     """Deal or no deal: the zone of agreement among the veto players and the probability of a deal."""
     loaded = resolve(request.scenario)
     models = _applicable(loaded, request.models)
-    return await state.workers().call(_work.deal, loaded, models, request.samples, request.seed)  # type: ignore[no-any-return]
+    return await state.workers().call(  # type: ignore[no-any-return]
+        _work.deal, loaded, models, request.samples, request.seed, request.horizon
+    )
 
 
 @router.post("/api/diff")

@@ -39,6 +39,7 @@ class ForecastRequest(BaseModel):
     drop: list[str] = Field(default_factory=list, description="What if: actors left out.")
     samples: int = Field(0, ge=0, le=20_000, description="Draws of the inputs for forecast intervals.")
     seed: int = Field(0, ge=0, le=2**32 - 1)
+    horizon: int = Field(12, ge=0, le=600, description="With draws and veto players: months a deal must hold.")
     charts: bool = False
     store: bool = True
 
@@ -56,6 +57,7 @@ class DealRequest(BaseModel):
     models: list[ModelName] = Field(default_factory=_standard, min_length=1)
     samples: int = Field(200, ge=0, le=5_000)
     seed: int = Field(0, ge=0, le=2**32 - 1)
+    horizon: int = Field(12, ge=0, le=600, description="Months a deal must hold (durability).")
 
 
 class DiffRequest(BaseModel):

@@ -34,20 +34,25 @@ def run_model(scenario: Scenario, model: str, seed: int) -> ModelResult:
 
 
 def forecast(
-    scenario: Scenario, models: list[str], samples: int, seed: int, charts: bool
+    scenario: Scenario, models: list[str], samples: int, seed: int, charts: bool, horizon: int = 12
 ) -> tuple[dict[str, Any], list[ModelResult], list[SampleResult]]:
     """Every model's forecast (and draws), as the JSON the service answers with, in one worker call."""
-    result = application.forecast(scenario, models, seed=seed, samples=samples, batch_size=500)
+    result = application.forecast(scenario, models, seed=seed, samples=samples, batch_size=500, horizon=horizon)
     answer = result.to_dict()
     answer["charts"] = charts_of(list(result.results)) if charts else None
     return answer, list(result.results), list(result.samples)
 
 
 def finish(
-    scenario: Scenario, results: list[ModelResult], drawn: list[SampleResult], samples: int, seed: int
+    scenario: Scenario,
+    results: list[ModelResult],
+    drawn: list[SampleResult],
+    samples: int,
+    seed: int,
+    horizon: int = 12,
 ) -> dict[str, Any]:
     """A job's answer from the results and draws its steps computed: the same as :func:`forecast`'s."""
-    return application.assemble(scenario, results, drawn, deal_samples=samples, seed=seed).to_dict()
+    return application.assemble(scenario, results, drawn, deal_samples=samples, seed=seed, horizon=horizon).to_dict()
 
 
 def stored_details(answer: dict[str, Any]) -> dict[str, Any] | None:
@@ -79,8 +84,8 @@ def sensitivity(scenario: Scenario, model: str, top: int) -> dict[str, Any]:
     return application.sensitivity(scenario, model, samples=0, top=top).to_dict()
 
 
-def deal(scenario: Scenario, models: list[str], samples: int, seed: int) -> dict[str, Any]:
-    return application.deal(scenario, models, samples=samples, seed=seed).to_dict()
+def deal(scenario: Scenario, models: list[str], samples: int, seed: int, horizon: int = 12) -> dict[str, Any]:
+    return application.deal(scenario, models, samples=samples, seed=seed, horizon=horizon).to_dict()
 
 
 def diff(a: Scenario, b: Scenario, model: str, seed: int) -> dict[str, Any]:
@@ -162,7 +167,16 @@ class Jobs:
         self.workers = workers
         self.jobs: dict[str, Job] = {}
 
-    def start(self, scenario: Scenario, models: list[str], samples: int, seed: int, charts: bool, on_done: Any) -> Job:
+    def start(
+        self,
+        scenario: Scenario,
+        models: list[str],
+        samples: int,
+        seed: int,
+        charts: bool,
+        on_done: Any,
+        horizon: int = 12,
+    ) -> Job:
         self._forget_old()
         if sum(job.status == "running" for job in self.jobs.values()) >= self.MAX_RUNNING:
             raise TimeLimit("too many runs at once; wait for one to finish")
@@ -176,7 +190,9 @@ class Jobs:
         steps = len(models) + sum(len(p) for p in plans.values()) + 1 + (1 if charts else 0)
         job = Job(uuid.uuid4().hex, total=steps)
         self.jobs[job.id] = job
-        job.task = asyncio.ensure_future(self._run(job, scenario, models, samples, seed, charts, plans, on_done))
+        job.task = asyncio.ensure_future(
+            self._run(job, scenario, models, samples, seed, charts, plans, on_done, horizon)
+        )
         return job
 
     async def _run(
@@ -189,6 +205,7 @@ class Jobs:
         charts: bool,
         plans: dict[str, list[DrawChunk]],
         on_done: Any,
+        horizon: int = 12,
     ) -> None:
         deadline = job.started + self.workers.time_limit
 
@@ -207,7 +224,7 @@ class Jobs:
             for name in models if samples else []:
                 parts = await asyncio.gather(*(step(evaluate_chunk, chunk) for chunk in plans[name]))
                 drawn.append(collect(plans[name], dict(parts)))
-            answer = await step(finish, scenario, results, drawn, samples, seed)
+            answer = await step(finish, scenario, results, drawn, samples, seed, horizon)
             answer["charts"] = await step(charts_of, results) if charts else None
             answer["run_id"] = await on_done(scenario, results, drawn, stored_details(answer))
             job.result, job.status = answer, "done"
