@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ktokovo.core.jsonable import to_jsonable
-from ktokovo.evaluation.backtest import DEFAULT_MODELS, Backtest, Case
+from ktokovo.evaluation.backtest import DEFAULT_MODELS, TUNED, Backtest, Case
 from ktokovo.evaluation.backtest import backtest as score
 from ktokovo.evaluation.crossval import CrossValidation, cross_validate
 from ktokovo.models import resolve_parameters
@@ -39,6 +39,8 @@ class BacktestReport:
         data: dict[str, Any] = {
             "cases": len(self.cases),
             "skipped": list(self.skipped),
+            "not_run": result.skipped,
+            "in_sample": [m for m in TUNED if m in result.models],  # scored out of sample under "crossval"
             "capabilities": result.scheme,
             "bootstrap": result.bootstrap,
             "source": list(self.sources),

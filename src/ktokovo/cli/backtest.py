@@ -24,7 +24,7 @@ from ktokovo.cli._common import (
     write_json,
 )
 from ktokovo.core.errors import ParameterError, Problem, ScenarioError
-from ktokovo.evaluation.backtest import Case, cases_from_deu, cases_from_scenarios
+from ktokovo.evaluation.backtest import TUNED, Case, cases_from_deu, cases_from_scenarios
 
 
 @app.command()
@@ -118,11 +118,25 @@ def _print_backtest(report: BacktestReport) -> None:
     )
     if report.citation:
         out.print(f"[dim]Data: {report.citation}[/]")
-    _print_scores(result.scores(), "Leaderboard (absolute error, points on 0–100)")
+    v = report.validation
+    marks = {
+        name: "in-sample" if v is None else f"in-sample; {v.mae_procedural:.1f} out of sample"
+        for name in TUNED
+        if name in result.models
+    }
+    _print_scores(result.scores(), "Leaderboard (absolute error, points on 0–100)", marks=marks)
+    if marks:
+        out.print(
+            f"[dim]in-sample: {', '.join(marks)} had its defaults chosen on the DEU sample shipped with ktokovo"
+            + ("; --crossval scores it out of sample" if v is None else "")
+            + "[/]"
+        )
+    for model, reasons in result.skipped.items():
+        for why, count in reasons.items():
+            out.print(f"[dim]not run: {model} on {count} issues: {why}[/]", soft_wrap=True)
     for key in report.keys():
         for value, rows in result.breakdown(key).items():
-            _print_scores(rows, f"{key} = {value}", brief=True)
-    v = report.validation
+            _print_scores(rows, f"{key} = {value}", brief=True, marks=marks)
     if v is not None:
         out.print(
             f"\n[bold]Cross-validation[/] ({v.folds} folds grouped by proposal): procedural "
@@ -133,16 +147,19 @@ def _print_backtest(report: BacktestReport) -> None:
         )
 
 
-def _print_scores(rows: list[dict[str, Any]], title: str, brief: bool = False) -> None:
+def _print_scores(
+    rows: list[dict[str, Any]], title: str, brief: bool = False, marks: dict[str, str] | None = None
+) -> None:
     out.print(f"\n[bold]{title}[/]")
     table = Table(show_edge=False)
     for name in ("model", "n", "MAE (95% interval)", *(() if brief else ("median", "RMSE", "within 10"))):
         table.add_column(name, justify="left" if name == "model" else "right")
     for row in rows:
+        name = row["model"] + (f" ({marks[row['model']]})" if marks and row["model"] in marks else "")
         if row["n"] == 0:
-            table.add_row(row["model"], "0", "—", *(() if brief else ("—", "—", "—")))
+            table.add_row(name, "0", "—", *(() if brief else ("—", "—", "—")))
             continue
-        cells = [row["model"], str(row["n"]), f"{row['mae']:.1f} ({row['mae_low']:.1f}–{row['mae_high']:.1f})"]
+        cells = [name, str(row["n"]), f"{row['mae']:.1f} ({row['mae_low']:.1f}–{row['mae_high']:.1f})"]
         if not brief:
             cells += [f"{row['median']:.1f}", f"{row['rmse']:.1f}", f"{row['within10']:.0%}"]
         table.add_row(*cells)

@@ -9,9 +9,11 @@ sample shipped with ktokovo's reference data or in the original semicolon-separa
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -87,18 +89,38 @@ def _missing(value: object) -> bool:
 
 
 def _date(text: object) -> date | None:
-    """DEU's ``intro`` is dd-mm-yy (1996–2019). In the public copy some were turned into yyyy-mm-dd by reading
-    dd-mm-yy as yy-mm-dd ("30-05-05", 30 May 2005, became "1930-05-05"); those are read back the same way."""
+    """DEU's ``intro`` in the three forms its files use: dd-mm-yy ("26-01-00"; years from 90 are 19xx, the rest
+    20xx, as the dataset spans 1996–2019), dd-mm-yyyy ("14-12-1999"), and the public copy's mangled yyyy-mm-dd,
+    where dd-mm-yy was read as yy-mm-dd ("30-05-05", 30 May 2005, became "1930-05-05"), read back the same
+    way. Anything else is None (the case is then left out of breakdowns by period)."""
     parts = str(text).strip().split("-")
     try:
         first, month, last = (int(part) for part in parts)
     except ValueError:
         return None
-    day, year = (first % 100, last) if len(parts[0]) == 4 else (first, last)
+    if len(parts[0]) == 4:  # mangled: the day is the year's last two digits, the year the last part
+        day, year = first % 100, last + (1900 if last >= 90 else 2000)
+    elif len(parts[2]) == 4:
+        day, year = first, last
+    elif len(parts[2]) == 2:
+        day, year = first, last + (1900 if last >= 90 else 2000)
+    else:
+        return None
     try:
-        return date(year + (1900 if year >= 90 else 2000), month, day)
+        return date(year, month, day)
     except ValueError:
         return None
+
+
+def _procedural(row: Mapping[Any, Any]) -> dict[str, str]:
+    """The case's procedure and voting rule as the procedural model reads them: "COD" or "CNS" ("" for any
+    other), "QMV" (also for the dataset's "QMV(10)", qualified majority in a variant) or "Unan" ("" else)."""
+    procedure = str(row["proc"]).strip()
+    rule = str(row["counvte"]).strip()
+    return {
+        "procedure": procedure if procedure in ("COD", "CNS") else "",
+        "voting_rule": "QMV" if rule.startswith("QMV") else "Unan" if rule == "Unan" else "",
+    }
 
 
 def read_deu(data: bytes, file: str | None) -> tuple[list[DeuCase], list[str]]:
@@ -166,6 +188,7 @@ def read_deu(data: bytes, file: str | None) -> tuple[list[DeuCase], list[str]]:
                 positions=np.array(positions)[:, None],
                 saliences=np.array(saliences)[:, None],
                 documents={"deu": CITATION},
+                model_parameters={"procedural": _procedural(row)},
             )
         except ScenarioError as error:
             raise ScenarioError(

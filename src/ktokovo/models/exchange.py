@@ -79,6 +79,8 @@ def applies(scenario: Any) -> str | None:
     """Why the model cannot run on ``scenario``, or None if it can."""
     if len(scenario.issues) < 2:
         return "the exchange model needs at least two issues to trade across"
+    if np.count_nonzero(scenario.capabilities > 0) < 2:
+        return "the exchange model needs at least two actors with capability above 0 to trade"
     return None
 
 
@@ -582,10 +584,13 @@ def solve_joint(
     final round's forecast (twice: forecast and weighted mean are the same statistic here), and the start
     positions a further round would take (what a run continues from after a shock)."""
     scales = np.array([issue.scale for issue in scenario.issues], dtype=float)
-    power = np.repeat(scenario.capabilities[:, None], len(scenario.issues), axis=1)
+    # An actor without capability moves no weighted mean and can offer nothing in an exchange (the equal-gain
+    # formulas divide by its capability): it takes no part in the trading and keeps its position throughout.
+    active = scenario.capabilities > 0
+    power = np.repeat(scenario.capabilities[active, None], len(scenario.issues), axis=1)
     run = simulate(
-        scenario.positions,
-        scenario.saliences / 100.0,
+        scenario.positions[active],
+        scenario.saliences[active] / 100.0,
         power,
         scales,
         rounds=DEFAULT_ROUNDS if rounds is None else rounds,
@@ -594,7 +599,14 @@ def solve_joint(
         tie_break=parameters.tie_break,
         randomized=parameters.randomized,
     )
-    return JointSolution(run.voting, run.forecast[-1], run.forecast[-1], run.next_start)
+    if active.all():
+        return JointSolution(run.voting, run.forecast[-1], run.forecast[-1], run.next_start)
+    unit = scenario.unit_positions()
+    voting = np.repeat(unit[None, :, :], len(run.voting), axis=0)
+    voting[:, active] = run.voting
+    next_start = unit.copy()
+    next_start[active] = run.next_start
+    return JointSolution(voting, run.forecast[-1], run.forecast[-1], next_start)
 
 
 MODEL = JointModel(
