@@ -4,13 +4,17 @@ cross-validation against the compromise model."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+import numpy as np
 
 from ktokovo.core.jsonable import to_jsonable
 from ktokovo.evaluation.backtest import DEFAULT_MODELS, TUNED, Backtest, Case
 from ktokovo.evaluation.backtest import backtest as score
 from ktokovo.evaluation.crossval import CrossValidation, cross_validate
+from ktokovo.evaluation.ontable import OnTable
+from ktokovo.evaluation.ontable import on_table as snap_to_table
 from ktokovo.models import resolve_parameters
 
 
@@ -24,6 +28,7 @@ class BacktestReport:
     sources: tuple[str, ...]
     citation: str
     validation: CrossValidation | None = None
+    table: OnTable | None = None
 
     @property
     def cases(self) -> list[Case]:
@@ -59,6 +64,12 @@ class BacktestReport:
             },
             "breakdowns": {key: result.breakdown(key) for key in self.keys()},
         }
+        if self.table is not None:
+            data["on_table"] = {
+                "folds": self.table.folds,
+                "chosen": self.table.chosen,
+                "wins": self.table.wins,
+            }
         if self.validation is not None:
             v = self.validation
             data["crossval"] = {
@@ -81,14 +92,24 @@ def backtest(
     seed: int = 0,
     veto_unanimity: bool = False,
     crossval: bool = False,
+    on_table: bool = False,
     skipped: Sequence[str] = (),
     sources: Sequence[str] = (),
     citation: str = "",
 ) -> BacktestReport:
-    """Run ``models`` (default: every model) on every case and score them."""
+    """Run ``models`` (default: every model) on every case and score them; with ``on_table``, also each model's
+    on-the-table variant, out of sample (:mod:`ktokovo.evaluation.ontable`), in the same leaderboard."""
     names = tuple(models or DEFAULT_MODELS)
     for name in names:
         resolve_parameters(name, None, {})
     result = score(cases, names, bootstrap=bootstrap, seed=seed, scheme=scheme, veto_unanimity=veto_unanimity)
     validation = cross_validate(cases, seed=seed, bootstrap=bootstrap) if crossval else None
-    return BacktestReport(result, tuple(skipped), tuple(sources), citation, validation)
+    table = None
+    if on_table:
+        table = snap_to_table(result, seed=seed)
+        result = replace(
+            result,
+            models=[*result.models, *table.models],
+            predictions=np.column_stack([result.predictions, table.predictions]),
+        )
+    return BacktestReport(result, tuple(skipped), tuple(sources), citation, validation, table)

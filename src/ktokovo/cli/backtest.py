@@ -66,6 +66,14 @@ def backtest(
             help="Also cross-validate the procedural model against the compromise model, 5 folds grouped by proposal.",
         ),
     ] = False,
+    on_table: Annotated[
+        bool,
+        typer.Option(
+            "--on-table",
+            help="Also score each model's on-the-table variant (the nearest position on the table within a "
+            "distance learned by grouped cross-validation), out of sample.",
+        ),
+    ] = False,
 ) -> None:
     """Score the models against real outcomes: MAE, median error, RMSE, share within 10 points, with bootstrap
     intervals, broken down by period, procedure and voting rule."""
@@ -80,6 +88,7 @@ def backtest(
             seed=seed,
             veto_unanimity=veto_unanimity,
             crossval=crossval,
+            on_table=on_table,
             skipped=skipped,
             sources=sources,
             citation=citation,
@@ -124,16 +133,20 @@ def _print_backtest(report: BacktestReport) -> None:
         for name in TUNED
         if name in result.models
     }
+    # a tuned model's on-the-table variant snaps out of sample, but from in-sample forecasts
+    marks |= {f"{name}@table": "in-sample" for name in TUNED if f"{name}@table" in result.models}
     _print_scores(result.scores(), "Leaderboard (absolute error, points on 0–100)", marks=marks)
     if marks:
         out.print(
-            f"[dim]in-sample: {', '.join(marks)} had its defaults chosen on the DEU sample shipped with ktokovo"
+            f"[dim]in-sample: {', '.join(marks)}: defaults chosen on the DEU sample shipped with ktokovo"
             + ("; --crossval scores it out of sample" if v is None else "")
             + "[/]"
         )
     for model, reasons in result.skipped.items():
         for why, count in reasons.items():
             out.print(f"[dim]not run: {model} on {count} issues: {why}[/]", soft_wrap=True)
+    if report.table is not None:
+        _print_on_table(report)
     for key in report.keys():
         for value, rows in result.breakdown(key).items():
             _print_scores(rows, f"{key} = {value}", brief=True, marks=marks)
@@ -145,6 +158,31 @@ def _print_backtest(report: BacktestReport) -> None:
             f"{v.difference_high:+.2f}. Chosen per fold (commission, parliament COD, parliament "
             f"CNS, unanimity pull): {v.chosen}; on the whole sample: {v.whole_sample}"
         )
+
+
+def _print_on_table(report: BacktestReport) -> None:
+    table_result = report.table
+    assert table_result is not None
+    out.print(
+        f"\n[bold]On the table[/]: MODEL@table predicts the nearest actor's position or the reference point when "
+        f"it lies within a distance learned by {table_result.folds}-fold cross-validation grouped by proposal "
+        "(two-point issues apart), and the model's forecast otherwise; scored out of sample."
+    )
+    table = Table(show_edge=False)
+    for name in ("variant", "closer", "further", "same", "distance chosen (two points; more points)"):
+        table.add_column(
+            name, justify="left" if name in ("variant", "distance chosen (two points; more points)") else "right"
+        )
+    for name, counts in table_result.wins.items():
+        picks = table_result.chosen[name]
+        table.add_row(
+            name,
+            str(counts["closer"]),
+            str(counts["further"]),
+            str(counts["same"]),
+            f"{', '.join(f'{d:g}' for d in picks['two points'])}; {', '.join(f'{d:g}' for d in picks['more points'])}",
+        )
+    out.print(table)
 
 
 def _print_scores(

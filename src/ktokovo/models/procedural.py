@@ -11,9 +11,10 @@ and voting rule in the scenario's parameters for this model.
 
 The defaults are the grid point (``_crossval.GRID``) with the least error on the whole DEU III sample shipped
 with ktokovo; ``ktokovo backtest deu tests/data/deu3_train.tsv --crossval`` shows how that choice fares out of
-sample. It does not beat the compromise model by more than noise: with 5 folds grouped by proposal, its error
-is 23.6 against 23.9 on the same folds, and the 95% interval of the difference, −1.05 to +0.45, includes zero. On these data the
-roles and the voting rule add nothing the compromise model lacks; the model ships so that this can be seen. The
+sample. It does not beat the compromise model by more than noise: with 5 folds grouped by proposal, its
+error is 23.6 against 23.9 on the same folds, and the 95% interval of the difference, −1.05 to +0.45,
+includes zero. On these data the roles and the voting rule add little the compromise model lacks; the model
+ships so that this can be seen. The
 idea follows the "procedural" weighting of DEU models (Thomson et al. 2006, *The European Union Decides*;
 Arregui, Stokman & Thomson 2004).
 """
