@@ -4,7 +4,7 @@ cross-validation against the compromise model."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -13,6 +13,7 @@ from ktokovo.core.jsonable import to_jsonable
 from ktokovo.evaluation.backtest import DEFAULT_MODELS, TUNED, Backtest, Case
 from ktokovo.evaluation.backtest import backtest as score
 from ktokovo.evaluation.crossval import CrossValidation, cross_validate
+from ktokovo.evaluation.distributions import Calibration, calibrate
 from ktokovo.evaluation.ontable import OnTable
 from ktokovo.evaluation.ontable import on_table as snap_to_table
 from ktokovo.models import resolve_parameters
@@ -29,6 +30,8 @@ class BacktestReport:
     citation: str
     validation: CrossValidation | None = None
     table: OnTable | None = None
+    calibration: tuple[Calibration, ...] = ()
+    not_calibrated: dict[str, str] = field(default_factory=dict)
 
     @property
     def cases(self) -> list[Case]:
@@ -64,6 +67,11 @@ class BacktestReport:
             },
             "breakdowns": {key: result.breakdown(key) for key in self.keys()},
         }
+        if self.calibration:
+            data["distributions"] = {
+                "models": [c.to_dict() for c in self.calibration],
+                "not_run": self.not_calibrated,
+            }
         if self.table is not None:
             data["on_table"] = {
                 "folds": self.table.folds,
@@ -93,17 +101,21 @@ def backtest(
     veto_unanimity: bool = False,
     crossval: bool = False,
     on_table: bool = False,
+    distributions: int = 0,
     skipped: Sequence[str] = (),
     sources: Sequence[str] = (),
     citation: str = "",
 ) -> BacktestReport:
     """Run ``models`` (default: every model) on every case and score them; with ``on_table``, also each model's
-    on-the-table variant, out of sample (:mod:`ktokovo.evaluation.ontable`), in the same leaderboard."""
+    on-the-table variant, out of sample (:mod:`ktokovo.evaluation.ontable`), in the same leaderboard; with
+    ``distributions`` draws, each batch model's predictive distributions scored
+    (:mod:`ktokovo.evaluation.distributions`)."""
     names = tuple(models or DEFAULT_MODELS)
     for name in names:
         resolve_parameters(name, None, {})
     result = score(cases, names, bootstrap=bootstrap, seed=seed, scheme=scheme, veto_unanimity=veto_unanimity)
     validation = cross_validate(cases, seed=seed, bootstrap=bootstrap) if crossval else None
+    calibration, not_calibrated = calibrate(result, distributions, seed) if distributions else ([], {})
     table = None
     if on_table:
         table = snap_to_table(result, seed=seed)
@@ -112,4 +124,6 @@ def backtest(
             models=[*result.models, *table.models],
             predictions=np.column_stack([result.predictions, table.predictions]),
         )
-    return BacktestReport(result, tuple(skipped), tuple(sources), citation, validation, table)
+    return BacktestReport(
+        result, tuple(skipped), tuple(sources), citation, validation, table, tuple(calibration), not_calibrated
+    )

@@ -74,6 +74,13 @@ def backtest(
             "distance learned by grouped cross-validation), out of sample.",
         ),
     ] = False,
+    distributions: Annotated[
+        int,
+        typer.Option(
+            help="Also score each batch model's predictive distribution from this many draws of every case's "
+            "inputs: CRPS, interval coverage, PIT histogram (0: none; 200 is a good start).",
+        ),
+    ] = 0,
 ) -> None:
     """Score the models against real outcomes: MAE, median error, RMSE, share within 10 points, with bootstrap
     intervals, broken down by period, procedure and voting rule."""
@@ -89,6 +96,7 @@ def backtest(
             veto_unanimity=veto_unanimity,
             crossval=crossval,
             on_table=on_table,
+            distributions=distributions,
             skipped=skipped,
             sources=sources,
             citation=citation,
@@ -147,6 +155,8 @@ def _print_backtest(report: BacktestReport) -> None:
             out.print(f"[dim]not run: {model} on {count} issues: {why}[/]", soft_wrap=True)
     if report.table is not None:
         _print_on_table(report)
+    if report.calibration:
+        _print_calibration(report)
     for key in report.keys():
         for value, rows in result.breakdown(key).items():
             _print_scores(rows, f"{key} = {value}", brief=True, marks=marks)
@@ -158,6 +168,31 @@ def _print_backtest(report: BacktestReport) -> None:
             f"{v.difference_high:+.2f}. Chosen per fold (commission, parliament COD, parliament "
             f"CNS, unanimity pull): {v.chosen}; on the whole sample: {v.whole_sample}"
         )
+
+
+def _print_calibration(report: BacktestReport) -> None:
+    out.print(
+        "\n[bold]Predictive distributions[/] from draws of each case's inputs: CRPS (points on 0–100; for a "
+        "point forecast it is the absolute error), the share of outcomes inside the central 50/80/95% "
+        "intervals (calibrated: 50/80/95%), and the PIT histogram in ten bins (calibrated: flat)"
+    )
+    table = Table(show_edge=False)
+    for name in ("model", "n", "CRPS", "MAE", "CRPS / compromise MAE", "50%", "80%", "95%", "PIT histogram"):
+        table.add_column(name, justify="left" if name in ("model", "PIT histogram") else "right")
+    for c in report.calibration:
+        ratio = "—" if not c.reference else f"{c.crps / c.reference:.3f}"
+        table.add_row(
+            c.model,
+            str(c.n),
+            f"{c.crps:.1f}",
+            f"{c.mae:.1f}",
+            ratio,
+            *(f"{c.coverage[k]:.0%}" for k in ("50%", "80%", "95%")),
+            " ".join(str(x) for x in c.pit),
+        )
+    out.print(table)
+    for model, why in report.not_calibrated.items():
+        out.print(f"[dim]no distribution for {model}: {why}[/]", soft_wrap=True)
 
 
 def _print_on_table(report: BacktestReport) -> None:
