@@ -59,3 +59,34 @@ def test_deu_predictive_distributions() -> None:
     draws = sample_forecasts(first.scenario, "mean", samples=50, seed=0).forecasts[:, first.issue]
     assert calibration[0].rows[0]["crps"] == pytest.approx(crps(draws, first.outcome))
     assert calibration[0].reference == pytest.approx(float(np.mean(result.errors[:, 0])))
+
+
+def test_the_spread_is_chosen_inside_the_training_folds() -> None:
+    """Forty DEU cases, 30 draws, two candidate spreads: each fold's choice is the spread with the lower CRPS
+    on the other folds, the held-out CRPS is the chosen spread's CRPS on each held-out case (recomputed here
+    from calibrate on that spread), and the ratio is that CRPS over the compromise model's MAE on the same
+    cases."""
+    from ktokovo.evaluation.distributions import validate_spread
+
+    path = DATA / "deu3_train.tsv"
+    cases = cases_from_deu(read_deu(path.read_bytes(), str(path))[0], "equal")[:40]
+    result = backtest(cases, ("mean", "bdm"), bootstrap=10)
+    spreads = (10.0, 40.0)
+    found = validate_spread(result, "bdm", 30, spreads=spreads, bootstrap=50)
+    assert set(found.chosen) <= set(spreads) and len(found.chosen) == 5
+    per = {
+        s: np.array([r["crps"] for r in calibrate(result, 30, spread={"position": s}, models=("bdm",))[0][0].rows])
+        for s in spreads
+    }
+    # the same folds as the module's (proposals permuted with the seed), each held-out case scored with its
+    # fold's choice
+    proposals, index = np.unique([c.proposal for c in cases], return_inverse=True)
+    fold = (np.random.default_rng(0).permutation(len(proposals)) % 5)[index]
+    held = np.array([per[found.chosen[fold[k]]][k] for k in range(len(cases))])
+    assert found.crps == pytest.approx(held.mean())
+    for k, spread in enumerate(found.chosen):  # each choice is the best on the other folds
+        train = fold != k
+        assert per[spread][train].mean() == min(per[s][train].mean() for s in spreads)
+    assert found.ratio == pytest.approx(found.crps / found.reference)
+    assert found.reference == pytest.approx(float(np.mean(result.errors[:, 0])))
+    assert found.low <= found.ratio <= found.high

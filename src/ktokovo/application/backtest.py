@@ -9,11 +9,12 @@ from typing import Any
 
 import numpy as np
 
+from ktokovo.core.errors import ParameterError
 from ktokovo.core.jsonable import to_jsonable
 from ktokovo.evaluation.backtest import DEFAULT_MODELS, TUNED, Backtest, Case
 from ktokovo.evaluation.backtest import backtest as score
 from ktokovo.evaluation.crossval import CrossValidation, cross_validate
-from ktokovo.evaluation.distributions import Calibration, calibrate
+from ktokovo.evaluation.distributions import Calibration, SpreadValidation, calibrate, validate_spread
 from ktokovo.evaluation.ontable import OnTable
 from ktokovo.evaluation.ontable import on_table as snap_to_table
 from ktokovo.models import resolve_parameters
@@ -32,6 +33,7 @@ class BacktestReport:
     table: OnTable | None = None
     calibration: tuple[Calibration, ...] = ()
     not_calibrated: dict[str, str] = field(default_factory=dict)
+    spread: tuple[SpreadValidation, ...] = ()
 
     @property
     def cases(self) -> list[Case]:
@@ -71,6 +73,7 @@ class BacktestReport:
             data["distributions"] = {
                 "models": [c.to_dict() for c in self.calibration],
                 "not_run": self.not_calibrated,
+                "spread_validation": [v.to_dict() for v in self.spread],
             }
         if self.table is not None:
             data["on_table"] = {
@@ -102,6 +105,7 @@ def backtest(
     crossval: bool = False,
     on_table: bool = False,
     distributions: int = 0,
+    spread_cv: bool = False,
     skipped: Sequence[str] = (),
     sources: Sequence[str] = (),
     citation: str = "",
@@ -109,13 +113,21 @@ def backtest(
     """Run ``models`` (default: every model) on every case and score them; with ``on_table``, also each model's
     on-the-table variant, out of sample (:mod:`ktokovo.evaluation.ontable`), in the same leaderboard; with
     ``distributions`` draws, each batch model's predictive distributions scored
-    (:mod:`ktokovo.evaluation.distributions`)."""
+    (:mod:`ktokovo.evaluation.distributions`), and with ``spread_cv`` the spread of positions chosen by
+    grouped cross-validation and the held-out CRPS."""
     names = tuple(models or DEFAULT_MODELS)
     for name in names:
         resolve_parameters(name, None, {})
     result = score(cases, names, bootstrap=bootstrap, seed=seed, scheme=scheme, veto_unanimity=veto_unanimity)
     validation = cross_validate(cases, seed=seed, bootstrap=bootstrap) if crossval else None
     calibration, not_calibrated = calibrate(result, distributions, seed) if distributions else ([], {})
+    if spread_cv and not distributions:
+        raise ParameterError("--spread-cv scores predictive distributions: give --distributions N too")
+    spread = (
+        tuple(validate_spread(result, c.model, distributions, seed=seed, bootstrap=bootstrap) for c in calibration)
+        if spread_cv
+        else ()
+    )
     table = None
     if on_table:
         table = snap_to_table(result, seed=seed)
@@ -125,5 +137,13 @@ def backtest(
             predictions=np.column_stack([result.predictions, table.predictions]),
         )
     return BacktestReport(
-        result, tuple(skipped), tuple(sources), citation, validation, table, tuple(calibration), not_calibrated
+        result,
+        tuple(skipped),
+        tuple(sources),
+        citation,
+        validation,
+        table,
+        tuple(calibration),
+        not_calibrated,
+        spread,
     )

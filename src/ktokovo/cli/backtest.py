@@ -81,6 +81,14 @@ def backtest(
             "inputs: CRPS, interval coverage, PIT histogram (0: none; 200 is a good start).",
         ),
     ] = 0,
+    spread_cv: Annotated[
+        bool,
+        typer.Option(
+            "--spread-cv",
+            help="With --distributions: choose the spread of positions by 5-fold cross-validation grouped by "
+            "proposal, and score the held-out CRPS against the compromise model's MAE (slow: six spreads).",
+        ),
+    ] = False,
 ) -> None:
     """Score the models against real outcomes: MAE, median error, RMSE, share within 10 points, with bootstrap
     intervals, broken down by period, procedure and voting rule."""
@@ -97,6 +105,7 @@ def backtest(
             crossval=crossval,
             on_table=on_table,
             distributions=distributions,
+            spread_cv=spread_cv,
             skipped=skipped,
             sources=sources,
             citation=citation,
@@ -193,6 +202,24 @@ def _print_calibration(report: BacktestReport) -> None:
     out.print(table)
     for model, why in report.not_calibrated.items():
         out.print(f"[dim]no distribution for {model}: {why}[/]", soft_wrap=True)
+    if report.spread:
+        out.print(
+            "\n[bold]Spread chosen out of sample[/]: the spread of positions (± points) chosen by CRPS on the "
+            "training folds (grouped by proposal), the CRPS on the held-out folds, and its ratio to the "
+            "compromise model's MAE on the same issues with a 95% bootstrap interval over proposals"
+        )
+        table = Table(show_edge=False)
+        for name in ("model", "chosen per fold", "held-out CRPS", "compromise MAE", "ratio (95% interval)"):
+            table.add_column(name, justify="left" if name in ("model", "chosen per fold") else "right")
+        for v in report.spread:
+            table.add_row(
+                v.model,
+                ", ".join(f"{x:g}" for x in v.chosen),
+                f"{v.crps:.2f}",
+                f"{v.reference:.2f}",
+                f"{v.ratio:.3f} ({v.low:.3f}–{v.high:.3f})",
+            )
+        out.print(table)
 
 
 def _print_on_table(report: BacktestReport) -> None:

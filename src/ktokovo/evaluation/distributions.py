@@ -66,9 +66,17 @@ def pit(draws: np.ndarray, outcome: float) -> float:
     return float(np.mean(draws < outcome) + 0.5 * np.mean(draws == outcome))
 
 
-def calibrate(result: Backtest, draws: int = 200, seed: int = 0) -> tuple[list[Calibration], dict[str, str]]:
+def calibrate(
+    result: Backtest,
+    draws: int = 200,
+    seed: int = 0,
+    spread: dict[str, float] | None = None,
+    models: tuple[str, ...] | None = None,
+) -> tuple[list[Calibration], dict[str, str]]:
     """The predictive distributions of the backtest's models that evaluate draws in batches (the others run
-    draw by draw and are left out, with the reason in the second value), scored on ``result``'s cases."""
+    draw by draw and are left out, with the reason in the second value), scored on ``result``'s cases;
+    ``spread`` overrides the default spreads of inputs without a range (see
+    :data:`ktokovo.analysis.uncertainty.DEFAULT_SPREAD`); ``models``: only these."""
     from ktokovo.analysis.uncertainty import sample_forecasts
 
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 2:
@@ -84,7 +92,7 @@ def calibrate(result: Backtest, draws: int = 200, seed: int = 0) -> tuple[list[C
     if "mean" in result.models:
         reference = result.errors[:, result.models.index("mean")]
     out = []
-    for model in [m for m in result.models if m in BATCHED]:
+    for model in [m for m in result.models if m in BATCHED and (models is None or m in models)]:
         m = result.models.index(model)
         cache: dict[int, np.ndarray] = {}
         rows: list[dict[str, Any]] = []
@@ -96,7 +104,7 @@ def calibrate(result: Backtest, draws: int = 200, seed: int = 0) -> tuple[list[C
                 continue
             key = id(case.scenario)
             if key not in cache:
-                cache[key] = sample_forecasts(case.scenario, model, samples=draws, seed=seed).forecasts
+                cache[key] = sample_forecasts(case.scenario, model, samples=draws, seed=seed, spread=spread).forecasts
             sample = cache[key][:, case.issue]
             y = float(outcomes[k])
             score = crps(sample, y)
@@ -121,3 +129,90 @@ def calibrate(result: Backtest, draws: int = 200, seed: int = 0) -> tuple[list[C
             )
         )
     return out, skipped
+
+
+SPREADS = (10.0, 20.0, 30.0, 40.0, 60.0, 80.0)
+"""Candidate spreads (± points of 0–100) for positions without a confidence range."""
+
+
+@dataclass(frozen=True)
+class SpreadValidation:
+    """The spread of positions chosen inside the training folds (grouped by proposal) and the held-out CRPS:
+    ``crps`` the mean out-of-sample CRPS, ``reference`` the compromise model's point MAE on the same cases,
+    ``ratio`` and its 95% bootstrap interval over proposals (``low``, ``high``), ``chosen`` per fold."""
+
+    model: str
+    folds: int
+    spreads: tuple[float, ...]
+    chosen: list[float]
+    crps: float
+    reference: float
+    ratio: float
+    low: float
+    high: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "folds": self.folds,
+            "spreads": list(self.spreads),
+            "chosen": self.chosen,
+            "crps": self.crps,
+            "compromise_mae": self.reference,
+            "ratio": self.ratio,
+            "ratio_interval": [self.low, self.high],
+        }
+
+
+def validate_spread(
+    result: Backtest,
+    model: str,
+    draws: int = 100,
+    *,
+    spreads: tuple[float, ...] = SPREADS,
+    folds: int = 5,
+    seed: int = 0,
+    bootstrap: int = 1000,
+) -> SpreadValidation:
+    """Choose the spread of positions inside the training folds by CRPS, and score the held-out folds: the
+    out-of-sample CRPS of ``model``'s predictive distributions against the compromise model's point MAE on the
+    same cases (``result`` must hold ``mean``). Each spread's per-case CRPS is computed once; the folds only
+    choose among them, so no held-out outcome takes part in any choice."""
+    if "mean" not in result.models:
+        raise ParameterError("the spread's validation compares with the compromise model: include -m mean")
+    m = result.models.index(model)
+    ok = ~np.isnan(result.predictions[:, m])
+    per_spread = []
+    for spread in spreads:
+        (found,), _ = calibrate(result, draws, seed, spread={"position": spread}, models=(model,))
+        per_spread.append(np.array([row["crps"] for row in found.rows]))
+    scores = np.array(per_spread)  # (n_spreads, n_ok)
+    cases = [c for c, keep in zip(result.cases, ok, strict=True) if keep]
+    reference = result.errors[ok, result.models.index("mean")]
+    proposals, index = np.unique([c.proposal for c in cases], return_inverse=True)
+    fold = (np.random.default_rng(seed).permutation(len(proposals)) % folds)[index]
+    held = np.empty(len(cases))
+    chosen = []
+    for k in range(folds):
+        train, test = fold != k, fold == k
+        best = int(np.argmin(scores[:, train].mean(axis=1)))
+        chosen.append(float(spreads[best]))
+        held[test] = scores[best, test]
+    rng = np.random.default_rng(seed)
+    by_proposal = [np.flatnonzero(index == p) for p in range(len(proposals))]
+    ratios = []
+    for _ in range(bootstrap):
+        rows = np.concatenate([by_proposal[p] for p in rng.integers(0, len(proposals), len(proposals))])
+        ratios.append(held[rows].sum() / reference[rows].sum())
+    low, high = np.percentile(ratios, [2.5, 97.5])
+    return SpreadValidation(
+        model,
+        folds,
+        tuple(spreads),
+        chosen,
+        float(held.mean()),
+        float(reference.mean()),
+        float(held.sum() / reference.sum()),
+        float(low),
+        float(high),
+    )
