@@ -90,3 +90,26 @@ def test_the_spread_is_chosen_inside_the_training_folds() -> None:
     assert found.ratio == pytest.approx(found.crps / found.reference)
     assert found.reference == pytest.approx(float(np.mean(result.errors[:, 0])))
     assert found.low <= found.ratio <= found.high
+
+
+def test_the_split_by_date_trains_on_one_half_and_tests_on_the_other() -> None:
+    """Split by date: the proposals sorted by their DEU intro date, the earlier half one fold and the later
+    the other; each fold's spread is the better one on the other half, scored on its own half."""
+    from ktokovo.evaluation.distributions import spread_scores, validate_spread
+
+    path = DATA / "deu3_train.tsv"
+    cases = cases_from_deu(read_deu(path.read_bytes(), str(path))[0], "equal")[:40]
+    assert all(c.introduced is not None for c in cases)
+    result = backtest(cases, ("mean", "bdm"), bootstrap=10)
+    spreads = (10.0, 40.0)
+    scores = spread_scores(result, "bdm", 30, spreads)
+    found = validate_spread(result, "bdm", 30, spreads=spreads, bootstrap=50, split="date", scores=scores)
+    dates = {c.proposal: c.introduced for c in cases}
+    order = sorted(dates, key=lambda p: (dates[p], p))
+    later = np.array([c.proposal in set(order[len(order) // 2 :]) for c in cases])
+    assert found.folds == 2 and len(found.chosen) == 2
+    for k, half in enumerate((~later, later)):
+        best = spreads[int(np.argmin(scores[:, ~half].mean(axis=1)))]
+        assert found.chosen[k] == best
+    held = np.where(later, scores[spreads.index(found.chosen[1])], scores[spreads.index(found.chosen[0])])
+    assert found.crps == pytest.approx(held.mean())

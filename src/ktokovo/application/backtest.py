@@ -14,7 +14,13 @@ from ktokovo.core.jsonable import to_jsonable
 from ktokovo.evaluation.backtest import DEFAULT_MODELS, TUNED, Backtest, Case
 from ktokovo.evaluation.backtest import backtest as score
 from ktokovo.evaluation.crossval import CrossValidation, cross_validate
-from ktokovo.evaluation.distributions import Calibration, SpreadValidation, calibrate, validate_spread
+from ktokovo.evaluation.distributions import (
+    Calibration,
+    SpreadValidation,
+    calibrate,
+    spread_scores,
+    validate_spread,
+)
 from ktokovo.evaluation.ontable import OnTable
 from ktokovo.evaluation.ontable import on_table as snap_to_table
 from ktokovo.models import resolve_parameters
@@ -114,7 +120,7 @@ def backtest(
     on-the-table variant, out of sample (:mod:`ktokovo.evaluation.ontable`), in the same leaderboard; with
     ``distributions`` draws, each batch model's predictive distributions scored
     (:mod:`ktokovo.evaluation.distributions`), and with ``spread_cv`` the spread of positions chosen by
-    grouped cross-validation and the held-out CRPS."""
+    grouped cross-validation and by a split by date (where every case has its date), and the held-out CRPS."""
     names = tuple(models or DEFAULT_MODELS)
     for name in names:
         resolve_parameters(name, None, {})
@@ -123,11 +129,17 @@ def backtest(
     calibration, not_calibrated = calibrate(result, distributions, seed) if distributions else ([], {})
     if spread_cv and not distributions:
         raise ParameterError("--spread-cv scores predictive distributions: give --distributions N too")
-    spread = (
-        tuple(validate_spread(result, c.model, distributions, seed=seed, bootstrap=bootstrap) for c in calibration)
-        if spread_cv
-        else ()
-    )
+    spread: tuple[SpreadValidation, ...] = ()
+    if spread_cv:
+        dated = all(c.introduced is not None for c in result.cases)
+        for c in calibration:
+            scores = spread_scores(result, c.model, distributions, seed=seed)
+            for split in ("proposal", "date") if dated else ("proposal",):
+                spread += (
+                    validate_spread(
+                        result, c.model, distributions, seed=seed, bootstrap=bootstrap, split=split, scores=scores
+                    ),
+                )
     table = None
     if on_table:
         table = snap_to_table(result, seed=seed)

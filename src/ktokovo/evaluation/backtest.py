@@ -130,13 +130,15 @@ def council_weights(introduced: date | None, procedure: str) -> dict[str, float]
 @dataclass(frozen=True)
 class Case:
     """One scoreable issue: ``scenario`` holds it at ``issue`` (with its recorded outcome); ``proposal`` groups
-    issues for the bootstrap; ``groups`` are the breakdown keys (period, procedure, voting rule, ...)."""
+    issues for the bootstrap; ``groups`` are the breakdown keys (period, procedure, voting rule, ...);
+    ``introduced``: the proposal's date where known (for splits by date)."""
 
     issue_id: str
     proposal: str
     scenario: Scenario
     issue: int
     groups: dict[str, str] = field(default_factory=dict)
+    introduced: date | None = None
 
     @property
     def outcome(self) -> float:
@@ -236,7 +238,14 @@ def apply_scheme(
         weights = np.array([float((table or {}).get(n, 1.0)) for n in names])
     else:
         raise ParameterError(f"unknown capability scheme {scheme!r}; known: equal, council, or a table file")
-    return Case(case.issue_id, case.proposal, case.scenario.replace(capabilities=weights), case.issue, case.groups)
+    return Case(
+        case.issue_id,
+        case.proposal,
+        case.scenario.replace(capabilities=weights),
+        case.issue,
+        case.groups,
+        case.introduced,
+    )
 
 
 def backtest(
@@ -402,6 +411,7 @@ def cases_from_deu(deu_cases: Sequence[Any], scheme: str, table: dict[str, float
                 c.scenario,
                 0,
                 {"period": treaty_period(c.introduced), "procedure": c.procedure, "voting_rule": c.voting_rule},
+                c.introduced,
             ),
             scheme,
             table,

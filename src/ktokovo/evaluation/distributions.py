@@ -137,7 +137,9 @@ SPREADS = (10.0, 20.0, 30.0, 40.0, 60.0, 80.0)
 
 @dataclass(frozen=True)
 class SpreadValidation:
-    """The spread of positions chosen inside the training folds (grouped by proposal) and the held-out CRPS:
+    """The spread of positions chosen inside the training folds and the held-out CRPS (``split``: "proposal",
+    folds grouped by proposal; "date", train on the earlier half of the proposals and test on the later, and
+    the reverse):
     ``crps`` the mean out-of-sample CRPS, ``reference`` the compromise model's point MAE on the same cases,
     ``ratio`` and its 95% bootstrap interval over proposals (``low``, ``high``), ``chosen`` per fold."""
 
@@ -145,6 +147,7 @@ class SpreadValidation:
     folds: int
     spreads: tuple[float, ...]
     chosen: list[float]
+    split: str
     crps: float
     reference: float
     ratio: float
@@ -154,6 +157,7 @@ class SpreadValidation:
     def to_dict(self) -> dict[str, Any]:
         return {
             "model": self.model,
+            "split": self.split,
             "folds": self.folds,
             "spreads": list(self.spreads),
             "chosen": self.chosen,
@@ -173,24 +177,35 @@ def validate_spread(
     folds: int = 5,
     seed: int = 0,
     bootstrap: int = 1000,
+    split: str = "proposal",
+    scores: np.ndarray | None = None,
 ) -> SpreadValidation:
     """Choose the spread of positions inside the training folds by CRPS, and score the held-out folds: the
     out-of-sample CRPS of ``model``'s predictive distributions against the compromise model's point MAE on the
-    same cases (``result`` must hold ``mean``). Each spread's per-case CRPS is computed once; the folds only
-    choose among them, so no held-out outcome takes part in any choice."""
+    same cases (``result`` must hold ``mean``). Each spread's per-case CRPS is computed once (or given as
+    ``scores``, (n_spreads, n_cases with a forecast), as :func:`spread_scores` gives); the folds only choose
+    among them, so no held-out outcome takes part in any choice."""
     if "mean" not in result.models:
         raise ParameterError("the spread's validation compares with the compromise model: include -m mean")
+    if split not in ("proposal", "date"):
+        raise ParameterError(f"split must be 'proposal' or 'date', not {split!r}")
     m = result.models.index(model)
     ok = ~np.isnan(result.predictions[:, m])
-    per_spread = []
-    for spread in spreads:
-        (found,), _ = calibrate(result, draws, seed, spread={"position": spread}, models=(model,))
-        per_spread.append(np.array([row["crps"] for row in found.rows]))
-    scores = np.array(per_spread)  # (n_spreads, n_ok)
+    if scores is None:
+        scores = spread_scores(result, model, draws, spreads, seed)
     cases = [c for c, keep in zip(result.cases, ok, strict=True) if keep]
     reference = result.errors[ok, result.models.index("mean")]
     proposals, index = np.unique([c.proposal for c in cases], return_inverse=True)
-    fold = (np.random.default_rng(seed).permutation(len(proposals)) % folds)[index]
+    if split == "proposal":
+        fold = (np.random.default_rng(seed).permutation(len(proposals)) % folds)[index]
+    else:
+        dated = {c.proposal: c.introduced for c in cases}
+        if any(d is None for d in dated.values()):
+            raise ParameterError("a split by date needs every proposal's date (DEU intro)")
+        order = sorted(dated, key=lambda p: (dated[p], p))
+        later = set(order[len(order) // 2 :])
+        fold = np.array([1 if c.proposal in later else 0 for c in cases])
+        folds = 2
     held = np.empty(len(cases))
     chosen = []
     for k in range(folds):
@@ -210,9 +225,21 @@ def validate_spread(
         folds,
         tuple(spreads),
         chosen,
+        split,
         float(held.mean()),
         float(reference.mean()),
         float(held.sum() / reference.sum()),
         float(low),
         float(high),
     )
+
+
+def spread_scores(
+    result: Backtest, model: str, draws: int = 100, spreads: tuple[float, ...] = SPREADS, seed: int = 0
+) -> np.ndarray:
+    """(n_spreads, n_cases with a forecast): each case's CRPS under each spread of positions."""
+    rows = []
+    for spread in spreads:
+        (found,), _ = calibrate(result, draws, seed, spread={"position": spread}, models=(model,))
+        rows.append(np.array([row["crps"] for row in found.rows]))
+    return np.array(rows)
