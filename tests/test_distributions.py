@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -113,3 +115,31 @@ def test_the_split_by_date_trains_on_one_half_and_tests_on_the_other() -> None:
         assert found.chosen[k] == best
     held = np.where(later, scores[spreads.index(found.chosen[1])], scores[spreads.index(found.chosen[0])])
     assert found.crps == pytest.approx(held.mean())
+
+
+def test_the_cli_prints_distributions_and_both_splits(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The first 30 issue rows of the DEU sample, 20 draws: the spread validated by proposal and by date for
+    both models (in the JSON), the calibration table printed, and --spread-cv without --distributions
+    refused."""
+    from typer.testing import CliRunner
+
+    from ktokovo.cli import app
+
+    lines = (DATA / "deu3_train.tsv").read_text(encoding="utf-8").splitlines()
+    small = tmp_path / "deu_small.tsv"
+    small.write_text("\n".join(lines[:31]) + "\n", encoding="utf-8")
+    args = ["backtest", "deu", str(small), "-m", "mean", "-m", "bdm", "--bootstrap", "20"]
+    answer = CliRunner().invoke(app, [*args, "--distributions", "20", "--spread-cv", "--json"])
+    assert answer.exit_code == 0, answer.output
+    found = json.loads(answer.output)["distributions"]
+    assert [m["model"] for m in found["models"]] == ["mean", "bdm"]
+    assert [(v["model"], v["split"]) for v in found["spread_validation"]] == [
+        ("mean", "proposal"),
+        ("mean", "date"),
+        ("bdm", "proposal"),
+        ("bdm", "date"),
+    ]
+    printed = CliRunner().invoke(app, [*args, "--distributions", "20"])
+    assert "Predictive distributions" in printed.output and "PIT histogram" in printed.output
+    refused = CliRunner().invoke(app, [*args, "--spread-cv"])
+    assert refused.exit_code != 0 and "--distributions" in refused.output

@@ -205,15 +205,17 @@ def _print_calibration(report: BacktestReport) -> None:
     if report.spread:
         out.print(
             "\n[bold]Spread chosen out of sample[/]: the spread of positions (± points) chosen by CRPS on the "
-            "training folds (grouped by proposal), the CRPS on the held-out folds, and its ratio to the "
+            "training folds (grouped by proposal, or the other half by date), the CRPS on the held-out folds, and "
+            "its ratio to the "
             "compromise model's MAE on the same issues with a 95% bootstrap interval over proposals"
         )
         table = Table(show_edge=False)
-        for name in ("model", "chosen per fold", "held-out CRPS", "compromise MAE", "ratio (95% interval)"):
-            table.add_column(name, justify="left" if name in ("model", "chosen per fold") else "right")
+        for name in ("model", "split", "chosen per fold", "held-out CRPS", "compromise MAE", "ratio (95% interval)"):
+            table.add_column(name, justify="left" if name in ("model", "split", "chosen per fold") else "right")
         for v in report.spread:
             table.add_row(
                 v.model,
+                "5 folds by proposal" if v.split == "proposal" else "earlier / later half",
                 ", ".join(f"{x:g}" for x in v.chosen),
                 f"{v.crps:.2f}",
                 f"{v.reference:.2f}",
