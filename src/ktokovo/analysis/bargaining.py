@@ -68,7 +68,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ktokovo.analysis.deal import Stacked, problem, stacked, zones
+from ktokovo.analysis.deal import Stacked, accepted, problem, stacked, zones
 
 if TYPE_CHECKING:
     from scipy.optimize import OptimizeResult
@@ -208,9 +208,7 @@ def _spread(size: int, most: int) -> np.ndarray:
 def accepts(types: Types, allowance: np.ndarray, z: np.ndarray, indices: np.ndarray | None = None) -> np.ndarray:
     """Whether every responder accepts package z in each draw (``indices`` of ``types``; allowance rows match)."""
     rows = slice(None) if indices is None else indices
-    loss = np.einsum("kvn,kvn->kv", types.weights[rows], np.abs(z[None, None, :] - types.ideals[rows]))
-    fine = np.all(loss <= allowance + TOLERANCE, axis=1)
-    return fine & any(all(low - 1e-9 <= z[j] <= high + 1e-9 for j, low, high in case) for case in types.cases)
+    return accepted(types.weights[rows], types.ideals[rows], allowance, types.cases, z, TOLERANCE)
 
 
 def _best_offer(
@@ -443,7 +441,8 @@ def complete_share(types: Types, proposer: Proposer, allowance: np.ndarray, no_d
     )
     ideals = np.concatenate([types.ideals, np.broadcast_to(proposer.ideal, (k_draws, 1, len(proposer.ideal)))], axis=1)
     allowances = np.concatenate([allowance, np.full((k_draws, 1), no_deal)], axis=1)
-    return float(zones(weights, ideals, allowances, types.cases).mean())
+    # the same tolerance as the offers' acceptance, so that the bound holds draw by draw
+    return float(zones(weights, ideals, allowances, types.cases, TOLERANCE).mean())
 
 
 def proposers(scenario: Scenario) -> list[str]:

@@ -11,8 +11,8 @@ question here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, as_completed
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -285,9 +285,23 @@ def analyse(scenario: Scenario, forecasts: dict[str, np.ndarray] | None = None) 
 
 def _inside(p: _Problem, z: np.ndarray) -> bool:
     """Whether package z (0–100) is in the zone: every veto player accepts it and some linkage case holds."""
-    if np.any(losses(p, z) > p.allowance + 1e-9):
-        return False
-    return any(all(low - 1e-9 <= z[j] <= high + 1e-9 for j, low, high in case) for case in p.cases)
+    return bool(accepted(p.weights[None], p.ideals[None], p.allowance[None], p.cases, z)[0])
+
+
+def accepted(
+    weights: np.ndarray,
+    ideals: np.ndarray,
+    allowance: np.ndarray,
+    cases: list[list[tuple[int, float, float]]],
+    z: np.ndarray,
+    tolerance: float = 1e-9,
+) -> np.ndarray:
+    """(K,) whether package z (0–100) is accepted in each of K stacked draws (weights, ideals (K, V, n),
+    allowances (K, V; inf: accepts anything)): every player's loss within its allowance (to ``tolerance``
+    points) and some linkage case kept."""
+    loss = np.einsum("kvn,kvn->kv", weights, np.abs(z[None, None, :] - ideals))
+    fine = np.all(loss <= allowance + tolerance, axis=1)
+    return fine & any(all(low - 1e-9 <= z[j] <= high + 1e-9 for j, low, high in case) for case in cases)
 
 
 def summary(scenario: Scenario, forecast: np.ndarray) -> tuple[bool, dict[str, Any] | None]:
@@ -380,10 +394,15 @@ def what_it_would_take(scenario: Scenario, p: _Problem | None = None) -> list[di
 
 
 def zones(
-    weights: np.ndarray, ideals: np.ndarray, allowance: np.ndarray, cases: list[list[tuple[int, float, float]]]
+    weights: np.ndarray,
+    ideals: np.ndarray,
+    allowance: np.ndarray,
+    cases: list[list[tuple[int, float, float]]],
+    tolerance: float = 1e-9,
 ) -> np.ndarray:
     """(K,) whether draw k's zone is not empty, for constraints stacked over draws: weights and ideals (K, V,
-    n), allowances (K, V; inf: that player accepts anything), linkage cases shared by all draws.
+    n), allowances (K, V; inf: that player accepts anything), linkage cases shared by all draws; a package
+    within ``tolerance`` points of every allowance counts as accepted.
 
     Every package found inside some draw's zone (its most robust one, a linear program) is checked against
     all the draws not yet decided at once, so a draw that accepts a package already found needs no program of
@@ -396,11 +415,6 @@ def zones(
     if n_players == 0 or not finite.any():
         return np.ones(k_draws, dtype=bool)
 
-    def inside(z: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        loss = np.einsum("kvn,kvn->kv", weights[rows], np.abs(z[None, None, :] - ideals[rows]))
-        fine = np.all(~finite[rows] | (loss <= allowance[rows] + 1e-9), axis=1)
-        return fine & any(all(low - 1e-9 <= z[j] <= high + 1e-9 for j, low, high in case) for case in cases)
-
     for k in range(k_draws):
         if decided[k]:
             continue
@@ -411,12 +425,13 @@ def zones(
         found = [r for r in (_solve(p, case, "slack") for case in p.cases) if r is not None]
         best = max(found, key=lambda r: -r[0]) if found else None
         decided[k] = True
-        if best is None or -best[0] < -1e-9:
+        if best is None or -best[0] < -tolerance:
             continue
         zone[k] = True
         rest = np.flatnonzero(~decided)
         if len(rest):
-            hit = inside(np.clip(best[1], 0.0, 100.0), rest)
+            z = np.clip(best[1], 0.0, 100.0)
+            hit = accepted(weights[rest], ideals[rest], allowance[rest], cases, z, tolerance)
             zone[rest[hit]] = True
             decided[rest[hit]] = True
     return zone
@@ -473,24 +488,16 @@ def deal_probability(
     of the unbroken run of chunks from the first)."""
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
         raise ParameterError(f"samples must be a whole number >= 1, not {samples!r}")
+    from ktokovo.analysis.uncertainty import execute, unbroken
+
     starts = list(range(0, samples, batch_size))
+    jobs = [(scenario, a, min(samples, a + batch_size), seed) for a in starts]
     done: dict[int, np.ndarray] = {}
-    if executor is None:
-        results: Iterator[tuple[int, np.ndarray]] = (
-            zone_chunk(scenario, a, min(samples, a + batch_size), seed) for a in starts
-        )
-    else:
-        futures = [executor.submit(zone_chunk, scenario, a, min(samples, a + batch_size), seed) for a in starts]
-        results = (f.result() for f in as_completed(futures))
-    for start, hits in results:
+    for start, hits in execute(zone_chunk, jobs, executor):
         done[start] = hits
         if progress is not None and progress(sum(len(h) for h in done.values())) is False:
             break
-    kept = []
-    for start in starts:
-        if start not in done:
-            break
-        kept.append(done[start])
+    kept = unbroken(starts, done)
     hits = np.concatenate(kept) if kept else np.zeros(0, dtype=bool)
     if len(hits) == 0:
         raise ParameterError("the probability of a deal was stopped before any draw finished")
@@ -503,3 +510,11 @@ def wilson(share: float, samples: int) -> tuple[float, float, float]:
     centre = (share + z * z / (2 * samples)) / (1 + z * z / samples)
     half = z * np.sqrt(share * (1 - share) / samples + z * z / (4 * samples * samples)) / (1 + z * z / samples)
     return share, max(0.0, centre - half), min(1.0, centre + half)
+
+
+def probability_dict(probability: tuple[float, float, float] | None, draws: int) -> dict[str, float] | None:
+    """A probability of a deal with its 95% interval, as the JSON gives it (None without draws)."""
+    if probability is None:
+        return None
+    share, low, high = probability
+    return {"share": share, "low95": low, "high95": high, "draws": draws}

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ktokovo.analysis import bargaining
-from ktokovo.analysis.deal import Stacked, problem, stacked, wilson
+from ktokovo.analysis.deal import Stacked, probability_dict, problem, stacked, wilson
 from ktokovo.analysis.durability import Durability, durability
 from ktokovo.analysis.uncertainty import Draws, draw_inputs
 from ktokovo.core.errors import ParameterError
@@ -78,12 +78,30 @@ class Outlook:
             )
         return rows
 
-    def to_dict(self) -> dict[str, Any]:
+    def lead(self) -> str:
+        """The probability of a deal in one sentence, as the CLI and the report print it."""
         share, low, high = self.probability
+        rounds = "; ".join(f"by round {t + 1}: {p:.0%}" for t, p in enumerate(self.by_round))
+        return (
+            f"Probability of a deal: {share:.0%} (95% interval {low:.0%}–{high:.0%}, {self.draws} draws; {rounds}). "
+            f"{', '.join(b.proposer for b in self.proposers)} making the offers without knowing the others' "
+            f"limits; if the offers were made knowing them, {self.complete_information:.0%}."
+        )
+
+    def holds(self) -> str:
+        """Whether a deal would hold, in one sentence."""
+        held = self.durability
+        if not held.paths:
+            return "No draw settles, so there is no deal to follow."
+        first = max(held.breakers, key=lambda k: held.breakers[k])
+        walks = f"; {first} walks away first most often." if held.breakers[first] > 0 else "."
+        return f"{held.holds:.0%} of the deals made still hold after {held.horizon} months{walks}"
+
+    def to_dict(self) -> dict[str, Any]:
         names = self.scenario.issue_names
         return {
             "draws": self.draws,
-            "probability": {"share": share, "low95": low, "high95": high, "draws": self.draws},
+            "probability": probability_dict(self.probability, self.draws),
             "by_round": list(self.by_round),
             "complete_information": self.complete_information,
             "proposers": [

@@ -338,11 +338,7 @@ def plan_draws(
 def collect(chunks: Sequence[DrawChunk], done: Mapping[int, np.ndarray]) -> SampleResult:
     """The result of ``chunks`` from the forecasts finished so far (by first draw index): the unbroken run of
     draws from the first, so that a stopped run keeps a prefix of what a whole run gives."""
-    kept = []
-    for chunk in chunks:
-        if chunk.start not in done:
-            break
-        kept.append(done[chunk.start])
+    kept = unbroken([chunk.start for chunk in chunks], done)
     first = chunks[0]
     forecasts = np.concatenate(kept) if kept else np.empty((0, len(first.scenario.issues)))
     return SampleResult(
@@ -395,22 +391,37 @@ def sample_forecasts(
         **parameters,
     )
     done: dict[int, np.ndarray] = {}
-    for start, forecasts in _execute(chunks, executor):
+    for start, forecasts in execute(evaluate_chunk, [(chunk,) for chunk in chunks], executor):
         done[start] = forecasts
         if progress is not None and progress(sum(len(f) for f in done.values())) is False:
             break
     return collect(chunks, done)
 
 
-def _execute(chunks: list[DrawChunk], executor: Executor | None) -> Iterator[tuple[int, np.ndarray]]:
+def execute(
+    function: Callable[..., tuple[int, np.ndarray]], jobs: Sequence[tuple[Any, ...]], executor: Executor | None
+) -> Iterator[tuple[int, np.ndarray]]:
+    """``function(*job)`` for every job, in this process in order or on ``executor`` as they finish; each
+    returns (its first draw index, its values). Jobs not yet started are cancelled when the caller stops."""
     if executor is None:
-        for chunk in chunks:
-            yield evaluate_chunk(chunk)
+        for job in jobs:
+            yield function(*job)
         return
-    futures = [executor.submit(evaluate_chunk, chunk) for chunk in chunks]
+    futures = [executor.submit(function, *job) for job in jobs]
     try:
         for future in as_completed(futures):
             yield future.result()
     finally:
         for future in futures:
             future.cancel()
+
+
+def unbroken(starts: Sequence[int], done: Mapping[int, np.ndarray]) -> list[np.ndarray]:
+    """The values of the chunks finished so far (``done``, by first draw index) in the order of ``starts``,
+    up to the first one missing: a stopped run keeps a prefix of what a whole run gives."""
+    kept = []
+    for start in starts:
+        if start not in done:
+            break
+        kept.append(done[start])
+    return kept

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ktokovo.analysis import deal as deal_analysis
-from ktokovo.analysis.deal import DealAnalysis
+from ktokovo.analysis.deal import DealAnalysis, probability_dict
 from ktokovo.analysis.outlook import Outlook, outlook
-from ktokovo.application.forecast import probability_dict
 from ktokovo.core.errors import ParameterError
 from ktokovo.core.jsonable import to_jsonable
 from ktokovo.core.result import ModelResult

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ktokovo.analysis import deal as deal_analysis
+from ktokovo.analysis.deal import probability_dict
 from ktokovo.analysis.gains import gain_rows, pair_rows
 from ktokovo.analysis.outlook import Outlook, outlook
 from ktokovo.analysis.uncertainty import SampleResult, parse_threshold, sample_forecasts
@@ -41,14 +42,6 @@ class DealLead:
     def to_dict(self) -> dict[str, Any]:
         probability = probability_dict(self.probability, self.draws)
         return to_jsonable({"model": self.model, "zone": self.zone, "detail": self.detail, "probability": probability})
-
-
-def probability_dict(probability: tuple[float, float, float] | None, draws: int) -> dict[str, float] | None:
-    """A probability of a deal with its 95% interval, as the JSON gives it (None without draws)."""
-    if probability is None:
-        return None
-    share, low, high = probability
-    return {"share": share, "low95": low, "high95": high, "draws": draws}
 
 
 @dataclass(frozen=True)

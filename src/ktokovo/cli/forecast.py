@@ -120,14 +120,7 @@ def forecast(
 def print_outlook(ahead: Outlook) -> None:
     """The lead of a forecast with draws: will they settle, where each issue ends up counting no deal, and
     whether a deal would hold."""
-    share, low, high = ahead.probability
-    proposers = ", ".join(b.proposer for b in ahead.proposers)
-    rounds = "; ".join(f"by round {t + 1}: {p:.0%}" for t, p in enumerate(ahead.by_round))
-    out.print(
-        f"[bold]Will they settle? Probability of a deal: {share:.0%}[/] (95% interval {low:.0%}–{high:.0%}, "
-        f"{ahead.draws} draws; {rounds}). {proposers} making the offers without knowing the others' limits; "
-        f"if the offers were made knowing them, {ahead.complete_information:.0%}."
-    )
+    out.print(f"[bold]Will they settle?[/] {ahead.lead()}")
     if any(not b.proven for b in ahead.proposers):
         out.print("[yellow]Some offers hit the solver's time limit: the best offer found was used.[/]")
     table = Table(
@@ -151,15 +144,7 @@ def print_outlook(ahead: Outlook) -> None:
             str(row["nearest"]),
         )
     out.print(table)
-    held = ahead.durability
-    if held.paths:
-        first = max(held.breakers, key=lambda k: held.breakers[k])
-        out.print(
-            f"[bold]Would a deal hold?[/] {held.holds:.0%} of the deals made still hold after {held.horizon} "
-            f"months" + (f"; {first} walks away first most often." if held.breakers[first] > 0 else ".") + "\n"
-        )
-    else:
-        out.print("[bold]Would a deal hold?[/] no draw settles, so there is no deal to follow.\n")
+    out.print(f"[bold]Would a deal hold?[/] {ahead.holds()}\n")
 
 
 def _print_deal_lead(lead: DealLead, scenario: Scenario) -> None:

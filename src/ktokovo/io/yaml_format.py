@@ -339,7 +339,8 @@ def read_data(data: Any, file: str | None = None, lines: dict[tuple[Any, ...], i
     vetoes, linkages = [], []
 
     def ranged(value: Any, *path: Any) -> tuple[float, tuple[float, float] | None] | None:
-        """A rule's number: plain, or {value, confidence: [low, high]}; None (and a problem) otherwise."""
+        """A rule's number: plain, or {value, confidence: [low, high] or [low, the value, high]}, as estimates
+        are written; None (and a problem) otherwise."""
         confidence = None
         if isinstance(value, dict):
             unknown(value, {"value", "confidence"}, path)
@@ -347,11 +348,16 @@ def read_data(data: Any, file: str | None = None, lines: dict[tuple[Any, ...], i
         number = lambda x: not isinstance(x, bool) and isinstance(x, (int, float))  # noqa: E731
         if not number(value) or (
             confidence is not None
-            and not (isinstance(confidence, list) and len(confidence) == 2 and all(map(number, confidence)))
+            and not (
+                isinstance(confidence, list)
+                and len(confidence) in (2, 3)
+                and all(map(number, confidence))
+                and (len(confidence) == 2 or confidence[1] == value)
+            )
         ):
             problems.append(
                 Problem(
-                    "a number here is plain or {value: number, confidence: [low, high]}",
+                    "a number here is plain or {value: number, confidence: [low, high] or [low, value, high]}",
                     file=file,
                     line=where(*path),
                     field=".".join(str(p) for p in path),
@@ -359,7 +365,7 @@ def read_data(data: Any, file: str | None = None, lines: dict[tuple[Any, ...], i
                 )
             )
             return None
-        return float(value), None if confidence is None else (float(confidence[0]), float(confidence[1]))
+        return float(value), None if confidence is None else (float(confidence[0]), float(confidence[-1]))
 
     for index, item in items("vetoes") if "vetoes" in data else []:
         path = ("vetoes", index)

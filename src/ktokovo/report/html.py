@@ -208,19 +208,6 @@ def _outlook(report: Report) -> dict[str, Any] | None:
     ahead = report.outlook
     if ahead is None:
         return None
-    share, low, high = ahead.probability
-    rounds = "; ".join(f"by round {t + 1}: {p:.0%}" for t, p in enumerate(ahead.by_round))
-    held = ahead.durability
-    lead = (
-        f"Probability of a deal: {share:.0%} (95% interval {low:.0%}–{high:.0%}, {ahead.draws} draws; {rounds}), "
-        f"{', '.join(b.proposer for b in ahead.proposers)} making the offers without knowing the others' limits; "
-        f"knowing them, {ahead.complete_information:.0%}."
-    )
-    holds = (
-        f"{held.holds:.0%} of the deals made still hold after {held.horizon} months."
-        if held.paths
-        else "No draw settles, so there is no deal to follow."
-    )
     rows = [
         {
             "issue": row["issue"],
@@ -232,7 +219,7 @@ def _outlook(report: Report) -> dict[str, Any] | None:
         }
         for row in ahead.issue_rows()
     ]
-    return {"lead": lead, "holds": holds, "rows": rows}
+    return {"lead": ahead.lead(), "holds": ahead.holds(), "rows": rows}
 
 
 def _deal_text(report: Report) -> str:

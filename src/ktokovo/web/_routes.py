@@ -112,10 +112,9 @@ async def forecast(request: ForecastRequest, state: StateDep) -> dict[str, Any]:
     started = now()
     loaded = what_if(resolve(request.scenario), request.set, request.drop)
     models = _applicable(loaded, request.models)
-    answer, results, drawn = await state.workers().call(
+    answer, results, drawn, details = await state.workers().call(
         _work.forecast, loaded, models, request.samples, request.seed, request.charts, request.horizon
     )
-    details = _work.stored_details(answer)
     answer["run_id"] = await state.record(loaded, results, drawn, started, details) if request.store else None
     return answer  # type: ignore[no-any-return]
 

@@ -35,12 +35,13 @@ def run_model(scenario: Scenario, model: str, seed: int) -> ModelResult:
 
 def forecast(
     scenario: Scenario, models: list[str], samples: int, seed: int, charts: bool, horizon: int = 12
-) -> tuple[dict[str, Any], list[ModelResult], list[SampleResult]]:
-    """Every model's forecast (and draws), as the JSON the service answers with, in one worker call."""
+) -> tuple[dict[str, Any], list[ModelResult], list[SampleResult], dict[str, Any] | None]:
+    """Every model's forecast (and draws), as the JSON the service answers with, and what the store keeps
+    beyond results and draws (``Forecast.details``), in one worker call."""
     result = application.forecast(scenario, models, seed=seed, samples=samples, batch_size=500, horizon=horizon)
     answer = result.to_dict()
     answer["charts"] = charts_of(list(result.results)) if charts else None
-    return answer, list(result.results), list(result.samples)
+    return answer, list(result.results), list(result.samples), result.details()
 
 
 def finish(
@@ -50,14 +51,11 @@ def finish(
     samples: int,
     seed: int,
     horizon: int = 12,
-) -> dict[str, Any]:
-    """A job's answer from the results and draws its steps computed: the same as :func:`forecast`'s."""
-    return application.assemble(scenario, results, drawn, deal_samples=samples, seed=seed, horizon=horizon).to_dict()
-
-
-def stored_details(answer: dict[str, Any]) -> dict[str, Any] | None:
-    """What the store keeps of a forecast answer beyond results and draws (as the CLI's ``Forecast.details``)."""
-    return {"outlook": answer["outlook"]} if answer.get("outlook") is not None else None
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """A job's answer from the results and draws its steps computed (the same as :func:`forecast`'s), and
+    what the store keeps of it."""
+    result = application.assemble(scenario, results, drawn, deal_samples=samples, seed=seed, horizon=horizon)
+    return result.to_dict(), result.details()
 
 
 def charts_of(results: list[ModelResult]) -> dict[str, Any]:
@@ -224,9 +222,9 @@ class Jobs:
             for name in models if samples else []:
                 parts = await asyncio.gather(*(step(evaluate_chunk, chunk) for chunk in plans[name]))
                 drawn.append(collect(plans[name], dict(parts)))
-            answer = await step(finish, scenario, results, drawn, samples, seed, horizon)
+            answer, details = await step(finish, scenario, results, drawn, samples, seed, horizon)
             answer["charts"] = await step(charts_of, results) if charts else None
-            answer["run_id"] = await on_done(scenario, results, drawn, stored_details(answer))
+            answer["run_id"] = await on_done(scenario, results, drawn, details)
             job.result, job.status = answer, "done"
         except KtokovoError as error:
             job.error, job.status = str(error), "failed"
