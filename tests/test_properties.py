@@ -98,14 +98,18 @@ def test_mean_median_nash_lie_within_the_positions(scenario: Scenario) -> None:
         assert np.all(forecast >= low - 1e-9) and np.all(forecast <= high + 1e-9), model
 
 
+# Generated scenarios have exact ties (weights summing to exactly half the total). Scaling by a power of two is
+# exact in binary floating point, so every tie stays a tie; scaling by 0.001 rounds the sums and can break a tie
+# to the other side, as it does in the reference implementations (the weighted median's choice between two
+# positions). Arbitrary factors are therefore checked on the tie-free scenarios below.
 @settings(max_examples=50, deadline=None)
-@given(scenario=scenarios(), factor=st.sampled_from([0.001, 0.5, 3.0, 1000.0]))
+@given(scenario=scenarios(), factor=st.sampled_from([2.0**-10, 0.5, 4.0, 2.0**10]))
 def test_scaling_every_capability_changes_nothing(scenario: Scenario, factor: float) -> None:
     _check_scaling(scenario, factor, [m for m in EXACT if m in SCALE_INVARIANT])
 
 
 @settings(max_examples=30, deadline=None)
-@given(scenario=tie_free_scenarios(), factor=st.sampled_from([0.5, 3.0, 1000.0]))
+@given(scenario=tie_free_scenarios(), factor=st.sampled_from([0.001, 0.5, 3.0, 1000.0]))
 def test_scaling_capabilities_without_ties(scenario: Scenario, factor: float) -> None:
     _check_scaling(scenario, factor, SCALE_INVARIANT)
 
