@@ -14,15 +14,10 @@ from ktokovo.core.jsonable import to_jsonable
 from ktokovo.evaluation.backtest import DEFAULT_MODELS, TUNED, Backtest, Case
 from ktokovo.evaluation.backtest import backtest as score
 from ktokovo.evaluation.crossval import CrossValidation, cross_validate
-from ktokovo.evaluation.distributions import (
-    Calibration,
-    SpreadValidation,
-    calibrate,
-    spread_scores,
-    validate_spread,
-)
+from ktokovo.evaluation.distributions import SPREADS, Calibration, calibrate, draw_forecasts
 from ktokovo.evaluation.ontable import OnTable
 from ktokovo.evaluation.ontable import on_table as snap_to_table
+from ktokovo.evaluation.outofsample import FOLDS, REPEATS, Sample, Score, evaluate, forecasters
 from ktokovo.models import resolve_parameters
 
 
@@ -39,7 +34,8 @@ class BacktestReport:
     table: OnTable | None = None
     calibration: tuple[Calibration, ...] = ()
     not_calibrated: dict[str, str] = field(default_factory=dict)
-    spread: tuple[SpreadValidation, ...] = ()
+    out_of_sample: tuple[Score, ...] = ()
+    repeats: int = 0
 
     @property
     def cases(self) -> list[Case]:
@@ -79,7 +75,12 @@ class BacktestReport:
             data["distributions"] = {
                 "models": [c.to_dict() for c in self.calibration],
                 "not_run": self.not_calibrated,
-                "spread_validation": [v.to_dict() for v in self.spread],
+            }
+        if self.out_of_sample:
+            data["out_of_sample"] = {
+                "folds": FOLDS,
+                "repeats": self.repeats,
+                "scores": [score.to_dict(rows=False) for score in self.out_of_sample],
             }
         if self.table is not None:
             data["on_table"] = {
@@ -111,35 +112,46 @@ def backtest(
     crossval: bool = False,
     on_table: bool = False,
     distributions: int = 0,
-    spread_cv: bool = False,
+    repeats: int = REPEATS,
     skipped: Sequence[str] = (),
     sources: Sequence[str] = (),
     citation: str = "",
+    progress: Any = None,
 ) -> BacktestReport:
     """Run ``models`` (default: every model) on every case and score them; with ``on_table``, also each model's
     on-the-table variant, out of sample (:mod:`ktokovo.evaluation.ontable`), in the same leaderboard; with
     ``distributions`` draws, each batch model's predictive distributions scored
-    (:mod:`ktokovo.evaluation.distributions`), and with ``spread_cv`` the spread of positions chosen by
-    grouped cross-validation and by a split by date (where every case has its date), and the held-out CRPS."""
+    (:mod:`ktokovo.evaluation.distributions`). With ``crossval``, every forecaster of
+    :mod:`ktokovo.evaluation.outofsample` scored out of sample: 5 folds grouped by proposal repeated
+    ``repeats`` times, and a split by date where every case has its date; with ``distributions`` too, each
+    batch model's input draws with the spread of positions chosen in the training folds. ``progress(text)``
+    is told each step."""
     names = tuple(models or DEFAULT_MODELS)
     for name in names:
         resolve_parameters(name, None, {})
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ParameterError(f"repeats must be a whole number >= 1, not {repeats!r}")
+    tell = progress or (lambda text: None)
+    tell("running the models on every case")
     result = score(cases, names, bootstrap=bootstrap, seed=seed, scheme=scheme, veto_unanimity=veto_unanimity)
     validation = cross_validate(cases, seed=seed, bootstrap=bootstrap) if crossval else None
+    if distributions:
+        tell(f"drawing {distributions} forecasts of every case")
     calibration, not_calibrated = calibrate(result, distributions, seed) if distributions else ([], {})
-    if spread_cv and not distributions:
-        raise ParameterError("--spread-cv scores predictive distributions: give --distributions N too")
-    spread: tuple[SpreadValidation, ...] = ()
-    if spread_cv:
-        dated = all(c.introduced is not None for c in result.cases)
+    out_of_sample: tuple[Score, ...] = ()
+    if crossval:
+        if "mean" not in result.models:
+            raise ParameterError("--crossval compares every forecaster with the compromise model: include -m mean")
+        drawn = {}
         for c in calibration:
-            scores = spread_scores(result, c.model, distributions, seed=seed)
-            for split in ("proposal", "date") if dated else ("proposal",):
-                spread += (
-                    validate_spread(
-                        result, c.model, distributions, seed=seed, bootstrap=bootstrap, split=split, scores=scores
-                    ),
-                )
+            tell(f"drawing {c.model}'s forecasts under {len(SPREADS)} spreads of positions")
+            drawn[c.model] = {s: draw_forecasts(result, c.model, distributions, seed, {"position": s}) for s in SPREADS}
+        tell("scoring every forecaster out of sample")
+        sample = Sample.of(result)
+        found = forecasters(sample, drawn)
+        splits = ("folds", "date") if all(c.introduced is not None for c in cases) else ("folds",)
+        for split in splits:
+            out_of_sample += tuple(evaluate(sample, found, split, repeats=repeats, seed=seed, bootstrap=bootstrap))
     table = None
     if on_table:
         table = snap_to_table(result, seed=seed)
@@ -157,5 +169,6 @@ def backtest(
         table,
         tuple(calibration),
         not_calibrated,
-        spread,
+        out_of_sample,
+        repeats if crossval else 0,
     )

@@ -206,15 +206,16 @@ def track_record(model: str) -> str:
 
 
 @contextmanager
-def spinner(text: str, quiet: bool) -> Iterator[None]:
-    """A spinner on stderr while the block runs (not with --json or off a terminal)."""
+def spinner(text: str, quiet: bool) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr while the block runs (not with --json or off a terminal); the block is given a
+    function that changes the spinner's text as the work moves on."""
     if quiet or not err.is_terminal:
-        yield
+        yield lambda text: None
         return
     from rich.status import Status
 
-    with Status(text, console=err):
-        yield
+    with Status(text, console=err) as status:
+        yield lambda text: status.update(text)
 
 
 @contextmanager
@@ -354,3 +355,20 @@ def record(
     if not quiet:
         err.print(f"[dim]stored as run {run_id} (ktokovo runs show {run_id})[/]", soft_wrap=True)
     return int(run_id)
+
+
+def store_backtest(report: Any, db: str | None, no_store: bool, quiet: bool) -> int | None:
+    """Store a backtest (its summary and every per-issue score) and say so on stderr, as :func:`record` does."""
+    if no_store:
+        return None
+    try:
+        with open_store(db) as store:
+            backtest_id = store.record_backtest(report, started_at=_STARTED.get("at"))
+    except KtokovoError as error:
+        if db is not None:
+            raise
+        err.print(f"[yellow]warning:[/] the backtest was not stored: {error}", soft_wrap=True)
+        return None
+    if not quiet:
+        err.print(f"[dim]stored as backtest {backtest_id} (ktokovo runs backtests)[/]", soft_wrap=True)
+    return int(backtest_id)

@@ -12,7 +12,9 @@ from ktokovo import application
 from ktokovo import io as formats
 from ktokovo.application import BacktestReport
 from ktokovo.cli._common import (
+    DbOption,
     JsonOption,
+    NoStoreOption,
     PlotOption,
     SeedOption,
     app,
@@ -21,6 +23,7 @@ from ktokovo.cli._common import (
     plot_note,
     plots_module,
     spinner,
+    store_backtest,
     write_json,
 )
 from ktokovo.core.errors import ParameterError, Problem, ScenarioError
@@ -63,7 +66,9 @@ def backtest(
         bool,
         typer.Option(
             "--crossval",
-            help="Also cross-validate the procedural model against the compromise model, 5 folds grouped by proposal.",
+            help="Also score every forecaster out of sample (5 folds grouped by proposal, repeated; and a split "
+            "by date): the procedural model refit, on-the-table variants, the models' mechanisms, a discrete "
+            "choice model, and with --distributions the input draws; MAE and CRPS against the compromise model.",
         ),
     ] = False,
     on_table: Annotated[
@@ -81,20 +86,31 @@ def backtest(
             "inputs: CRPS, interval coverage, PIT histogram (0: none; 200 is a good start).",
         ),
     ] = 0,
-    spread_cv: Annotated[
-        bool,
+    repeats: Annotated[
+        int,
         typer.Option(
-            "--spread-cv",
-            help="With --distributions: choose the spread of positions by 5-fold cross-validation grouped by "
-            "proposal, and score the held-out CRPS against the compromise model's MAE (slow: six spreads).",
+            help="With --crossval: how many random assignments of proposals to the 5 folds (each case's scores "
+            "are averaged over them).",
         ),
-    ] = False,
+    ] = 3,
+    per_issue: Annotated[
+        Path | None,
+        typer.Option(
+            "--per-issue",
+            help="With --crossval: write every forecaster's out-of-sample scores on every issue to this CSV file.",
+        ),
+    ] = None,
+    db: DbOption = None,
+    no_store: NoStoreOption = False,
 ) -> None:
     """Score the models against real outcomes: MAE, median error, RMSE, share within 10 points, with bootstrap
-    intervals, broken down by period, procedure and voting rule."""
+    intervals, broken down by period, procedure and voting rule; with --crossval, every forecaster out of
+    sample as a point and as a distribution (CRPS, log score, calibration) against the compromise model."""
     check_plots(plot)
+    if per_issue is not None and not crossval:
+        raise ParameterError("--per-issue writes the out-of-sample scores: give --crossval too")
     cases, skipped, citation = _read_cases(sources, capabilities)
-    with spinner("running the models on every case", as_json):
+    with spinner("running the models on every case", as_json) as update:
         result = application.backtest(
             cases,
             model,
@@ -105,18 +121,24 @@ def backtest(
             crossval=crossval,
             on_table=on_table,
             distributions=distributions,
-            spread_cv=spread_cv,
+            repeats=repeats,
             skipped=skipped,
             sources=sources,
             citation=citation,
+            progress=update,
         )
+    if per_issue is not None:
+        _write_per_issue(result, per_issue)
     if as_json:
         write_json(result.to_dict())
     else:
         _print_backtest(result)
     if plot is not None:
         plots = plots_module()
-        plot_note(plots.save_backtest(result.result, plot), plot, as_json)
+        plot_note(plots.save_backtest(result.result, plot, result.out_of_sample), plot, as_json)
+    if per_issue is not None and not as_json:
+        out.print(f"[dim]per-issue scores written to {per_issue}[/]")
+    store_backtest(result, db, no_store, as_json)
 
 
 def _read_cases(sources: list[str], capabilities: str) -> tuple[list[Case], list[str], str]:
@@ -166,6 +188,8 @@ def _print_backtest(report: BacktestReport) -> None:
         _print_on_table(report)
     if report.calibration:
         _print_calibration(report)
+    if report.out_of_sample:
+        _print_out_of_sample(report)
     for key in report.keys():
         for value, rows in result.breakdown(key).items():
             _print_scores(rows, f"{key} = {value}", brief=True, marks=marks)
@@ -202,26 +226,94 @@ def _print_calibration(report: BacktestReport) -> None:
     out.print(table)
     for model, why in report.not_calibrated.items():
         out.print(f"[dim]no distribution for {model}: {why}[/]", soft_wrap=True)
-    if report.spread:
-        out.print(
-            "\n[bold]Spread chosen out of sample[/]: the spread of positions (± points) chosen by CRPS on the "
-            "training folds (grouped by proposal, or the other half by date), the CRPS on the held-out folds, and "
-            "its ratio to the "
-            "compromise model's MAE on the same issues with a 95% bootstrap interval over proposals"
+
+
+BARS = " ▁▂▃▄▅▆▇█"
+
+
+def pit_chart(counts: list[int]) -> str:
+    """Ten PIT bins as a bar chart in one line (a calibrated forecaster's bars are level)."""
+    top = max(counts) or 1
+    return "".join(BARS[round(8 * c / top)] for c in counts)
+
+
+def _print_out_of_sample(report: BacktestReport) -> None:
+    out.print(
+        f"\n[bold]Out of sample[/]: every forecaster scored only on proposals it did not learn from, against the "
+        f"compromise model's absolute error on the same issues (ratios below 1 beat it), 95% intervals from "
+        f"{report.result.bootstrap} resamples of proposals. Log score: −ln p of the outcome's 5-point bin "
+        "(lower is better). Calibrated: coverage 50/80/95%, PIT chart level (ten bins from 0 to 1).",
+        soft_wrap=True,
+    )
+    for split in dict.fromkeys(s.split for s in report.out_of_sample):
+        rows = [s for s in report.out_of_sample if s.split == split]
+        title = (
+            f"5 folds grouped by proposal, {report.repeats} repeats"
+            if split == "folds"
+            else "by date: trained on the earlier half of the proposals, tested on the later, and the reverse"
         )
-        table = Table(show_edge=False)
-        for name in ("model", "split", "chosen per fold", "held-out CRPS", "compromise MAE", "ratio (95% interval)"):
-            table.add_column(name, justify="left" if name in ("model", "split", "chosen per fold") else "right")
-        for v in report.spread:
-            table.add_row(
-                v.model,
-                "5 folds by proposal" if v.split == "proposal" else "earlier / later half",
-                ", ".join(f"{x:g}" for x in v.chosen),
-                f"{v.crps:.2f}",
-                f"{v.reference:.2f}",
-                f"{v.ratio:.3f} ({v.low:.3f}–{v.high:.3f})",
+        out.print(f"\n[bold]{title}[/]")
+        points = Table(title="as points (the distribution's median)", show_edge=False, title_justify="left")
+        for name in ("forecaster", "kind", "n", "MAE", "MAE ratio (95%)"):
+            points.add_column(name, justify="left" if name in ("forecaster", "kind") else "right")
+        for s in rows:
+            points.add_row(s.name, s.kind, str(s.n), f"{s.mae:.1f}", _ratio(s.mae_ratio))
+        out.print(points)
+        spread = [s for s in rows if s.kind in DISTRIBUTIONS or s.name == "mean"]
+        shapes = Table(title="as distributions", show_edge=False, title_justify="left")
+        for name in ("forecaster", "CRPS", "CRPS ratio (95%)", "log", "50/80/95%", "PIT"):
+            shapes.add_column(name, justify="left" if name in ("forecaster", "PIT") else "right")
+        for s in spread:
+            shapes.add_row(
+                s.name,
+                f"{s.crps:.1f}",
+                _ratio(s.crps_ratio),
+                f"{s.log:.2f}",
+                "/".join(f"{100 * s.coverage[k]:.0f}" for k in ("50%", "80%", "95%")),
+                pit_chart(s.pit),
             )
-        out.print(table)
+        out.print(shapes)
+        best_mae = min(rows, key=lambda s: s.mae_ratio[0])
+        best_crps = min(rows, key=lambda s: s.crps_ratio[0])
+        out.print(
+            f"best point: {best_mae.name}, {_ratio(best_mae.mae_ratio)} × the compromise model's MAE (goal 0.90); "
+            f"best distribution: {best_crps.name}, {_ratio(best_crps.crps_ratio)} × (goal 0.85)",
+            soft_wrap=True,
+        )
+
+
+DISTRIBUTIONS = ("draws of the inputs", "the model's mechanism", "discrete choice over the table")
+
+
+def _ratio(value: tuple[float, float, float]) -> str:
+    return f"{value[0]:.3f} ({value[1]:.2f}–{value[2]:.2f})"
+
+
+def _write_per_issue(report: BacktestReport, path: Path) -> None:
+    import csv
+
+    fields = [
+        "split",
+        "forecaster",
+        "issue",
+        "proposal",
+        "outcome",
+        "point",
+        "error",
+        "crps",
+        "log",
+        "pit",
+        "compromise_error",
+    ]
+    try:
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=fields)
+            writer.writeheader()
+            for s in report.out_of_sample:
+                for row in s.rows:
+                    writer.writerow({"split": s.split, "forecaster": s.name, **row})
+    except OSError as error:
+        raise ScenarioError(Problem(f"cannot write the per-issue scores: {error.strerror}", file=str(path))) from None
 
 
 def _print_on_table(report: BacktestReport) -> None:

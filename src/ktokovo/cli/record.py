@@ -40,7 +40,7 @@ from ktokovo.core.errors import ParameterError
 from ktokovo.core.jsonable import dumps
 from ktokovo.models import run
 
-runs_app = group("runs", "The runs in the run store: list, show, diff, export.")
+runs_app = group("runs", "The runs in the run store: list, show, diff, export, backtests.")
 ledger_app = group("ledger", "The ledger of the talks: dated, sourced, hash-chained events.")
 
 RunId = Annotated[int, typer.Argument(help="A run's number (see `ktokovo runs list`).")]
@@ -77,6 +77,45 @@ def runs_list(
     out.print(table)
     if not rows:
         out.print("no runs yet: `ktokovo forecast` records one")
+
+
+@runs_app.command("backtests")
+def runs_backtests(
+    backtest: Annotated[int | None, typer.Argument(help="A backtest's number: write its per-issue scores.")] = None,
+    limit: Annotated[int, typer.Option(help="How many of the latest backtests.")] = 30,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The stored backtests, newest first; with a number, that backtest's score of every forecaster on every
+    issue (in sample, and out of sample by split) as CSV, or JSON with --json."""
+    with open_store(db) as store:
+        if backtest is not None:
+            frame = store.backtest_scores(backtest)
+            if as_json:
+                write_json(frame.to_dict(orient="records"))
+            else:
+                out.file.write(frame.to_csv(index=False))
+            return
+        rows = store.backtests(limit)
+        where = store.url
+    if as_json:
+        write_json(rows)
+        return
+    table = Table(title=f"Backtests in {_safe_url(where)}", title_justify="left", show_edge=False)
+    for name in ("backtest", "started (UTC)", "source", "capabilities", "issues", "models"):
+        table.add_column(name, justify="right" if name in ("backtest", "issues") else "left")
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            row["started_at"][:19].replace("T", " "),
+            row["source"],
+            row["capabilities"],
+            str(row["cases"]),
+            ", ".join(row["models"]),
+        )
+    out.print(table)
+    if not rows:
+        out.print("no backtests yet: `ktokovo backtest` records one")
 
 
 def _safe_url(url: str) -> str:

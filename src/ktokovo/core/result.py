@@ -35,6 +35,8 @@ class ModelResult:
     forecast : (n_issues,) the model's forecast on each issue's own scale (for ``bdm``, the weighted
         median of the final positions).
     mean : (n_issues,) the capability × salience weighted mean of the final positions.
+    weights : (n_actors,) each actor's final position's probability of being the outcome, where the model's
+        mechanism gives one (``smp``: the last round's winning probabilities, summing to 1); else None.
     seed : the seed that replays the run, or None for a run driven by a caller's random generator, whose
         state is not recorded (see :attr:`replayable`).
     """
@@ -49,11 +51,13 @@ class ModelResult:
     positions: np.ndarray
     forecast: np.ndarray
     mean: np.ndarray
+    weights: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
-        for name in ("positions", "forecast", "mean"):
-            getattr(self, name).setflags(write=False)
+        for name in ("positions", "forecast", "mean", "weights"):
+            if getattr(self, name) is not None:
+                getattr(self, name).setflags(write=False)
 
     def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
         # The read-only parameter mapping cannot be pickled as it is (worker processes return results).

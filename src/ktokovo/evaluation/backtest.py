@@ -7,7 +7,7 @@ independent), 95% percentile intervals.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ktokovo.core.errors import KtokovoError, ParameterError
+from ktokovo.core.result import ModelResult
 from ktokovo.core.scenario import Actor, Scenario
 from ktokovo.models import MODELS, run
 
@@ -265,28 +266,14 @@ def backtest(
     names = [*models, BASELINE]
     predictions = np.full((len(cases), len(names)), np.nan)
     skipped: dict[str, dict[str, int]] = {}
-    by_scenario: dict[int, list[int]] = {}
-    for k, case in enumerate(cases):
-        by_scenario.setdefault(id(case.scenario), []).append(k)
     for m, model in enumerate(models):
-        groups = (
-            _by_proposal(cases)
-            if model == "exchange"
-            else [(cases[rows[0]].scenario, rows, [cases[k].issue for k in rows]) for rows in by_scenario.values()]
-        )
-        for scenario, rows, issues in groups:
-            why = MODELS[model].applies(scenario)
-            if why is None:
-                try:
-                    result = run(scenario, model, seed=seed)
-                except KtokovoError as error:  # a case this model cannot run: say why, and go on
-                    why = str(error)
-            if why is not None:
+        for rows, issues, outcome in runs(cases, model, seed):
+            if isinstance(outcome, str):
                 reasons = skipped.setdefault(model, {})
-                reasons[why] = reasons.get(why, 0) + len(rows)
+                reasons[outcome] = reasons.get(outcome, 0) + len(rows)
                 continue
             for k, j in zip(rows, issues, strict=True):
-                predictions[k, m] = result.forecast[j]
+                predictions[k, m] = outcome.forecast[j]
         if progress is not None:
             progress(m + 1)
     for k, case in enumerate(cases):
@@ -305,6 +292,28 @@ def backtest(
         scheme=scheme,
         skipped=skipped,
     )
+
+
+def runs(cases: list[Case], model: str, seed: int = 0) -> Iterator[tuple[list[int], list[int], ModelResult | str]]:
+    """``model`` run on the cases, each distinct scenario once (the exchange model on each proposal's issues
+    together, see :func:`_by_proposal`): per run, the cases' rows, their issues' indices in the run's
+    scenario, and the result, or why the model could not run them."""
+    if model == "exchange":
+        groups = _by_proposal(cases)
+    else:
+        by_scenario: dict[int, list[int]] = {}
+        for k, case in enumerate(cases):
+            by_scenario.setdefault(id(case.scenario), []).append(k)
+        groups = [(cases[rows[0]].scenario, rows, [cases[k].issue for k in rows]) for rows in by_scenario.values()]
+    for scenario, rows, issues in groups:
+        why = MODELS[model].applies(scenario)
+        if why is None:
+            try:
+                yield rows, issues, run(scenario, model, seed=seed)
+                continue
+            except KtokovoError as error:  # a case this model cannot run: say why, and go on
+                why = str(error)
+        yield rows, issues, why
 
 
 def _by_proposal(cases: list[Case]) -> list[tuple[Scenario, list[int], list[int]]]:

@@ -13,8 +13,8 @@ better where it is a score:
 - The coverage of the central 50%, 80% and 95% intervals: the share of outcomes inside each, which should be
   0.50, 0.80 and 0.95.
 
-The log score needs a density; draws of a model that often forecasts exactly on a position have none to
-speak of, so it is not reported here.
+These are in-sample: the spreads are the defaults. :mod:`ktokovo.evaluation.outofsample` chooses the spread
+of positions on training folds, adds the log score, and scores every forecaster out of sample.
 """
 
 from __future__ import annotations
@@ -77,8 +77,6 @@ def calibrate(
     draw by draw and are left out, with the reason in the second value), scored on ``result``'s cases;
     ``spread`` overrides the default spreads of inputs without a range (see
     :data:`ktokovo.analysis.uncertainty.DEFAULT_SPREAD`); ``models``: only these."""
-    from ktokovo.analysis.uncertainty import sample_forecasts
-
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 2:
         raise ParameterError(f"draws for the predictive distributions must be a whole number >= 2, not {draws!r}")
     cases = result.cases
@@ -94,18 +92,13 @@ def calibrate(
     out = []
     for model in [m for m in result.models if m in BATCHED and (models is None or m in models)]:
         m = result.models.index(model)
-        cache: dict[int, np.ndarray] = {}
         rows: list[dict[str, Any]] = []
         scores: list[float] = []
         pits: list[float] = []
         inside: dict[float, list[bool]] = {level: [] for level in LEVELS}
-        for k, case in enumerate(cases):
-            if np.isnan(result.predictions[k, m]):
+        for k, (case, sample) in enumerate(zip(cases, draw_forecasts(result, model, draws, seed, spread), strict=True)):
+            if sample is None:
                 continue
-            key = id(case.scenario)
-            if key not in cache:
-                cache[key] = sample_forecasts(case.scenario, model, samples=draws, seed=seed, spread=spread).forecasts
-            sample = cache[key][:, case.issue]
             y = float(outcomes[k])
             score = crps(sample, y)
             value = pit(sample, y)
@@ -131,115 +124,26 @@ def calibrate(
     return out, skipped
 
 
+def draw_forecasts(
+    result: Backtest, model: str, draws: int, seed: int = 0, spread: dict[str, float] | None = None
+) -> list[np.ndarray | None]:
+    """Per case, ``model``'s forecasts of its issue from ``draws`` draws of the case's inputs (on the case's
+    scale), or None where the model has no forecast; each distinct scenario is drawn once."""
+    from ktokovo.analysis.uncertainty import sample_forecasts
+
+    m = result.models.index(model)
+    cache: dict[int, np.ndarray] = {}
+    out: list[np.ndarray | None] = []
+    for k, case in enumerate(result.cases):
+        if np.isnan(result.predictions[k, m]):
+            out.append(None)
+            continue
+        key = id(case.scenario)
+        if key not in cache:
+            cache[key] = sample_forecasts(case.scenario, model, samples=draws, seed=seed, spread=spread).forecasts
+        out.append(cache[key][:, case.issue])
+    return out
+
+
 SPREADS = (10.0, 20.0, 30.0, 40.0, 60.0, 80.0)
 """Candidate spreads (± points of 0–100) for positions without a confidence range."""
-
-
-@dataclass(frozen=True)
-class SpreadValidation:
-    """The spread of positions chosen inside the training folds and the held-out CRPS (``split``: "proposal",
-    folds grouped by proposal; "date", train on the earlier half of the proposals and test on the later, and
-    the reverse):
-    ``crps`` the mean out-of-sample CRPS, ``reference`` the compromise model's point MAE on the same cases,
-    ``ratio`` and its 95% bootstrap interval over proposals (``low``, ``high``), ``chosen`` per fold."""
-
-    model: str
-    folds: int
-    spreads: tuple[float, ...]
-    chosen: list[float]
-    split: str
-    crps: float
-    reference: float
-    ratio: float
-    low: float
-    high: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "split": self.split,
-            "folds": self.folds,
-            "spreads": list(self.spreads),
-            "chosen": self.chosen,
-            "crps": self.crps,
-            "compromise_mae": self.reference,
-            "ratio": self.ratio,
-            "ratio_interval": [self.low, self.high],
-        }
-
-
-def validate_spread(
-    result: Backtest,
-    model: str,
-    draws: int = 100,
-    *,
-    spreads: tuple[float, ...] = SPREADS,
-    folds: int = 5,
-    seed: int = 0,
-    bootstrap: int = 1000,
-    split: str = "proposal",
-    scores: np.ndarray | None = None,
-) -> SpreadValidation:
-    """Choose the spread of positions inside the training folds by CRPS, and score the held-out folds: the
-    out-of-sample CRPS of ``model``'s predictive distributions against the compromise model's point MAE on the
-    same cases (``result`` must hold ``mean``). Each spread's per-case CRPS is computed once (or given as
-    ``scores``, (n_spreads, n_cases with a forecast), as :func:`spread_scores` gives); the folds only choose
-    among them, so no held-out outcome takes part in any choice."""
-    if "mean" not in result.models:
-        raise ParameterError("the spread's validation compares with the compromise model: include -m mean")
-    if split not in ("proposal", "date"):
-        raise ParameterError(f"split must be 'proposal' or 'date', not {split!r}")
-    m = result.models.index(model)
-    ok = ~np.isnan(result.predictions[:, m])
-    if scores is None:
-        scores = spread_scores(result, model, draws, spreads, seed)
-    cases = [c for c, keep in zip(result.cases, ok, strict=True) if keep]
-    reference = result.errors[ok, result.models.index("mean")]
-    proposals, index = np.unique([c.proposal for c in cases], return_inverse=True)
-    if split == "proposal":
-        fold = (np.random.default_rng(seed).permutation(len(proposals)) % folds)[index]
-    else:
-        dated = {c.proposal: c.introduced for c in cases}
-        if any(d is None for d in dated.values()):
-            raise ParameterError("a split by date needs every proposal's date (DEU intro)")
-        order = sorted(dated, key=lambda p: (dated[p], p))
-        later = set(order[len(order) // 2 :])
-        fold = np.array([1 if c.proposal in later else 0 for c in cases])
-        folds = 2
-    held = np.empty(len(cases))
-    chosen = []
-    for k in range(folds):
-        train, test = fold != k, fold == k
-        best = int(np.argmin(scores[:, train].mean(axis=1)))
-        chosen.append(float(spreads[best]))
-        held[test] = scores[best, test]
-    rng = np.random.default_rng(seed)
-    by_proposal = [np.flatnonzero(index == p) for p in range(len(proposals))]
-    ratios = []
-    for _ in range(bootstrap):
-        rows = np.concatenate([by_proposal[p] for p in rng.integers(0, len(proposals), len(proposals))])
-        ratios.append(held[rows].sum() / reference[rows].sum())
-    low, high = np.percentile(ratios, [2.5, 97.5])
-    return SpreadValidation(
-        model,
-        folds,
-        tuple(spreads),
-        chosen,
-        split,
-        float(held.mean()),
-        float(reference.mean()),
-        float(held.sum() / reference.sum()),
-        float(low),
-        float(high),
-    )
-
-
-def spread_scores(
-    result: Backtest, model: str, draws: int = 100, spreads: tuple[float, ...] = SPREADS, seed: int = 0
-) -> np.ndarray:
-    """(n_spreads, n_cases with a forecast): each case's CRPS under each spread of positions."""
-    rows = []
-    for spread in spreads:
-        (found,), _ = calibrate(result, draws, seed, spread={"position": spread}, models=(model,))
-        rows.append(np.array([row["crps"] for row in found.rows]))
-    return np.array(rows)

@@ -68,6 +68,17 @@ def snap(forecasts: np.ndarray, sets: list[np.ndarray], distance: np.ndarray) ->
     return out
 
 
+def best_distance(forecasts: np.ndarray, outcomes: np.ndarray, sets: list[np.ndarray], rows: np.ndarray) -> float:
+    """The distance of :data:`GRID` with the least mean absolute error over ``rows`` (0 where none of them has
+    a forecast); ties go to the smaller distance."""
+    rows = rows[~np.isnan(forecasts[rows])]
+    if not len(rows):
+        return 0.0
+    table = [sets[r] for r in rows]
+    errors = [np.mean(np.abs(snap(forecasts[rows], table, np.full(len(rows), d)) - outcomes[rows])) for d in GRID]
+    return float(GRID[int(np.argmin(errors))])
+
+
 def on_table(result: Backtest, folds: int = 5, seed: int = 0) -> OnTable:
     """The on-the-table variant of every model in ``result`` (the status-quo baseline left out), scored out of
     sample by grouped cross-validation (see the module docstring). Forecasts and outcomes are compared on
@@ -91,18 +102,7 @@ def on_table(result: Backtest, folds: int = 5, seed: int = 0) -> OnTable:
         for k in range(folds):
             train, test = fold != k, fold == k
             for group, mask in (("two points", two), ("more points", ~two)):
-                rows = np.flatnonzero(train & mask & ~np.isnan(forecasts))
-                best = 0.0
-                if len(rows):
-                    errors = [
-                        np.mean(
-                            np.abs(
-                                snap(forecasts[rows], [sets[r] for r in rows], np.full(len(rows), d)) - outcomes[rows]
-                            )
-                        )
-                        for d in GRID
-                    ]
-                    best = float(GRID[int(np.argmin(errors))])
+                best = best_distance(forecasts, outcomes, sets, np.flatnonzero(train & mask))
                 picks[group].append(best)
                 held = np.flatnonzero(test & mask)
                 variant[held] = snap(forecasts[held], [sets[r] for r in held], np.full(len(held), best))

@@ -7,25 +7,32 @@ from typing import Any
 import numpy as np
 
 
-def crps(draws: np.ndarray, outcome: float) -> float:
+def crps(draws: np.ndarray, outcome: float, weights: np.ndarray | None = None) -> float:
     """The continuous ranked probability score of an ensemble of draws against the outcome (lower is better).
 
     CRPS(F, y) = E|X - y| - E|X - X'| / 2 for X, X' drawn independently from F (Gneiting & Raftery 2007,
-    eq. 21), with F the empirical distribution of the draws. E|X - X'| over the sorted draws x_(1..n) is
-    (2 / n²) Σ (2i - n - 1) x_(i), so the whole score takes O(n log n). For a single draw it is the absolute
-    error.
+    eq. 21), with F the empirical distribution of the draws, or the discrete distribution putting
+    ``weights`` (summing to 1) on them. Over the sorted values x_(1..n) with cumulative weights C_i (C_0 = 0),
+    E|X - X'| = 2 Σ w_i x_(i) (C_(i-1) + C_i - 1), which for equal weights is (2 / n²) Σ (2i - n - 1) x_(i);
+    so the whole score takes O(n log n). For a single draw it is the absolute error.
 
     Examples
     --------
     >>> crps(np.array([40.0, 60.0]), 50.0)  # E|X-y| = 10, E|X-X'| = (0 + 20 + 20 + 0) / 4 = 10
     5.0
+    >>> crps(np.array([40.0, 60.0]), 40.0, np.array([0.75, 0.25]))  # 0.25·20 - (2·0.75·0.25·20) / 2
+    1.25
     """
-    x = np.sort(np.asarray(draws, dtype=float))
+    x = np.asarray(draws, dtype=float)
     n = len(x)
     if n == 0:
         raise ValueError("CRPS needs at least one draw")
-    spread = 2.0 / n**2 * float(np.dot(2.0 * np.arange(1, n + 1) - n - 1, x))
-    return float(np.mean(np.abs(x - outcome)) - spread / 2.0)
+    w = np.full(n, 1.0 / n) if weights is None else np.asarray(weights, dtype=float)
+    order = np.argsort(x, kind="stable")
+    x, w = x[order], w[order]
+    cumulative = np.cumsum(w)
+    spread = 2.0 * float(np.sum(w * x * (cumulative - w + cumulative - 1.0)))
+    return float(np.sum(w * np.abs(x - outcome)) - spread / 2.0)
 
 
 def score_rows(

@@ -121,12 +121,14 @@ class IssueSolution(NamedTuple):
 class JointSolution(NamedTuple):
     """Every issue solved at once, on 0–100: positions (n_rounds + 1, n_actors, n_issues); forecast and mean
     (n_issues,); ``carry`` (n_actors, n_issues), the positions a later phase continues from (None: the last
-    round's positions)."""
+    round's positions); ``weights`` (n_actors,), each actor's final position's probability of being the
+    outcome where the model's mechanism gives one (SMP's winning probabilities), else None."""
 
     positions: np.ndarray
     forecast: np.ndarray
     mean: np.ndarray
     carry: np.ndarray | None = None
+    weights: np.ndarray | None = None
 
 
 IssueSolver = Callable[..., IssueSolution]

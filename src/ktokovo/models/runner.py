@@ -66,9 +66,9 @@ def run(
         recorded = seed if rng is None else int(rng)
         generator = np.random.default_rng(recorded)
     if scenario.shocks:
-        positions, forecast, mean, _ = _run_shocked(scenario, model, settings, int(rounds), generator)
+        positions, forecast, mean, _, weights = _run_shocked(scenario, model, settings, int(rounds), generator)
     else:
-        positions, forecast, mean, _ = _run_plain(scenario, model, settings, int(rounds), generator)
+        positions, forecast, mean, _, weights = _run_plain(scenario, model, settings, int(rounds), generator)
     return ModelResult(
         model=model,
         scenario=scenario,
@@ -80,17 +80,19 @@ def run(
         positions=positions,
         forecast=forecast,
         mean=mean,
+        weights=weights,
     )
 
 
-Outcome = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+Outcome = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]
 
 
 def _run_plain(
     scenario: Scenario, model: str, settings: Parameters, rounds: int, generator: np.random.Generator
 ) -> Outcome:
     """Positions (rounds + 1, n_actors, n_issues), forecast and mean (n_issues,), and the positions a later
-    phase continues from (n_actors, n_issues), all on each issue's own scale."""
+    phase continues from (n_actors, n_issues), all on each issue's own scale; and the mechanism's outcome
+    weights (n_actors,) or None (:attr:`JointSolution.weights`)."""
     spec = get(model)
     n_actors, n_issues = scenario.positions.shape
     unit = scenario.unit_positions()
@@ -114,7 +116,8 @@ def _run_plain(
             carry[:, j] = np.where(np.isnan(unit[:, j]), np.nan, issue.from_unit(carry_unit[:, j]))
             forecast[j] = issue.from_unit(value[j])
             mean[j] = issue.from_unit(average[j])
-        return positions, forecast, mean, carry
+        weights = None if solution.weights is None else solution.weights[inverse]
+        return positions, forecast, mean, carry, weights
     n_rounds = rounds + 1 if spec.rounds else 1
     positions = np.full((n_rounds, n_actors, n_issues), np.nan)
     for j, issue in enumerate(scenario.issues):
@@ -132,7 +135,7 @@ def _run_plain(
         positions[:, present, j] = issue.from_unit(one.positions)
         forecast[j] = issue.from_unit(one.forecast)
         mean[j] = issue.from_unit(one.mean)
-    return positions, forecast, mean, positions[-1]
+    return positions, forecast, mean, positions[-1], None
 
 
 def _apply_shocks(
@@ -177,18 +180,20 @@ def _run_shocked(
     if not spec.rounds:
         _apply_shocks(scenario, list(scenario.shocks), capabilities, positions, saliences, active)
         phase = _phase(scenario, capabilities, positions, saliences, active)
-        path, forecast, mean, carry = _run_plain(phase, model, settings, rounds, generator)
-        return _widen(path, active), forecast, mean, _widen(carry[None], active)[0]
+        path, forecast, mean, carry, weights = _run_plain(phase, model, settings, rounds, generator)
+        return _widen(path, active), forecast, mean, _widen(carry[None], active)[0], _wide(weights, active)
     limit = rounds if rounds > 0 else None
     boundaries = sorted({s.round for s in scenario.shocks if limit is None or s.round <= limit})
     rows = [np.where(active[:, None], positions, np.nan)]
     done = 0
     forecast = mean = np.full(len(scenario.issues), np.nan)
+    weights = None
     for boundary in [*boundaries, None]:
         length = (boundary - 1 - done) if boundary is not None else rounds - done
         if length > 0 or (boundary is None and done == 0):
             phase = _phase(scenario, capabilities, positions, saliences, active)
-            path, forecast, mean, carry = _run_plain(phase, model, settings, length, generator)
+            path, forecast, mean, carry, weights = _run_plain(phase, model, settings, length, generator)
+            weights = _wide(weights, active)
             path = _widen(path, active)
             while len(path) - 1 < length and boundary is not None:  # a model that stopped early holds still
                 path = np.concatenate([path, path[-1:]])
@@ -202,9 +207,10 @@ def _run_shocked(
         )
     if np.isnan(forecast).all():  # every shock came before the first round ran: run the last phase
         phase = _phase(scenario, capabilities, positions, saliences, active)
-        path, forecast, mean, carry = _run_plain(phase, model, settings, rounds, generator)
+        path, forecast, mean, carry, weights = _run_plain(phase, model, settings, rounds, generator)
+        weights = _wide(weights, active)
         rows.extend(_widen(path, active)[1:])
-    return np.array(rows), forecast, mean, positions
+    return np.array(rows), forecast, mean, positions, weights
 
 
 def _phase(
@@ -224,6 +230,15 @@ def _phase(
         vetoes=(),
         linkages=(),
     )
+
+
+def _wide(weights: np.ndarray | None, active: np.ndarray) -> np.ndarray | None:
+    """(n_active,) to (n_actors,), 0 for absent actors."""
+    if weights is None:
+        return None
+    out = np.zeros(len(active))
+    out[active] = weights
+    return out
 
 
 def _widen(path: np.ndarray, active: np.ndarray) -> np.ndarray:

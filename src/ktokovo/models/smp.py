@@ -268,7 +268,11 @@ def solve_joint(
     reps = unique_positions(final)
     weights = np.array([winning[r] for r in reps])
     mean = (weights[:, None] * final[reps]).sum(axis=0) / weights.sum()
-    return JointSolution(path * 100.0, forecast * 100.0, mean * 100.0)
+    # The outcome's distribution: each unique final position with its (shared) winning probability, held by
+    # its first actor, as the reported mean weighs them.
+    chances = np.zeros(len(keep))
+    chances[np.flatnonzero(keep)[reps]] = weights / weights.sum()
+    return JointSolution(path * 100.0, forecast * 100.0, mean * 100.0, weights=chances)
 
 
 MODEL = JointModel(

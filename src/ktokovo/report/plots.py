@@ -346,14 +346,51 @@ def backtest_predicted_figure(result: Any) -> Figure:
     return figure
 
 
-def save_backtest(result: Any, directory: str | Path) -> list[Path]:
-    return _save(
-        directory,
-        [
-            ("backtest-errors", partial(backtest_errors_figure, result)),
-            ("backtest-predicted", partial(backtest_predicted_figure, result)),
-        ],
-    )
+def calibration_figure(scores: Any, split: str) -> Figure:
+    """Out-of-sample calibration of the forecasters that give a distribution (a point forecast has none): left,
+    each one's PIT histogram (calibrated: level at 10% per bin); right, the coverage of its central 50%, 80%
+    and 95% intervals against the nominal level (calibrated: on the diagonal)."""
+    shown = [
+        s for s in scores if s.split == split and s.kind not in ("point", "refit in the training folds", "on the table")
+    ]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+    width = 0.8 / max(len(shown), 1)
+    for k, s in enumerate(shown):
+        share = np.array(s.pit) / max(sum(s.pit), 1)
+        left.bar(
+            np.arange(10) * 0.1 + 0.05 + (k - len(shown) / 2 + 0.5) * width * 0.1,
+            share,
+            width=width * 0.1,
+            label=s.name,
+            color=f"C{k}",
+        )
+        levels = [0.5, 0.8, 0.95]
+        right.plot(levels, [s.coverage[f"{int(v * 100)}%"] for v in levels], marker="o", label=s.name, color=f"C{k}")
+    left.axhline(0.1, color="black", linewidth=0.8, linestyle="--")
+    left.set_xlabel("PIT: the forecast distribution's CDF at the outcome")
+    left.set_ylabel("share of issues")
+    left.set_title("PIT histogram (calibrated: the dashed line)", fontsize=10)
+    right.plot([0.4, 1.0], [0.4, 1.0], color="black", linewidth=0.8, linestyle="--")
+    right.set_xlabel("nominal level of the central interval")
+    right.set_ylabel("share of outcomes inside")
+    right.set_title("Interval coverage (calibrated: the diagonal)", fontsize=10)
+    right.set_xlim(0.4, 1.0)
+    right.set_ylim(0.0, 1.0)
+    for axis in (left, right):
+        axis.grid(alpha=0.3)
+    right.legend(fontsize=8, loc="upper left")
+    figure.suptitle(f"Out-of-sample calibration ({split})", fontsize=11)
+    return figure
+
+
+def save_backtest(result: Any, directory: str | Path, scores: Any = ()) -> list[Path]:
+    makers: list[tuple[str, Callable[[], Figure]]] = [
+        ("backtest-errors", partial(backtest_errors_figure, result)),
+        ("backtest-predicted", partial(backtest_predicted_figure, result)),
+    ]
+    for split in dict.fromkeys(s.split for s in scores):
+        makers.append((f"backtest-calibration-{split}", partial(calibration_figure, scores, split)))
+    return _save(directory, makers)
 
 
 def _slug(text: str) -> str:

@@ -399,6 +399,98 @@ class Store:
                 )
         return rows
 
+    # -- backtests ---------------------------------------------------------------------------------
+    def record_backtest(self, report: Any, started_at: str | None = None) -> int:
+        """Store a backtest (:class:`ktokovo.application.BacktestReport`): its summary (the JSON of
+        ``backtest --json``) and a score per forecaster and issue: split "in-sample" for the leaderboard's
+        models, "folds" and "date" for the out-of-sample scores. Returns the backtest's id."""
+        from ktokovo.core.result import package_version
+
+        result = report.result
+        rows = []
+        for m, model in enumerate(result.models):
+            for case, value, error in zip(result.cases, result.predictions[:, m], result.errors[:, m], strict=True):
+                if not np.isnan(value):
+                    rows.append(
+                        {
+                            "split": "in-sample",
+                            "forecaster": model,
+                            "issue": case.issue_id,
+                            "proposal": case.proposal,
+                            "outcome": case.outcome,
+                            "point": float(value),
+                            "error": float(error),
+                            "crps": float(error),  # a point forecast's CRPS is its absolute error
+                            "log_score": None,
+                            "pit": None,
+                        }
+                    )
+        for score in report.out_of_sample:
+            for row in score.rows:
+                rows.append(
+                    {
+                        "split": score.split,
+                        "forecaster": score.name,
+                        "issue": row["issue"],
+                        "proposal": row["proposal"],
+                        "outcome": row["outcome"],
+                        "point": row["point"],
+                        "error": row["error"],
+                        "crps": row["crps"],
+                        "log_score": row["log"],
+                        "pit": row["pit"],
+                    }
+                )
+        summary = report.to_dict()
+        entry = {
+            "source": " ".join(report.sources),
+            "citation": report.citation,
+            "capabilities": result.scheme,
+            "models": json.dumps(list(result.models)),
+            "seed": int(result.seed),
+            "cases": len(result.cases),
+            "version": package_version(),
+            "started_at": started_at or now(),
+            "finished_at": now(),
+            "summary": json.dumps(summary, allow_nan=False),
+        }
+        with self._write() as connection:
+            backtest_id = _inserted(connection.execute(_schema.backtests.insert().values(entry)))
+            if rows:
+                connection.execute(_schema.backtest_scores.insert(), [{"backtest_id": backtest_id, **r} for r in rows])
+        return backtest_id
+
+    def backtests(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest backtests, newest first: id, source, capabilities, models, cases, started_at."""
+        c = _schema.backtests.c
+        query = (
+            sa.select(c.id, c.source, c.capabilities, c.models, c.cases, c.seed, c.started_at)
+            .order_by(c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            rows = [dict(row._mapping) for row in connection.execute(query)]
+        for row in rows:
+            row["models"] = json.loads(row["models"])
+        return rows
+
+    def backtest_scores(self, backtest_id: int) -> Any:
+        """A stored backtest's per-issue scores as a pandas DataFrame (raises :class:`StoreError` if there is no
+        such backtest)."""
+        import pandas as pd
+
+        with self.engine.connect() as connection:
+            if (
+                connection.execute(
+                    sa.select(_schema.backtests.c.id).where(_schema.backtests.c.id == backtest_id)
+                ).first()
+                is None
+            ):
+                raise StoreError(f"no backtest {backtest_id} in the store at {_safe(self.url)}")
+            table = _schema.backtest_scores
+            found = connection.execute(sa.select(table).where(table.c.backtest_id == backtest_id)).fetchall()
+        return pd.DataFrame([dict(r._mapping) for r in found]).drop(columns=["backtest_id"], errors="ignore")
+
     # -- ledger heads ------------------------------------------------------------------------------
     def note_ledger(self, source: str, scenario: Scenario) -> None:
         """Remember the ledger's head as seen now (``ktokovo ledger verify`` later checks it is still there)."""

@@ -112,7 +112,47 @@ def _v2(connection: sa.Connection) -> None:
     ledger_heads.create(connection)
 
 
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v2]
+# version 3: backtests, with every forecaster's score on every issue (in sample, or out of sample by split).
+backtests = sa.Table(
+    "backtests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("citation", sa.Text, nullable=False),
+    sa.Column("capabilities", sa.String(200), nullable=False),
+    sa.Column("models", sa.Text, nullable=False),
+    sa.Column("seed", sa.BigInteger, nullable=False),
+    sa.Column("cases", sa.Integer, nullable=False),
+    sa.Column("version", sa.String(32), nullable=False),
+    sa.Column("started_at", sa.String(32), nullable=False),
+    sa.Column("finished_at", sa.String(32), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+)
+
+backtest_scores = sa.Table(
+    "backtest_scores",
+    metadata,
+    sa.Column("backtest_id", sa.Integer, sa.ForeignKey("backtests.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("split", sa.String(16), primary_key=True),
+    sa.Column("forecaster", sa.String(64), primary_key=True),
+    sa.Column("issue", sa.String(200), primary_key=True),
+    sa.Column("proposal", sa.String(200), nullable=False),
+    sa.Column("outcome", sa.Float, nullable=False),
+    sa.Column("point", sa.Float, nullable=False),
+    sa.Column("error", sa.Float, nullable=False),
+    sa.Column("crps", sa.Float, nullable=False),
+    sa.Column("log_score", sa.Float),
+    sa.Column("pit", sa.Float),
+)
+
+
+def _v3(connection: sa.Connection) -> None:
+    """Backtests and their per-issue scores."""
+    backtests.create(connection)
+    backtest_scores.create(connection)
+
+
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v2, _v3]
 """MIGRATIONS[N-1] takes a store from version N-1 to version N."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
