@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -61,85 +59,3 @@ def test_deu_predictive_distributions() -> None:
     draws = sample_forecasts(first.scenario, "mean", samples=50, seed=0).forecasts[:, first.issue]
     assert calibration[0].rows[0]["crps"] == pytest.approx(crps(draws, first.outcome))
     assert calibration[0].reference == pytest.approx(float(np.mean(result.errors[:, 0])))
-
-
-def test_the_spread_is_chosen_inside_the_training_folds() -> None:
-    """Forty DEU cases, 30 draws, two candidate spreads: each fold's choice is the spread with the lower CRPS
-    on the other folds, the held-out CRPS is the chosen spread's CRPS on each held-out case (recomputed here
-    from calibrate on that spread), and the ratio is that CRPS over the compromise model's MAE on the same
-    cases."""
-    from ktokovo.evaluation.distributions import validate_spread
-
-    path = DATA / "deu3_train.tsv"
-    cases = cases_from_deu(read_deu(path.read_bytes(), str(path))[0], "equal")[:40]
-    result = backtest(cases, ("mean", "bdm"), bootstrap=10)
-    spreads = (10.0, 40.0)
-    found = validate_spread(result, "bdm", 30, spreads=spreads, bootstrap=50)
-    assert set(found.chosen) <= set(spreads) and len(found.chosen) == 5
-    per = {
-        s: np.array([r["crps"] for r in calibrate(result, 30, spread={"position": s}, models=("bdm",))[0][0].rows])
-        for s in spreads
-    }
-    # the same folds as the module's (proposals permuted with the seed), each held-out case scored with its
-    # fold's choice
-    proposals, index = np.unique([c.proposal for c in cases], return_inverse=True)
-    fold = (np.random.default_rng(0).permutation(len(proposals)) % 5)[index]
-    held = np.array([per[found.chosen[fold[k]]][k] for k in range(len(cases))])
-    assert found.crps == pytest.approx(held.mean())
-    for k, spread in enumerate(found.chosen):  # each choice is the best on the other folds
-        train = fold != k
-        assert per[spread][train].mean() == min(per[s][train].mean() for s in spreads)
-    assert found.ratio == pytest.approx(found.crps / found.reference)
-    assert found.reference == pytest.approx(float(np.mean(result.errors[:, 0])))
-    assert found.low <= found.ratio <= found.high
-
-
-def test_the_split_by_date_trains_on_one_half_and_tests_on_the_other() -> None:
-    """Split by date: the proposals sorted by their DEU intro date, the earlier half one fold and the later
-    the other; each fold's spread is the better one on the other half, scored on its own half."""
-    from ktokovo.evaluation.distributions import spread_scores, validate_spread
-
-    path = DATA / "deu3_train.tsv"
-    cases = cases_from_deu(read_deu(path.read_bytes(), str(path))[0], "equal")[:40]
-    assert all(c.introduced is not None for c in cases)
-    result = backtest(cases, ("mean", "bdm"), bootstrap=10)
-    spreads = (10.0, 40.0)
-    scores = spread_scores(result, "bdm", 30, spreads)
-    found = validate_spread(result, "bdm", 30, spreads=spreads, bootstrap=50, split="date", scores=scores)
-    dates = {c.proposal: c.introduced for c in cases}
-    order = sorted(dates, key=lambda p: (dates[p], p))
-    later = np.array([c.proposal in set(order[len(order) // 2 :]) for c in cases])
-    assert found.folds == 2 and len(found.chosen) == 2
-    for k, half in enumerate((~later, later)):
-        best = spreads[int(np.argmin(scores[:, ~half].mean(axis=1)))]
-        assert found.chosen[k] == best
-    held = np.where(later, scores[spreads.index(found.chosen[1])], scores[spreads.index(found.chosen[0])])
-    assert found.crps == pytest.approx(held.mean())
-
-
-def test_the_cli_prints_distributions_and_both_splits(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """The first 30 issue rows of the DEU sample, 20 draws: the spread validated by proposal and by date for
-    both models (in the JSON), the calibration table printed, and --spread-cv without --distributions
-    refused."""
-    from typer.testing import CliRunner
-
-    from ktokovo.cli import app
-
-    lines = (DATA / "deu3_train.tsv").read_text(encoding="utf-8").splitlines()
-    small = tmp_path / "deu_small.tsv"
-    small.write_text("\n".join(lines[:31]) + "\n", encoding="utf-8")
-    args = ["backtest", "deu", str(small), "-m", "mean", "-m", "bdm", "--bootstrap", "20"]
-    answer = CliRunner().invoke(app, [*args, "--distributions", "20", "--spread-cv", "--json"])
-    assert answer.exit_code == 0, answer.output
-    found = json.loads(answer.output)["distributions"]
-    assert [m["model"] for m in found["models"]] == ["mean", "bdm"]
-    assert [(v["model"], v["split"]) for v in found["spread_validation"]] == [
-        ("mean", "proposal"),
-        ("mean", "date"),
-        ("bdm", "proposal"),
-        ("bdm", "date"),
-    ]
-    printed = CliRunner().invoke(app, [*args, "--distributions", "20"])
-    assert "Predictive distributions" in printed.output and "PIT histogram" in printed.output
-    refused = CliRunner().invoke(app, [*args, "--spread-cv"])
-    assert refused.exit_code != 0 and "--distributions" in refused.output

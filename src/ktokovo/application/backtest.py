@@ -36,6 +36,9 @@ class BacktestReport:
     not_calibrated: dict[str, str] = field(default_factory=dict)
     out_of_sample: tuple[Score, ...] = ()
     repeats: int = 0
+    fitted: dict[str, str] = field(default_factory=dict)
+    """What the learning forecasters choose when fitted on every case (``choice``: its coefficients;
+    ``mean@table``: its distances), as a new negotiation's on-table view uses them."""
 
     @property
     def cases(self) -> list[Case]:
@@ -81,6 +84,7 @@ class BacktestReport:
                 "folds": FOLDS,
                 "repeats": self.repeats,
                 "scores": [score.to_dict(rows=False) for score in self.out_of_sample],
+                "fitted_on_every_issue": self.fitted,
             }
         if self.table is not None:
             data["on_table"] = {
@@ -139,6 +143,7 @@ def backtest(
         tell(f"drawing {distributions} forecasts of every case")
     calibration, not_calibrated = calibrate(result, distributions, seed) if distributions else ([], {})
     out_of_sample: tuple[Score, ...] = ()
+    fitted: dict[str, str] = {}
     if crossval:
         if "mean" not in result.models:
             raise ParameterError("--crossval compares every forecaster with the compromise model: include -m mean")
@@ -152,6 +157,8 @@ def backtest(
         splits = ("folds", "date") if all(c.introduced is not None for c in cases) else ("folds",)
         for split in splits:
             out_of_sample += tuple(evaluate(sample, found, split, repeats=repeats, seed=seed, bootstrap=bootstrap))
+        every = np.arange(len(cases))
+        fitted = {f.name: f.fit(every)[1] for f in found if f.name in ("choice", "mean@table")}
     table = None
     if on_table:
         table = snap_to_table(result, seed=seed)
@@ -171,4 +178,5 @@ def backtest(
         not_calibrated,
         out_of_sample,
         repeats if crossval else 0,
+        fitted,
     )

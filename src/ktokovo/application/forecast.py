@@ -19,6 +19,7 @@ from ktokovo.core.errors import ParameterError
 from ktokovo.core.jsonable import to_jsonable
 from ktokovo.core.result import ModelResult
 from ktokovo.core.scenario import Scenario
+from ktokovo.evaluation.outofsample import TableView, table_view
 from ktokovo.models import STANDARD, get, resolve_parameters, run
 
 Progress = Callable[[str, int, int], bool | None]
@@ -113,6 +114,13 @@ class Forecast:
             for s in self.samples
         }
 
+    def on_table(self) -> list[TableView] | None:
+        """Each issue as a choice among the positions on the table, by the discrete choice model and the
+        on-table distance learned on EU legislation (:func:`ktokovo.evaluation.outofsample.table_view`), from
+        the compromise model's forecast; None if ``mean`` did not run."""
+        mean = next((r for r in self.results if r.model == "mean"), None)
+        return None if mean is None else table_view(self.scenario, mean.forecast)
+
     def details(self) -> dict[str, Any] | None:
         """What the run store keeps beyond the models' results and draws: the forecast that counts no deal."""
         return None if self.outlook is None else to_jsonable({"outlook": self.outlook.to_dict()})
@@ -134,6 +142,7 @@ class Forecast:
                 "samples": self.sample_rows(),
                 "deal": None if self.deal is None else self.deal.to_dict(),
                 "outlook": None if self.outlook is None else self.outlook.to_dict(),
+                "on_table": None if (views := self.on_table()) is None else [v.to_dict() for v in views],
             }
         )
 

@@ -280,6 +280,8 @@ def _print_out_of_sample(report: BacktestReport) -> None:
             f"best distribution: {best_crps.name}, {_ratio(best_crps.crps_ratio)} × (goal 0.85)",
             soft_wrap=True,
         )
+    for name, note in report.fitted.items():
+        out.print(f"[dim]fitted on every issue: {name} {note}[/]", soft_wrap=True)
 
 
 DISTRIBUTIONS = ("draws of the inputs", "the model's mechanism", "discrete choice over the table")

@@ -47,6 +47,7 @@ from ktokovo.cli._common import (
 )
 from ktokovo.core.result import ModelResult
 from ktokovo.core.scenario import Scenario
+from ktokovo.evaluation.outofsample import OUT_OF_SAMPLE
 
 
 @app.command()
@@ -187,6 +188,16 @@ def _ledger_line(scenario: Scenario) -> str:
     return f"as of {scenario.as_of}: {len(seen)} of the ledger's {len(scenario.ledger)} events{latest}"
 
 
+ON_TABLE_NOTE = (
+    "mean@table: the compromise forecast moved to the nearest position on the table when it lies within the "
+    "distance learned on the DEU sample; choice: the discrete choice model learned there, its median and 80% "
+    "interval, with the chance of each position on the table (and of an outcome off it). Their DEU errors are "
+    f"out of sample; as a distribution, choice's CRPS there is {OUT_OF_SAMPLE['choice'][1]:.1f} "
+    "(`ktokovo backtest deu tests/data/deu3_train.tsv --crossval`). Both were learned on EU "
+    "legislation, not on peace talks: read them as one more model, not as the answer."
+)
+
+
 def _print_forecast(result: Forecast) -> None:
     scenario, lead = result.scenario, result.lead
     out.print(f"[bold]{scenario.title or scenario.name}[/]" + (f"  ({scenario.date})" if scenario.date else ""))
@@ -197,6 +208,9 @@ def _print_forecast(result: Forecast) -> None:
     from ktokovo.analysis.gains import issue_gains, pair_rows
 
     gains = issue_gains(lead)
+    views = result.on_table()
+    if views is not None:
+        out.print(f"[dim]{ON_TABLE_NOTE}[/]\n")
     for j, issue in enumerate(scenario.issues):
         _print_issue_head(scenario, j, status_quo=True)
         table = Table(show_edge=False, min_width=60, pad_edge=True)
@@ -207,7 +221,22 @@ def _print_forecast(result: Forecast) -> None:
         for model_result in result.results:
             value = float(model_result.forecast[j])
             table.add_row(model_result.model, fmt(value), issue.nearest_label(value), track_record(model_result.model))
+        if views is not None:
+            view = views[j]
+            snapped_mae = OUT_OF_SAMPLE["mean@table"][0]
+            choice_mae = OUT_OF_SAMPLE["choice"][0]
+            table.add_row("mean@table", fmt(view.snapped), issue.nearest_label(view.snapped), f"{snapped_mae:.1f}")
+            table.add_row(
+                "choice",
+                f"{fmt(view.median)} ({fmt(view.low)}–{fmt(view.high)})",
+                issue.nearest_label(view.median),
+                f"{choice_mae:.1f}",
+            )
         out.print(table)
+        if views is not None:
+            view = views[j]
+            chances = [f"{fmt(v)} {', '.join(h)} {p:.0%}" for v, h, p in view.positions if p >= 0.05]
+            out.print(f"  on the table: {' · '.join(chances)} · off the table {view.off_table:.0%}", soft_wrap=True)
         column = gains[:, j]
         present = [i for i in range(len(scenario.actors)) if column[i] == column[i] and scenario.saliences[i, j] > 0]
         if present:
