@@ -155,15 +155,18 @@ def test_the_cli_scores_out_of_sample_and_stores_the_backtest(tmp_path) -> None:
 
 
 def test_the_shipped_fits_and_records_are_recomputed() -> None:
-    """FITTED_CHOICE, FITTED_DISTANCE and OUT_OF_SAMPLE are what the whole shipped DEU sample gives (equal
-    capabilities, seed 0, 3 repeats of 5 folds), to their printed precision."""
+    """FITTED_RIDGE, FITTED_CHOICE, FITTED_DISTANCE and OUT_OF_SAMPLE are what the whole shipped DEU sample
+    gives (equal capabilities, seed 0, 3 repeats of 5 folds), to their printed precision."""
     from ktokovo.evaluation.ontable import best_distance
 
     path = DATA / "deu3_train.tsv"
     cases = cases_from_deu(read_deu(path.read_bytes(), str(path))[0], "equal")
     whole = oos.Sample.of(backtest(cases, ("mean",), bootstrap=10))
     every = np.arange(len(cases))
-    beta = oos.fit_choice(oos._choices(whole), every)
+    data = oos._choices(whole)
+    ridge = oos.choose_ridge(data, every, whole.proposal, whole.outcomes)
+    assert ridge == oos.FITTED_RIDGE
+    beta = oos.fit_choice(data, every, ridge)
     assert beta == pytest.approx(np.array(oos.FITTED_CHOICE), abs=1e-4)
     f = whole.forecasts["mean"]
     assert (
@@ -193,5 +196,10 @@ def test_the_flagship_seen_on_the_table(flagship: ktokovo.Scenario) -> None:
         assert any("status quo" in holders for _, holders, _ in view.positions)
         assert view.low <= view.median <= view.high
         assert view.snapped in {v for v, _, _ in view.positions} | {float(mean[j])}
-    assert [v["issue"] for v in result.to_dict()["on_table"]] == list(flagship.issue_names)
+    shown = result.to_dict()["on_table"]
+    assert [v["issue"] for v in shown["issues"]] == list(flagship.issue_names)
+    assert shown["deu_record"]["choice"] == {
+        "mae": oos.OUT_OF_SAMPLE["choice"][0],
+        "crps": oos.OUT_OF_SAMPLE["choice"][1],
+    }
     assert forecast(flagship, ["bdm"]).on_table() is None

@@ -19,6 +19,7 @@ from playwright.sync_api import sync_playwright
 
 import ktokovo
 from ktokovo.analysis.outlook import outlook
+from ktokovo.evaluation.outofsample import table_view
 
 from .test_report import CHROMIUM_FLAGS
 
@@ -109,6 +110,12 @@ def test_the_dashboard_runs_bdm_and_a_what_if(server: str, tmp_path: Path, flags
             )
             share = outlook(ruled, 40, 0).probability[0]
             assert f"Probability of a deal: {round(100 * share)}%" in page.inner_text("#outlook-lead")
+            # beside the point forecasts, the on-table view: a row per issue, the compromise forecast's
+            # on-table variant as the application computes it
+            assert len(page.query_selector_all("#on-table-table tr")) == 1 + len(flagship.issues)
+            (first,) = table_view(ruled, ktokovo.run(ruled, "mean").forecast)[:1]
+            shown = page.inner_text("#on-table-table tr:nth-child(2) td:nth-child(2)")
+            assert float(shown) == pytest.approx(first.snapped, abs=0.01)
 
             shot = tmp_path / "dashboard.png"
             page.screenshot(path=str(shot), full_page=True)

@@ -19,7 +19,7 @@ from ktokovo.core.errors import ParameterError
 from ktokovo.core.jsonable import to_jsonable
 from ktokovo.core.result import ModelResult
 from ktokovo.core.scenario import Scenario
-from ktokovo.evaluation.outofsample import TableView, table_view
+from ktokovo.evaluation.outofsample import OUT_OF_SAMPLE, TableView, table_view
 from ktokovo.models import STANDARD, get, resolve_parameters, run
 
 Progress = Callable[[str, int, int], bool | None]
@@ -142,7 +142,12 @@ class Forecast:
                 "samples": self.sample_rows(),
                 "deal": None if self.deal is None else self.deal.to_dict(),
                 "outlook": None if self.outlook is None else self.outlook.to_dict(),
-                "on_table": None if (views := self.on_table()) is None else [v.to_dict() for v in views],
+                "on_table": None
+                if (views := self.on_table()) is None
+                else {
+                    "deu_record": {name: {"mae": mae, "crps": score} for name, (mae, score) in OUT_OF_SAMPLE.items()},
+                    "issues": [v.to_dict() for v in views],
+                },
             }
         )
 

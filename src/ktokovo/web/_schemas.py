@@ -145,6 +145,7 @@ class ForecastAnswer(BaseModel):
     samples: dict[str, dict[str, Any]]
     deal: DealLeadAnswer | None
     outlook: dict[str, Any] | None = None
+    on_table: dict[str, Any] | None = None
     charts: dict[str, Any] | None
     run_id: int | None = None
 

@@ -360,10 +360,35 @@ function renderOutlook(outlook) {
     : "Would a deal hold? No draw settles, so there is no deal to follow.";
 }
 
+function renderOnTable(onTable) {
+  $("on-table").hidden = !onTable;
+  if (!onTable) return;
+  const record = onTable.deu_record;
+  const views = onTable.issues;
+  $("on-table-note").textContent = "mean@table: the compromise forecast moved to the nearest position on the table " +
+    `within the distance learned on DEU (out-of-sample error ${record["mean@table"].mae.toFixed(1)}); choice: ` +
+    "a discrete choice model of which position wins (out-of-sample error of its median " +
+    `${record.choice.mae.toFixed(1)}, CRPS ${record.choice.crps.toFixed(1)}). ` +
+    "Learned on EU legislation, not on peace talks: one more model, not the answer.";
+  const table = $("on-table-table");
+  table.replaceChildren(el("tr", {}, el("th", {}, "issue"), el("th", { class: "num" }, "mean@table"),
+    el("th", { class: "num" }, "choice median"), el("th", { class: "num" }, "80% interval"),
+    el("th", {}, "chance of each position (who holds it)"), el("th", { class: "num" }, "off the table")));
+  for (const view of views) {
+    const chances = view.positions.filter((p) => p.probability >= 0.05)
+      .map((p) => `${fmt(p.value)} ${p.held_by.join(", ")} ${percent(p.probability)}`).join(" · ");
+    table.append(el("tr", {}, el("td", {}, view.issue), el("td", { class: "num" }, fmt(view.mean_on_table)),
+      el("td", { class: "num" }, fmt(view.median)),
+      el("td", { class: "num" }, `${fmt(view.interval80[0])} – ${fmt(view.interval80[1])}`),
+      el("td", {}, chances), el("td", { class: "num" }, percent(view.off_table))));
+  }
+}
+
 function renderResults() {
   const result = state.result;
   $("results").hidden = false;
   renderOutlook(result.outlook);
+  renderOnTable(result.on_table);
   forecastTable($("forecast-table"), result);
   $("compare-chart").src = result.charts.compare;
   $("gains-chart").src = result.charts.gains;
