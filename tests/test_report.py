@@ -69,6 +69,12 @@ def test_the_report_holds_every_part_the_issue_asks_for(report: Path, flagship: 
     assert "Russia.ceasefire.position=10" in html  # a drift move put down to its input change
     assert "What moves the mean forecast most" in html
     assert html.count("<svg") >= 3 + len(flagship.issues)  # compare, gains, drift, and bdm rounds per issue
+    # the on-table view beside the forecasts: the compromise forecast's on-table variant on each issue
+    from ktokovo.evaluation.outofsample import table_view
+
+    assert ">On the table</h3>" in html
+    for view in table_view(flagship, mean):
+        assert f"<tr><td>{view.issue}</td><td class=\"num\">{view.snapped:.4g}</td>" in html
 
 
 def test_chromium_renders_the_report(report: Path, tmp_path: Path) -> None:

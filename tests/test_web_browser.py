@@ -100,6 +100,8 @@ def test_the_dashboard_runs_bdm_and_a_what_if(server: str, tmp_path: Path, flags
             page.dispatch_event("#vetoes tr:nth-child(2) td:nth-child(2) input", "change")
             page.fill("#talks-rounds", "1")
             page.dispatch_event("#talks-rounds", "change")
+            assert page.is_hidden("#on-table")  # bdm alone: the on-table view needs the compromise model
+            page.check("#model-choice input[value='mean']")
             page.fill("#samples", "40")
             page.click("#run")
             page.wait_for_selector("#outlook:not([hidden])", timeout=120_000)

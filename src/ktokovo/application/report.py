@@ -29,6 +29,14 @@ class Report:
     deal: Any = None
     outlook: Any = None
 
+    def on_table(self) -> list[Any] | None:
+        """Each issue as a choice among the positions on the table (:func:`ktokovo.evaluation.outofsample.
+        table_view`), from the compromise model's forecast; None if ``mean`` did not run."""
+        from ktokovo.evaluation.outofsample import table_view
+
+        mean = next((r for r in self.results if r.model == "mean"), None)
+        return None if mean is None else table_view(self.scenario, mean.forecast)
+
 
 def build_report(
     scenario: Scenario,

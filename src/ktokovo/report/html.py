@@ -145,6 +145,7 @@ def context(report: Report, stored_sensitivity: dict[str, Any] | None = None) ->
         "drift_svg": _svg(_drift_figure(report)) if report.drift else "",
         "deal": _deal_text(report),
         "outlook": _outlook(report),
+        "on_table": _on_table(report),
         "version": lead.version,
         "seed": lead.seed,
     }
@@ -220,6 +221,28 @@ def _outlook(report: Report) -> dict[str, Any] | None:
         for row in ahead.issue_rows()
     ]
     return {"lead": ahead.lead(), "holds": ahead.holds(), "rows": rows}
+
+
+def _on_table(report: Report) -> dict[str, Any] | None:
+    """The on-table view's rows and the DEU record it shows beside them (None without the compromise model)."""
+    from ktokovo.evaluation.outofsample import OUT_OF_SAMPLE
+
+    views = report.on_table()
+    if views is None:
+        return None
+    rows = [
+        {
+            "issue": v.issue,
+            "snapped": _fmt(v.snapped),
+            "median": _fmt(v.median),
+            "i80": f"{_fmt(v.low)}–{_fmt(v.high)}",
+            "chances": " · ".join(f"{_fmt(x)} {', '.join(h)} {p:.0%}" for x, h, p in v.positions if p >= 0.05),
+            "off": f"{v.off_table:.0%}",
+        }
+        for v in views
+    ]
+    record = {name: {"mae": f"{mae:.1f}", "crps": f"{crps:.1f}"} for name, (mae, crps) in OUT_OF_SAMPLE.items()}
+    return {"rows": rows, "record": record}
 
 
 def _deal_text(report: Report) -> str:
