@@ -152,6 +152,13 @@ def test_the_cli_scores_out_of_sample_and_stores_the_backtest(tmp_path) -> None:
     assert {r["forecaster"] for r in in_sample} == {"mean", "bdm", "status_quo"}
     refused = CliRunner().invoke(app, [*args, "--per-issue", str(per)])
     assert refused.exit_code != 0 and "--crossval" in refused.output
+    # rows 1-4 of the file are the four issues of one proposal: nothing to hold out
+    one = tmp_path / "deu_one.tsv"
+    one.write_text("\n".join(lines[:5]) + "\n", encoding="utf-8")
+    refused = CliRunner().invoke(app, ["backtest", "deu", str(one), "-m", "mean", "--crossval", "--no-store"])
+    assert refused.exit_code == 2 and "at least 5 proposals" in refused.output and "from 1" in refused.output
+    refused = CliRunner().invoke(app, [*args, "--crossval", "--repeats", "0"])
+    assert refused.exit_code == 2 and "repeats" in refused.output
 
 
 def test_the_shipped_fits_and_records_are_recomputed() -> None:

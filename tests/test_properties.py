@@ -111,8 +111,9 @@ def test_scaling_every_capability_changes_nothing(scenario: Scenario, factor: fl
 @settings(max_examples=30, deadline=None)
 @given(scenario=tie_free_scenarios(), factor=st.sampled_from([0.001, 0.5, 3.0, 1000.0]))
 def test_scaling_capabilities_without_ties(scenario: Scenario, factor: float) -> None:
-    # SMP's vote sums have absolute floors (1e-8 in the coalition matrix, 1e-10 in the challenge incentive; SMP_SPEC §2.4, §2.6), which
-    # capabilities scaled down a thousandfold can reach: SMP is checked on the other factors only.
+    # SMP's vote sums have absolute floors (1e-8 in the coalition matrix, 1e-10 in the challenge incentive;
+    # SMP_SPEC §2.4, §2.6), which capabilities scaled down a thousandfold can reach: SMP is checked on the
+    # other factors only.
     _check_scaling(scenario, factor, [m for m in SCALE_INVARIANT if not (m in TIE_FREE and factor < 0.01)])
 
 

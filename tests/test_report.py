@@ -74,7 +74,7 @@ def test_the_report_holds_every_part_the_issue_asks_for(report: Path, flagship: 
 
     assert ">On the table</h3>" in html
     for view in table_view(flagship, mean):
-        assert f"<tr><td>{view.issue}</td><td class=\"num\">{view.snapped:.4g}</td>" in html
+        assert f'<tr><td>{view.issue}</td><td class="num">{view.snapped:.4g}</td>' in html
 
 
 def test_chromium_renders_the_report(report: Path, tmp_path: Path) -> None:

@@ -135,6 +135,15 @@ def backtest(
         resolve_parameters(name, None, {})
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise ParameterError(f"repeats must be a whole number >= 1, not {repeats!r}")
+    if crossval:
+        if "mean" not in names:
+            raise ParameterError("--crossval compares every forecaster with the compromise model: include -m mean")
+        proposals = len({c.proposal for c in cases})
+        if proposals < FOLDS:
+            raise ParameterError(
+                f"--crossval needs at least {FOLDS} proposals to hold out one fold at a time; these cases come "
+                f"from {proposals}"
+            )
     tell = progress or (lambda text: None)
     tell("running the models on every case")
     result = score(cases, names, bootstrap=bootstrap, seed=seed, scheme=scheme, veto_unanimity=veto_unanimity)
@@ -145,8 +154,6 @@ def backtest(
     out_of_sample: tuple[Score, ...] = ()
     fitted: dict[str, str] = {}
     if crossval:
-        if "mean" not in result.models:
-            raise ParameterError("--crossval compares every forecaster with the compromise model: include -m mean")
         drawn = {}
         for c in calibration:
             tell(f"drawing {c.model}'s forecasts under {len(SPREADS)} spreads of positions")
