@@ -103,7 +103,8 @@ class _Checker:
         if isinstance(cell.value, (dict, list)):
             self.problem("expected text", cell, value=type(cell.value).__name__)
             return ""
-        text = str(cell.value).strip()
+        # a number read from YAML keeps the text it was written as (a name 010 stays "010", not "10")
+        text = str(getattr(cell.value, "source", cell.value)).strip()
         if required and not text:
             self.problem("a name is required here, found nothing", cell)
         return text
@@ -138,6 +139,17 @@ class _Checker:
         return None
 
 
+CAPABILITY_MAX = 1e12
+"""The largest capability accepted: capabilities are relative, and the models multiply them with saliences and
+with each other."""
+SCALE_MAX = 1e12
+SCALE_MIN_WIDTH = 1e-6
+
+
+def _blank(cell: Cell | None) -> bool:
+    return cell is None or cell.value is None or (isinstance(cell.value, str) and not cell.value.strip())
+
+
 def build(raw: RawScenario) -> Scenario:
     """Check ``raw`` and build the scenario, or raise one :class:`ScenarioError` listing every problem."""
     check = _Checker(raw.file)
@@ -160,6 +172,13 @@ def build(raw: RawScenario) -> Scenario:
         capability = check.number(record.get("capability"), required=True, what="a capability")
         if capability is not None and capability < 0:
             check.problem("capability must be >= 0", record["capability"])
+        elif capability is not None and capability > CAPABILITY_MAX:
+            check.problem(
+                f"capability above {CAPABILITY_MAX:g}: capabilities are relative, so scale them all down "
+                "(the models multiply them, and larger values overflow)",
+                record["capability"],
+            )
+            capability = None
         value_range = _range(check, record, "capability", capability, lower=0.0, upper=math.inf)
         source = check.source(record.get("capability_source"))
         if source is not None:
@@ -183,6 +202,18 @@ def build(raw: RawScenario) -> Scenario:
         high = check.number(record.get("scale_high"), what="the scale's high end")
         low = 0.0 if low is None else low
         high = 100.0 if high is None else high
+        if max(abs(low), abs(high)) > SCALE_MAX:
+            check.problem(
+                f"the scale's ends must lie within ±{SCALE_MAX:g}", record.get("scale_high") or record.get("scale_low")
+            )
+            low, high = 0.0, 100.0
+        elif low < high and high - low < SCALE_MIN_WIDTH:
+            check.problem(
+                f"the scale is narrower than {SCALE_MIN_WIDTH:g} ({low:g} to {high:g}): rescale it, since "
+                "positions on it cannot be told apart in floating point",
+                record.get("scale_high") or record.get("scale_low"),
+            )
+            high = low + 1.0
         if not low < high:
             check.problem(
                 f"the scale's low end must be below its high end ({low:g} >= {high:g})",
@@ -244,6 +275,11 @@ def build(raw: RawScenario) -> Scenario:
             check.problem(f"unknown issue; known issues: {', '.join(issue_names)}", issue_cell)
         position = check.number(record.get("position"), what="a position")
         salience = check.number(record.get("salience"), required=position is not None, what="a salience")
+        if position is None and salience is not None and salience > 0 and _blank(record.get("position")):
+            check.problem(
+                "a salience without a position: give the actor's position, or leave both blank if it takes none",
+                record.get("position") or record.get("salience"),
+            )
         if j is not None and position is not None:
             low, high = issues[j].scale
             if not low <= position <= high:

@@ -19,7 +19,8 @@ from ktokovo.io._build import Cell, RawScenario, Record, build_reporting
 
 def csv_rows(text: str, file: str | None, *, delimiter: str = ",", quotechar: str = '"') -> list[tuple[int, list[str]]]:
     """Every CSV record with the line it starts on; a malformed file gives a ScenarioError."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar)
+    # strict: a quote left open is an error, not a field that swallows every row after it
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar, strict=True)
     rows = []
     line = 1
     try:
@@ -27,7 +28,12 @@ def csv_rows(text: str, file: str | None, *, delimiter: str = ",", quotechar: st
             rows.append((line, row))
             line = reader.line_num + 1
     except csv.Error as error:
-        raise ScenarioError(Problem(f"not valid CSV: {error}", file=file, line=reader.line_num)) from None
+        why = (
+            f"a quoted field that starts on line {line} is never closed (a {quotechar} is missing)"
+            if "unexpected end of data" in str(error) or reader.line_num > line
+            else str(error)
+        )
+        raise ScenarioError(Problem(f"not valid CSV: {why}", file=file, line=line)) from None
     return rows
 
 
@@ -288,33 +294,71 @@ def write_long_csv(scenario: Scenario) -> str:
     return out.getvalue()
 
 
+XLSX_INFLATED_MAX = 64 * 2**20
+"""The most an .xlsx may hold once unzipped (a scenario's sheet is kilobytes; a zip bomb is gigabytes)."""
+
+
 def read_xlsx(data: bytes, file: str | None, name: str) -> Scenario:
+    """The first sheet of a workbook in the long format, read cell by cell (not by the sheet's declared size,
+    which a writer may get wrong). A formula is read as the value the file saved with it; one saved without a
+    value is refused, never read as a blank."""
+    import zipfile
+
     import openpyxl  # imported here: only Excel users pay for it
 
     try:
+        inflated = sum(entry.file_size for entry in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise ScenarioError(Problem(f"not a readable .xlsx workbook ({type(error).__name__})", file=file)) from None
+    if inflated > XLSX_INFLATED_MAX:
+        raise ScenarioError(
+            Problem(
+                f"the workbook unzips to {inflated / 2**20:.0f} MiB, more than the {XLSX_INFLATED_MAX // 2**20} MiB "
+                "a scenario may take",
+                file=file,
+            )
+        )
+    try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise ScenarioError(Problem(f"not a readable .xlsx workbook ({type(error).__name__})", file=file)) from None
     sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    try:
-        header = next(rows)
-    except StopIteration:
-        raise ScenarioError(Problem("the first sheet is empty", file=file)) from None
-    header = tuple(c for c in header)
+    where = f"{file} (sheet '{sheet.title}', line = row)"
+    sheet.reset_dimensions()  # read every row and column there is, not the declared dimension
+    formula_sheet = formulas.worksheets[0]
+    formula_sheet.reset_dimensions()
+    problems = []
+    rows = []
+    for number, (values, written) in enumerate(
+        zip(sheet.iter_rows(values_only=True), formula_sheet.iter_rows(values_only=True), strict=False), start=1
+    ):
+        for column, (value, text) in enumerate(zip(values, written, strict=False), start=1):
+            if value is None and isinstance(text, str) and text.startswith("="):
+                problems.append(
+                    Problem(
+                        f"a formula with no saved value ({text[:40]}): open and save the file in a spreadsheet "
+                        "program so that its value is stored, or type the value",
+                        file=where,
+                        line=number,
+                        field=openpyxl.utils.get_column_letter(column),
+                    )
+                )
+        rows.append((number, tuple(values)))
+    book.close()
+    formulas.close()
+    if problems:
+        raise ScenarioError(problems)
+    if not rows:
+        raise ScenarioError(Problem("the first sheet is empty", file=file))
+    header = rows[0][1]
     while header and header[-1] is None:
         header = header[:-1]
     body = [
-        (
-            number,
-            tuple(row)[: len(header)]
-            if len(row) > len(header) and all(v is None for v in row[len(header) :])
-            else tuple(row),
-        )
-        for number, row in enumerate(rows, start=2)
+        (number, row[: len(header)] if len(row) > len(header) and all(v is None for v in row[len(header) :]) else row)
+        for number, row in rows[1:]
     ]
-    book.close()
-    return long_rows_to_scenario(header, body, f"{file} (sheet '{sheet.title}', line = row)", name)
+    return long_rows_to_scenario(header, body, where, name)
 
 
 def write_xlsx(scenario: Scenario) -> bytes:
@@ -326,6 +370,9 @@ def write_xlsx(scenario: Scenario) -> bytes:
     sheet.append(list(LONG_COLUMNS))
     for row in scenario_to_long_rows(scenario):
         sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text, as it was read: never a live formula
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -337,7 +384,7 @@ _BDM_ALIASES = {
     "actor": ("actor", "stakeholder", "name"),
     "capability": ("capability", "resources", "power", "clout"),
     "position": ("position",),
-    "salience": ("salience",),
+    "salience": ("salience", "salience (0-100)", "salience (0-1)"),
 }
 
 
@@ -380,8 +427,32 @@ def read_bdm_csv(text: str, file: str | None, name: str) -> Scenario:
     low, high = (0.0, 100.0)
     if finite and (min(finite) < 0 or max(finite) > 100) and min(finite) < max(finite):
         low, high = min(finite), max(finite)
+    declared = header[3].strip().lower() if len(header) > 3 else ""
+    if declared == "salience (0-1)":
+        raw.salience_max = 1.0
+    elif declared == "salience" and not problems:
+        given = [_float_or_none(s["salience"].value) for s in raw.stances]
+        values = [v for v in given if v is not None and math.isfinite(v)]
+        if values and max(values) <= 1.0 and any(v > 0 for v in values):
+            problems.append(
+                Problem(
+                    "every salience is at most 1: BDM's table gives saliences on 0-100, but these look like "
+                    "fractions of 1. Say which: name the column 'Salience (0-1)' (read as fractions, x100) or "
+                    "'Salience (0-100)' (read as they are)",
+                    file=file,
+                    line=every[0][0],
+                    field=header[3].strip(),
+                )
+            )
     raw.issues.append({"name": Cell(name, 1, "issue"), "scale_low": Cell(low), "scale_high": Cell(high)})
     return build_reporting(raw, problems)
+
+
+def _float_or_none(text: Any) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def write_bdm_csv(scenario: Scenario) -> str:
@@ -458,6 +529,17 @@ def read_ktab_csv(text: str, file: str | None) -> Scenario:
         if len(row) != len(header):
             problems.append(Problem(f"expected {len(header)} values, found {len(row)}", file=file, line=line))
             continue
+        shares = [_float_or_none(row[4 + 2 * d]) for d in range(n_dims)]
+        if all(v is not None and math.isfinite(v) for v in shares) and sum(shares) > 100.0 + 1e-9:  # type: ignore[arg-type]
+            problems.append(
+                Problem(
+                    f"the saliences sum to {sum(shares):g} ({' + '.join(f'{v:g}' for v in shares)}); KTAB's saliences "  # type: ignore[arg-type]
+                    "are shares of one actor's attention and may sum to at most 100",
+                    file=file,
+                    line=line,
+                    field=header[4],
+                )
+            )
         name = Cell(row[0], line, header[0])
         raw.actors.append(
             {"name": name, "description": Cell(row[1], line, header[1]), "capability": Cell(row[2], line, header[2])}

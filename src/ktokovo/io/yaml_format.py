@@ -9,6 +9,7 @@ and source::
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import numpy as np
@@ -26,14 +27,144 @@ _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _LOADER(_BASE_LOADER):  # type: ignore[misc, valid-type]
-    """Reads dates as the text they are (``2025-04-28``): the reader checks them where they are used, and an
-    impossible date such as 2025-13-01 becomes a clear problem instead of a crash in the YAML library."""
+    """A YAML 1.2 core-schema reader, so that names stay the text they are.
+
+    - Only ``true``/``false`` are booleans (YAML 1.1 also turns ``yes``, ``no``, ``on``, ``off`` into booleans,
+      so an actor ``NO`` would become False).
+    - Integers are decimal, ``0o`` octal or ``0x`` hex (YAML 1.1 reads ``010`` as 8).
+    - Floats may have an exponent without a dot (``1e5``).
+    - Dates are read as the text they are (``2025-04-28``): the reader checks them where they are used, and an
+      impossible date such as 2025-13-01 becomes a clear problem instead of a crash in the YAML library.
+    - A key given twice in one mapping is refused, not silently overwritten.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (str, int, float, bool)) or key is None:
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"the key {key!r} is given twice in one mapping (first on line {seen[key]})",
+                        key_node.start_mark,
+                    )
+                seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
 
+_CORE = {
+    "tag:yaml.org,2002:bool": (r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    "tag:yaml.org,2002:int": (r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    "tag:yaml.org,2002:float": (
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+}
+_REPLACED = {*_CORE, "tag:yaml.org,2002:timestamp"}
 _LOADER.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _REPLACED]
     for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
 }
+for _tag, (_pattern, _first) in _CORE.items():
+    _LOADER.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+
+
+class _Int(int):
+    """An integer that remembers how it was written, so that a name such as ``010`` stays "010"."""
+
+    source: str
+
+
+class _Float(float):
+    """A float that remembers how it was written (a name such as ``1e3`` stays "1e3")."""
+
+    source: str
+
+
+def _core_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node))
+    sign, digits = (-1, text[1:]) if text.startswith("-") else (1, text.lstrip("+"))
+    if digits.startswith("0o"):
+        value = _Int(sign * int(digits[2:], 8))
+    elif digits.startswith("0x"):
+        value = _Int(sign * int(digits[2:], 16))
+    else:
+        value = _Int(sign * int(digits, 10))
+    value.source = text
+    return value
+
+
+def _core_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
+    text = str(loader.construct_scalar(node))
+    value = _Float(
+        float(text.replace(".inf", "inf").replace(".Inf", "inf").replace(".INF", "inf").lower().replace(".nan", "nan"))
+    )
+    value.source = text
+    return value
+
+
+def _core_bool(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> bool:
+    return str(loader.construct_scalar(node)).lower() == "true"
+
+
+_LOADER.add_constructor("tag:yaml.org,2002:int", _core_int)
+_LOADER.add_constructor("tag:yaml.org,2002:float", _core_float)
+_LOADER.add_constructor("tag:yaml.org,2002:bool", _core_bool)
+
+NODE_BUDGET = 1_000_000
+"""The most nodes a scenario's YAML may hold once its aliases are expanded: far above any real scenario (the
+flagship has about 2,000), far below an alias bomb's 10⁷ or more."""
+
+
+def _expanded_size(root: yaml.Node, file: str | None) -> int:
+    """The number of nodes of the document with every alias expanded, counted without expanding them (each
+    node's size computed once); a :class:`ScenarioError` for an alias that contains itself or a document over
+    :data:`NODE_BUDGET`."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = (
+            [n for pair in node.value for n in pair]
+            if isinstance(node, yaml.MappingNode)
+            else list(node.value)
+            if isinstance(node, yaml.SequenceNode)
+            else []
+        )
+        if done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[key] > NODE_BUDGET:
+                raise ScenarioError(
+                    Problem(
+                        f"the YAML expands to more than {NODE_BUDGET:,} nodes through its aliases (&anchor / *alias); "
+                        "a scenario needs far fewer: write the repeated parts out",
+                        file=file,
+                        line=node.start_mark.line + 1,
+                    )
+                )
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise ScenarioError(
+                Problem("a YAML alias refers to a node that contains it", file=file, line=node.start_mark.line + 1)
+            )
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                raise ScenarioError(
+                    Problem("a YAML alias refers to a node that contains it", file=file, line=child.start_mark.line + 1)
+                )
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return sizes[id(root)]
+
 
 _TOP = {
     "schema_version",
@@ -78,13 +209,19 @@ def _line_map(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ..
 
 
 def read_yaml(text: str, file: str | None) -> Scenario:
+    loader = _LOADER(text)
     try:
-        data = yaml.load(text, Loader=_LOADER)
-        root = yaml.compose(text, Loader=_LOADER)
+        root = loader.get_single_node()
+        if root is not None:
+            _expanded_size(root, file)
+        data = loader.construct_document(root) if root is not None else None
     except yaml.constructor.ConstructorError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else None
+        problem = str(error.problem)
+        if "given twice" in problem:
+            raise ScenarioError(Problem(problem, file=file, line=line)) from None
         raise ScenarioError(
-            Problem("YAML tags are not allowed in a scenario", file=file, line=line, value=str(error.problem))
+            Problem("YAML tags are not allowed in a scenario", file=file, line=line, value=problem)
         ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
@@ -93,6 +230,8 @@ def read_yaml(text: str, file: str | None) -> Scenario:
                 f"not valid YAML: {getattr(error, 'problem', error)}", file=file, line=mark.line + 1 if mark else None
             )
         ) from None
+    finally:
+        loader.dispose()
     return read_data(data, file, _line_map(root) if root is not None else {})
 
 
@@ -704,6 +843,10 @@ def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
 
 
 _Dumper.add_representer(list, _represent_list)
+
+
+_Dumper.add_representer(_Int, lambda dumper, data: dumper.represent_int(int(data)))
+_Dumper.add_representer(_Float, lambda dumper, data: dumper.represent_float(float(data)))
 
 
 def dump_yaml(data: dict[str, Any]) -> str:

@@ -1,0 +1,188 @@
+"""Bad input, round two (issue 15): files that used to load something other than what they say, or to hang.
+Each either loads exactly what it says or is refused with the file, line and field."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ktokovo
+from ktokovo import ScenarioError
+
+HEADER = "actor,issue,position,salience,capability\n"
+
+
+def _problems(path: Path) -> list[ktokovo.Problem]:
+    with pytest.raises(ScenarioError) as caught:
+        ktokovo.load(path)
+    for problem in caught.value.problems:
+        assert problem.file is not None and path.name in problem.file
+    return caught.value.problems
+
+
+def _write(tmp_path: Path, name: str, data: str | bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data if isinstance(data, bytes) else data.encode())
+    return path
+
+
+YAML = """name: t
+actors:
+  - {{name: {a}, capability: 10}}
+  - {{name: B, capability: 20}}
+issues:
+  - {{name: {i}}}
+stances:
+  - {{actor: {a}, issue: {i}, position: 10, salience: 50}}
+  - {{actor: B, issue: {i}, position: 90, salience: 50}}
+"""
+
+
+@pytest.mark.parametrize("actor, issue", [("NO", "on"), ("yes", "off"), ("010", "y"), ("Null1", "True1")])
+def test_yaml_names_stay_the_text_they_are(tmp_path: Path, actor: str, issue: str) -> None:
+    """YAML 1.1 read NO as False, yes and on as True, 010 as 8; the YAML 1.2 core schema keeps them as text."""
+    scenario = ktokovo.load(_write(tmp_path, "t.yaml", YAML.format(a=actor, i=issue)))
+    assert scenario.actor_names[0] == actor and scenario.issue_names == (issue,)
+
+
+def test_yaml_numbers_of_the_core_schema(tmp_path: Path) -> None:
+    """010 is ten (not octal eight), 1e1 is a number (YAML 1.1 wanted a dot), 0x14 is twenty."""
+    text = (
+        YAML.format(a="A", i="x")
+        .replace("capability: 10}", "capability: 010}")
+        .replace("capability: 20}", "capability: 0x14}")
+    )
+    text = text.replace("position: 10,", "position: 1e1,")
+    scenario = ktokovo.load(_write(tmp_path, "t.yaml", text))
+    assert list(scenario.capabilities) == [10.0, 20.0] and scenario.positions[0, 0] == 10.0
+
+
+def test_a_yaml_key_given_twice_is_refused(tmp_path: Path) -> None:
+    text = YAML.format(a="A", i="x").replace("name: t\n", "name: t\nname: u\n")
+    [problem] = _problems(_write(tmp_path, "t.yaml", text))
+    assert problem.line == 2 and "given twice" in problem.message and "line 1" in problem.message
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    """Eight levels of ten aliases each: 10⁸ nodes once expanded, from 300 bytes. Refused within a second (it
+    used to take 89 s for 10⁷)."""
+    text = 'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n'
+    for level in range(1, 8):
+        name, previous = chr(ord("a") + level), chr(ord("a") + level - 1)
+        text += f"{name}: &{name} [" + ",".join([f"*{previous}"] * 10) + "]\n"
+    started = time.perf_counter()
+    [problem] = _problems(_write(tmp_path, "bomb.yaml", text))
+    assert time.perf_counter() - started < 1.0
+    assert "more than 1,000,000 nodes" in problem.message and problem.line is not None
+
+
+def test_a_yaml_alias_inside_itself_is_refused(tmp_path: Path) -> None:
+    [problem] = _problems(_write(tmp_path, "loop.yaml", "name: &a\n  again: *a\n"))
+    assert "contains it" in problem.message
+
+
+def test_an_unclosed_csv_quote_is_refused_not_swallowed(tmp_path: Path) -> None:
+    """The quote opened in line 2's source cell is never closed: the rows after it used to vanish into it."""
+    text = "actor,issue,position,salience,capability,position_source\n"
+    text += 'A,x,10,50,1,"article ¶3\nB,x,90,50,2,\nC,x,50,50,1,\n'
+    [problem] = _problems(_write(tmp_path, "t.csv", text))
+    assert problem.line == 2 and "never closed" in problem.message
+
+
+def test_a_salience_without_a_position_is_reported(tmp_path: Path) -> None:
+    csv_problems = _problems(_write(tmp_path, "t.csv", HEADER + "A,x,,50,1\nB,x,90,50,2\nC,x,30,50,2\n"))
+    assert any(p.line == 2 and p.field == "position" and "without a position" in p.message for p in csv_problems)
+    text = YAML.format(a="A", i="x") + "  - {actor: A, issue: y, salience: 40}\n"
+    text = text.replace("  - {name: x}\n", "  - {name: x}\n  - {name: y}\n")
+    assert any("without a position" in p.message for p in _problems(_write(tmp_path, "t.yaml", text)))
+    # both blank: the actor takes no position, which is allowed
+    ok = ktokovo.load(_write(tmp_path, "ok.csv", HEADER + "A,x,,,1\nB,x,90,50,2\nC,x,30,50,2\n"))
+    assert np.isnan(ok.positions[0, 0])
+
+
+def test_numbers_that_would_overflow_the_models_are_refused(tmp_path: Path) -> None:
+    """Capability 1e308 (the products overflow to inf, then NaN forecasts) and a scale 1e-300 wide."""
+    problems = _problems(_write(tmp_path, "big.csv", HEADER + "A,x,10,50,1e308\nB,x,90,50,2\n"))
+    assert any(p.line == 2 and p.field == "capability" and "1e+12" in p.message for p in problems)
+    tiny = "actor,issue,position,salience,capability,scale_low,scale_high\nA,x,0,50,1,0,1e-300\nB,x,0,50,1,0,1e-300\n"
+    assert any("narrower" in p.message for p in _problems(_write(tmp_path, "tiny.csv", tiny)))
+
+
+def test_bdm_saliences_on_zero_to_one_must_say_so(tmp_path: Path) -> None:
+    """The public Scholz replication's ExampleActors.csv gives saliences as fractions; read as 0-100 they
+    silently changed the emission forecast from 7 to 4. Undeclared, they are refused; declared, read as fractions."""
+    rows = "A,10,4,0.8\nB,20,7,0.5\n"
+    [problem] = _problems(_write(tmp_path, "bdm.csv", "Actor,Capability,Position,Salience\n" + rows))
+    assert problem.line == 1 and problem.field == "Salience" and "Salience (0-1)" in problem.message
+    fractions = ktokovo.load(_write(tmp_path, "f.csv", "Actor,Capability,Position,Salience (0-1)\n" + rows))
+    assert list(fractions.saliences[:, 0]) == [80.0, 50.0]
+    small = ktokovo.load(_write(tmp_path, "s.csv", "Actor,Capability,Position,Salience (0-100)\n" + rows))
+    assert list(small.saliences[:, 0]) == [0.8, 0.5]
+
+
+def test_ktab_saliences_may_not_sum_above_100(tmp_path: Path) -> None:
+    """KTAB's saliences are shares of one actor's attention (SMP_SPEC §1.1): 80 + 80 is refused, naming the row."""
+    text = "t,d,2,2\nActor,Description,Power,x,xs,y,ys\nA,a,10,20,80,30,80\nB,b,20,40,50,60,50\n"
+    [problem] = _problems(_write(tmp_path, "k.csv", text))
+    assert problem.line == 3 and "sum to 160" in problem.message
+
+
+def _workbook(rows: list[list[object]]) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_xlsx_rows_beyond_the_declared_dimension_are_read(tmp_path: Path) -> None:
+    """A writer that declares A1:E3 but writes four rows: the fourth actor used to be dropped."""
+    data = _workbook([HEADER.strip().split(","), ["A", "x", 10, 50, 1], ["B", "x", 90, 50, 2], ["C", "x", 40, 50, 3]])
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for entry in source.infolist():
+            content = source.read(entry.filename)
+            if entry.filename == "xl/worksheets/sheet1.xml":
+                assert b'<dimension ref="A1:E4" />' in content
+                content = content.replace(b'<dimension ref="A1:E4" />', b'<dimension ref="A1:E3" />')
+            target.writestr(entry, content)
+    scenario = ktokovo.load(_write(tmp_path, "t.xlsx", out.getvalue()))
+    assert scenario.actor_names == ("A", "B", "C")
+
+
+def test_an_xlsx_formula_without_a_saved_value_is_refused(tmp_path: Path) -> None:
+    data = _workbook(
+        [HEADER.strip().split(","), ["A", "x", 10, 50, 1], ["B", "x", "=5*2", 50, 1], ["C", "x", 80, 50, 1]]
+    )
+    [problem] = _problems(_write(tmp_path, "t.xlsx", data))
+    assert problem.line == 3 and problem.field == "C" and "no saved value" in problem.message
+
+
+def test_a_name_that_looks_like_a_formula_is_written_as_text(tmp_path: Path, emission: ktokovo.Scenario) -> None:
+    """An actor named =HYPERLINK(...) was exported as a live formula, and ktokovo could not read its own file."""
+    import openpyxl
+
+    name = '=HYPERLINK("http://example.org","x")'
+    scenario = emission.replace(actors=(ktokovo.Actor(name), *emission.actors[1:]))
+    path = tmp_path / "t.xlsx"
+    ktokovo.save(scenario, path)
+    assert openpyxl.load_workbook(path).active["A2"].data_type == "s"
+    assert ktokovo.load(path).actor_names[0] == name
+
+
+def test_an_xlsx_that_unzips_to_too_much_is_refused(tmp_path: Path) -> None:
+    """A 65 MiB sheet of zeros compresses to about 64 KiB: refused before openpyxl builds it in memory."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        target.writestr("xl/worksheets/sheet1.xml", b"0" * (65 * 2**20))
+    [problem] = _problems(_write(tmp_path, "bomb.xlsx", out.getvalue()))
+    assert "unzips to 65 MiB" in problem.message
