@@ -186,3 +186,80 @@ def test_an_xlsx_that_unzips_to_too_much_is_refused(tmp_path: Path) -> None:
         target.writestr("xl/worksheets/sheet1.xml", b"0" * (65 * 2**20))
     [problem] = _problems(_write(tmp_path, "bomb.xlsx", out.getvalue()))
     assert "unzips to 65 MiB" in problem.message
+
+
+# -- the command line: every parameter in its range, every writer careful ---------------------------------
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from ktokovo.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (("forecast", "-m", "bdm", "--rounds", str(10**9), "--no-store"), "--rounds"),
+        (("forecast", "-m", "bdm", "--rounds", str(2**70), "--no-store"), "--rounds"),
+        (("forecast", "--samples", "1000000000", "--no-store"), "--samples"),
+        (("forecast", "--samples", "10", "--batch-size", "1000000000", "--no-store"), "--batch-size"),
+        (("forecast", "--seed", "-1", "--no-store"), "--seed"),
+        (("forecast", "--seed", str(2**63), "--no-store"), "--seed"),
+        (("forecast", "--samples", "10", "--workers", "48", "--no-store"), "--workers"),
+        (("deal", "--samples", "-1", "--no-store"), "--samples"),
+        (("sensitivity", "--top", "-1", "--no-store"), "--top"),
+        (("sensitivity", "--samples", "10000000", "--no-store"), "--samples"),
+        (("backtest", "deu", "tests/data/deu3_train.tsv", "--bootstrap", "-1", "--no-store"), "--bootstrap"),
+        (("serve", "--port", "99999"), "--port"),
+        (("serve", "--time-limit", "nan"), "--time-limit"),
+    ],
+)
+def test_a_parameter_out_of_its_range_is_refused(args: tuple[str, ...], says: str) -> None:
+    """Each of these used to run without bound, print nonsense ("-0% (95% interval 135%–0%)"), switch a limit
+    off, or end in a traceback. Now: exit 2, naming the option (ranges in core/limits.py)."""
+    code, output = _cli(*args)
+    assert code == 2 and says in output
+
+
+def test_convert_never_overwrites_without_force(tmp_path: Path) -> None:
+    """The README's own commands, in order, used to write talks.csv over nothing and then talks.yaml over the
+    YAML scenario, losing its ledger, vetoes and linkages."""
+    target = tmp_path / "talks.yaml"
+    assert _cli("convert", "ukraine-2025", str(target))[0] == 0
+    before = target.read_bytes()
+    code, output = _cli("convert", "ec-emissions-1994", str(target))
+    assert code == 2 and "exists already" in output and "--force" in output
+    assert target.read_bytes() == before
+    assert _cli("convert", "ec-emissions-1994", str(target), "--force")[0] == 0
+    assert ktokovo.load(target).name == "ec-emissions-1994"
+
+
+def test_writers_name_a_missing_folder_or_a_file_in_the_way(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "r.html"
+    code, output = _cli("report", "-o", str(missing), "--samples", "0", "--no-store")
+    assert code == 2 and "no such folder" in output
+    code, output = _cli("convert", "ukraine-2025", str(tmp_path / "none" / "t.yaml"))
+    assert code == 2 and "no such folder" in output
+    blocker = tmp_path / "charts"
+    blocker.write_text("a file, not a folder")
+    code, output = _cli("forecast", "-m", "mean", "--plot", str(blocker), "--no-store")
+    assert code == 2 and "this is a file" in output
+    report = tmp_path / "r.html"
+    report.write_text("keep me")
+    code, output = _cli("report", "-o", str(report), "--samples", "0", "--no-store")
+    assert code == 2 and "exists already" in output and report.read_text() == "keep me"
+
+
+def test_an_outcome_off_the_scale_or_not_finite_is_refused(tmp_path: Path) -> None:
+    """`resolve ceasefire 1000` on a 0–100 issue used to score an error of 931.7; `inf` made the mean inf."""
+    db = str(tmp_path / "runs.db")
+    assert _cli("forecast", "-m", "mean", "--db", db)[0] == 0
+    for value, says in (("1000", "off the issue's scale 0–100"), ("inf", "finite"), ("nan", "finite")):
+        code, output = _cli("resolve", "ceasefire", value, "--date", "2025-05-01", "--db", db)
+        assert code == 2 and says in output, output
+    assert _cli("resolve", "ceasefire", "40", "--date", "2025-05-01", "--db", db)[0] == 0

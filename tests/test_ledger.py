@@ -169,7 +169,7 @@ def test_verify_catches_a_ledger_rewritten_with_fresh_hashes(tmp_path: Path) -> 
     scenario = ktokovo.load(path)
     forged = list(scenario.ledger)
     forged[1] = LedgerEntry(**{**vars(forged[1]), "title": "A friendly meeting"})
-    ktokovo.save(scenario.replace(ledger=chained(forged)), path)
+    ktokovo.save(scenario.replace(ledger=chained(forged)), path, overwrite=True)
     code, output = _verify(path, db)
     assert code == 1 and "entry 6 is not the one seen on" in output
 

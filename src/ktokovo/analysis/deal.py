@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ktokovo.core.errors import ParameterError
+from ktokovo.core.limits import MAX_SAMPLES
 from ktokovo.core.scenario import Scenario
 
 
@@ -486,8 +487,8 @@ def deal_probability(
     interval. Chunks of ``batch_size`` draws run on ``executor`` (as forecasts' draws do); ``progress`` is
     called with the draws done after each chunk, and returning False stops the work (the share is then that
     of the unbroken run of chunks from the first)."""
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-        raise ParameterError(f"samples must be a whole number >= 1, not {samples!r}")
+    if isinstance(samples, bool) or not isinstance(samples, int) or not 1 <= samples <= MAX_SAMPLES:
+        raise ParameterError(f"samples must be a whole number from 1 to {MAX_SAMPLES:,}, not {samples!r}")
     from ktokovo.analysis.uncertainty import execute, unbroken
 
     starts = list(range(0, samples, batch_size))

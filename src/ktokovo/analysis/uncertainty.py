@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ktokovo.core.errors import ParameterError
+from ktokovo.core.limits import MAX_BATCH, MAX_SAMPLES
 from ktokovo.core.scenario import Scenario
 from ktokovo.models import Parameters, get, resolve_parameters, run
 
@@ -324,10 +325,10 @@ def plan_draws(
     **parameters: Any,
 ) -> list[DrawChunk]:
     """The chunks of ``batch_size`` draws that :func:`sample_forecasts` evaluates (every argument checked)."""
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-        raise ParameterError(f"samples must be a whole number >= 1, not {samples!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ParameterError(f"batch_size must be a whole number >= 1, not {batch_size!r}")
+    if isinstance(samples, bool) or not isinstance(samples, int) or not 1 <= samples <= MAX_SAMPLES:
+        raise ParameterError(f"samples must be a whole number from 1 to {MAX_SAMPLES:,}, not {samples!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= MAX_BATCH:
+        raise ParameterError(f"batch_size must be a whole number from 1 to {MAX_BATCH:,}, not {batch_size!r}")
     settings = resolve_parameters(model, preset, parameters)
     return [
         DrawChunk(scenario, model, settings, rounds, seed, start, min(samples, start + batch_size), spread)

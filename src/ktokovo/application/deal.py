@@ -13,6 +13,7 @@ from ktokovo.analysis.deal import DealAnalysis, probability_dict
 from ktokovo.analysis.outlook import Outlook, outlook
 from ktokovo.core.errors import ParameterError
 from ktokovo.core.jsonable import to_jsonable
+from ktokovo.core.limits import MAX_SAMPLES
 from ktokovo.core.result import ModelResult
 from ktokovo.core.scenario import Scenario
 from ktokovo.models import STANDARD, run
@@ -78,8 +79,8 @@ def deal(
     deal holds for ``horizon`` months."""
     if not scenario.vetoes:
         raise ParameterError(f"{scenario.name} names no veto players: add `vetoes:` to the scenario (see the README)")
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 0:
-        raise ParameterError(f"samples must be a whole number >= 0, not {samples!r}")
+    if isinstance(samples, bool) or not isinstance(samples, int) or not 0 <= samples <= MAX_SAMPLES:
+        raise ParameterError(f"samples must be a whole number from 0 to {MAX_SAMPLES:,}, not {samples!r}")
     results = tuple(run(scenario, name, seed=seed) for name in dict.fromkeys(models or STANDARD))
     analysis = deal_analysis.analyse(scenario, {r.model: r.forecast for r in results})
     probability = deal_analysis.deal_probability(scenario, samples, seed, executor=executor) if samples else None

@@ -20,8 +20,9 @@ from typer.core import TyperGroup
 from ktokovo import io as formats
 from ktokovo.analysis import whatif
 from ktokovo.analysis.uncertainty import SampleResult
-from ktokovo.core.errors import KtokovoError, ParameterError
+from ktokovo.core.errors import KtokovoError, ParameterError, Problem, ScenarioError
 from ktokovo.core.jsonable import dumps
+from ktokovo.core.limits import MAX_HORIZON, MAX_ROUNDS, MAX_SEED, max_workers
 from ktokovo.core.result import ModelResult
 from ktokovo.core.scenario import Scenario
 from ktokovo.models import MODELS, STANDARD
@@ -76,7 +77,7 @@ def group(name: str, help: str) -> typer.Typer:
 # -- options, declared once -------------------------------------------------------------------------------
 DEFAULT_SCENARIO = "ukraine-2025"
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
-SeedOption = Annotated[int, typer.Option(help="Random seed (recorded with the result).")]
+SeedOption = Annotated[int, typer.Option(help="Random seed (recorded with the result).", min=0, max=MAX_SEED)]
 PlotOption = Annotated[Path | None, typer.Option("--plot", help="Write charts (PNG and SVG) into this folder.")]
 SetOption = Annotated[
     list[str] | None,
@@ -97,8 +98,17 @@ ShockOption = Annotated[
 ]
 RoundsOption = Annotated[
     int | None,
-    typer.Option(help="Rounds for models that run in rounds (default: bdm and exchange 10; smp to its stop rule)."),
+    typer.Option(
+        help="Rounds for models that run in rounds (default: bdm and exchange 10; smp to its stop rule).",
+        min=0,
+        max=MAX_ROUNDS,
+    ),
 ]
+WorkersOption = Annotated[
+    int,
+    typer.Option(help="Local worker processes for the draws (at most one per core).", min=1, max=max_workers()),
+]
+HorizonOption = Annotated[int, typer.Option(help="Months a deal must hold (durability).", min=1, max=MAX_HORIZON)]
 ScenarioArg = Annotated[
     str, typer.Argument(help="A scenario file (YAML, CSV, xlsx, BDM, KTAB, decide) or a built-in scenario's name.")
 ]
@@ -118,6 +128,7 @@ DbOption = Annotated[
     ),
 ]
 NoStoreOption = Annotated[bool, typer.Option("--no-store", help="Do not record this run in the run store.")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
 ModelsOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -290,9 +301,23 @@ def _ignore_interrupt() -> None:
 
 
 def check_plots(directory: Path | None) -> None:
-    """Before any work: --plot needs the plots extra."""
-    if directory is not None:
-        require("plots", "matplotlib")
+    """Before any work: --plot needs the plots extra, and a folder it can write into (made if missing)."""
+    if directory is None:
+        return
+    require("plots", "matplotlib")
+    if directory.exists() and not directory.is_dir():
+        raise ScenarioError(
+            Problem("--plot names a folder to write the charts into; this is a file", file=str(directory))
+        )
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".ktokovo-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise ScenarioError(
+            Problem(f"cannot write charts into this folder: {error.strerror or error}", file=str(directory))
+        ) from None
 
 
 def plots_module() -> Any:

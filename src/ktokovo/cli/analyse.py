@@ -15,6 +15,7 @@ from ktokovo.cli._common import (
     AsOfOption,
     DbOption,
     DropOption,
+    HorizonOption,
     JsonOption,
     NoStoreOption,
     ParamOption,
@@ -25,6 +26,7 @@ from ktokovo.cli._common import (
     SeedOption,
     SetOption,
     ShockOption,
+    WorkersOption,
     app,
     check_plots,
     executor_for,
@@ -41,6 +43,7 @@ from ktokovo.cli._common import (
     write_json,
 )
 from ktokovo.cli.forecast import print_outlook
+from ktokovo.core.limits import MAX_SAMPLES, MAX_SEED, MAX_SOBOL, MAX_TOP
 
 
 @app.command()
@@ -51,10 +54,14 @@ def sensitivity(
     rounds: RoundsOption = None,
     samples: Annotated[
         int,
-        typer.Option(help="Sobol base samples (runs: samples x (2 x factors + 2)); 0 for one-at-a-time swings only."),
+        typer.Option(
+            help="Sobol base samples (runs: samples x (2 x factors + 2)); 0 for one-at-a-time swings only.",
+            min=0,
+            max=MAX_SOBOL,
+        ),
     ] = 256,
-    seed: Annotated[int, typer.Option(help="Random seed of the Sobol sample.")] = 0,
-    top: Annotated[int, typer.Option(help="Factors to show per issue.")] = 8,
+    seed: Annotated[int, typer.Option(help="Random seed of the Sobol sample.", min=0, max=MAX_SEED)] = 0,
+    top: Annotated[int, typer.Option(help="Factors to show per issue.", min=1, max=MAX_TOP)] = 8,
     param: ParamOption = None,
     as_json: JsonOption = False,
     plot: PlotOption = None,
@@ -178,10 +185,13 @@ def deal(
             "--model", "-m", help="Models whose settlement to show (repeatable); default: mean, median, nash, bdm."
         ),
     ] = None,
-    samples: Annotated[int, typer.Option(help="Draws of the inputs for the probability of a deal (0: none).")] = 1000,
+    samples: Annotated[
+        int,
+        typer.Option(help="Draws of the inputs for the probability of a deal (0: none).", min=0, max=MAX_SAMPLES),
+    ] = 1000,
     seed: SeedOption = 0,
-    horizon: Annotated[int, typer.Option(help="Months a deal must hold (durability).")] = 12,
-    workers: Annotated[int, typer.Option(help="Local worker processes for the draws.")] = 1,
+    horizon: HorizonOption = 12,
+    workers: WorkersOption = 1,
     dask: Annotated[str | None, typer.Option(help="The address of a Dask scheduler to use.")] = None,
     as_json: JsonOption = False,
     set_: SetOption = None,

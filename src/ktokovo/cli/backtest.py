@@ -13,6 +13,7 @@ from ktokovo import io as formats
 from ktokovo.application import BacktestReport
 from ktokovo.cli._common import (
     DbOption,
+    ForceOption,
     JsonOption,
     NoStoreOption,
     PlotOption,
@@ -27,6 +28,7 @@ from ktokovo.cli._common import (
     write_json,
 )
 from ktokovo.core.errors import ParameterError, Problem, ScenarioError
+from ktokovo.core.limits import MAX_BOOTSTRAP
 from ktokovo.evaluation.backtest import TUNED, Case, cases_from_deu, cases_from_scenarios
 
 
@@ -51,7 +53,9 @@ def backtest(
             "period), or a CSV file of actor,weight."
         ),
     ] = "equal",
-    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples of proposals for the intervals.")] = 1000,
+    bootstrap: Annotated[
+        int, typer.Option(help="Bootstrap resamples of proposals for the intervals.", min=10, max=MAX_BOOTSTRAP)
+    ] = 1000,
     seed: SeedOption = 0,
     as_json: JsonOption = False,
     plot: PlotOption = None,
@@ -102,6 +106,7 @@ def backtest(
     ] = None,
     db: DbOption = None,
     no_store: NoStoreOption = False,
+    force: ForceOption = False,
 ) -> None:
     """Score the models against real outcomes: MAE, median error, RMSE, share within 10 points, with bootstrap
     intervals, broken down by period, procedure and voting rule; with --crossval, every forecaster out of
@@ -109,6 +114,8 @@ def backtest(
     check_plots(plot)
     if per_issue is not None and not crossval:
         raise ParameterError("--per-issue writes the out-of-sample scores: give --crossval too")
+    if per_issue is not None:
+        formats.writable(per_issue, overwrite=force, what="the per-issue scores")
     cases, skipped, citation = _read_cases(sources, capabilities)
     with spinner("running the models on every case", as_json) as update:
         result = application.backtest(
@@ -128,7 +135,7 @@ def backtest(
             progress=update,
         )
     if per_issue is not None:
-        _write_per_issue(result, per_issue)
+        _write_per_issue(result, per_issue, force)
     if as_json:
         write_json(result.to_dict())
     else:
@@ -291,8 +298,9 @@ def _ratio(value: tuple[float, float, float]) -> str:
     return f"{value[0]:.3f} ({value[1]:.2f}–{value[2]:.2f})"
 
 
-def _write_per_issue(report: BacktestReport, path: Path) -> None:
+def _write_per_issue(report: BacktestReport, path: Path, force: bool) -> None:
     import csv
+    import io
 
     fields = [
         "split",
@@ -307,15 +315,13 @@ def _write_per_issue(report: BacktestReport, path: Path) -> None:
         "pit",
         "compromise_error",
     ]
-    try:
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=fields)
-            writer.writeheader()
-            for s in report.out_of_sample:
-                for row in s.rows:
-                    writer.writerow({"split": s.split, "forecaster": s.name, **row})
-    except OSError as error:
-        raise ScenarioError(Problem(f"cannot write the per-issue scores: {error.strerror}", file=str(path))) from None
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for s in report.out_of_sample:
+        for row in s.rows:
+            writer.writerow({"split": s.split, "forecaster": s.name, **row})
+    formats.write_file(path, buffer.getvalue(), overwrite=force, what="the per-issue scores")
 
 
 def _print_on_table(report: BacktestReport) -> None:

@@ -18,6 +18,7 @@ from ktokovo.cli._common import (
     AsOfOption,
     DbOption,
     DropOption,
+    HorizonOption,
     JsonOption,
     ModelsOption,
     NoStoreOption,
@@ -29,6 +30,7 @@ from ktokovo.cli._common import (
     SeedOption,
     SetOption,
     ShockOption,
+    WorkersOption,
     app,
     check_plots,
     executor_for,
@@ -45,6 +47,7 @@ from ktokovo.cli._common import (
     track_record,
     write_json,
 )
+from ktokovo.core.limits import MAX_BATCH, MAX_SAMPLES
 from ktokovo.core.result import ModelResult
 from ktokovo.core.scenario import Scenario
 from ktokovo.evaluation.outofsample import OUT_OF_SAMPLE
@@ -67,19 +70,21 @@ def forecast(
         int,
         typer.Option(
             help="Draw the inputs this many times from their confidence ranges "
-            "and report forecast intervals (0: point forecasts only)."
+            "and report forecast intervals (0: point forecasts only).",
+            min=0,
+            max=MAX_SAMPLES,
         ),
     ] = 0,
     threshold: Annotated[
         list[str] | None,
         typer.Option(help="With --samples: report the probability of a condition such as crimea>=50 (repeatable)."),
     ] = None,
-    workers: Annotated[int, typer.Option(help="With --samples: local worker processes.")] = 1,
+    workers: WorkersOption = 1,
     dask: Annotated[str | None, typer.Option(help="With --samples: the address of a Dask scheduler to use.")] = None,
-    batch_size: Annotated[int, typer.Option(help="With --samples: draws evaluated together.")] = 1000,
-    horizon: Annotated[
-        int, typer.Option(help="With --samples and veto players: months a deal must hold (durability).")
-    ] = 12,
+    batch_size: Annotated[
+        int, typer.Option(help="With --samples: draws evaluated together.", min=1, max=MAX_BATCH)
+    ] = 1000,
+    horizon: HorizonOption = 12,
     as_of: AsOfOption = None,
     db: DbOption = None,
     no_store: NoStoreOption = False,

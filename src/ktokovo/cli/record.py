@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ from ktokovo.cli._common import (
     DEFAULT_SCENARIO,
     AsOfOption,
     DbOption,
+    ForceOption,
     JsonOption,
     NoStoreOption,
     ScenarioArg,
@@ -38,6 +40,8 @@ from ktokovo.cli._common import (
 )
 from ktokovo.core.errors import ParameterError
 from ktokovo.core.jsonable import dumps
+from ktokovo.core.limits import MAX_LIMIT, MAX_SAMPLES, MAX_SEED, max_workers
+from ktokovo.io import write_file
 from ktokovo.models import run
 
 runs_app = group("runs", "The runs in the run store: list, show, diff, export, backtests.")
@@ -50,7 +54,7 @@ RunId = Annotated[int, typer.Argument(help="A run's number (see `ktokovo runs li
 @runs_app.command("list")
 def runs_list(
     scenario: Annotated[str | None, typer.Option(help="Only runs of this scenario (its name).")] = None,
-    limit: Annotated[int, typer.Option(help="How many of the latest runs.")] = 30,
+    limit: Annotated[int, typer.Option(help="How many of the latest runs.", min=1, max=MAX_LIMIT)] = 30,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -82,7 +86,7 @@ def runs_list(
 @runs_app.command("backtests")
 def runs_backtests(
     backtest: Annotated[int | None, typer.Argument(help="A backtest's number: write its per-issue scores.")] = None,
-    limit: Annotated[int, typer.Option(help="How many of the latest backtests.")] = 30,
+    limit: Annotated[int, typer.Option(help="How many of the latest backtests.", min=1, max=MAX_LIMIT)] = 30,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -223,15 +227,17 @@ def runs_export(
         Path, typer.Option("--output", "-o", help="The file to write: .json (everything) or .csv (one row a position).")
     ],
     db: DbOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Write one run to a file: JSON with everything stored, or CSV with every position in every round."""
     suffix = output.suffix.lower()
     if suffix not in (".json", ".csv"):
         fail(ParameterError(f"{output}: the suffix picks the format, .json or .csv"))
+    formats.writable(output, overwrite=force, what="the run")
     with open_store(db) as store:
         stored = store.get(run_id)
     if suffix == ".json":
-        output.write_text(dumps(_export_data(stored)) + "\n")
+        write_file(output, dumps(_export_data(stored)) + "\n", overwrite=force, what="the run")
     else:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -245,7 +251,7 @@ def runs_export(
             for round_, positions in path.iterrows():
                 for actor, value in positions.items():
                     writer.writerow([*head, round_, actor, _blank(value)])
-        output.write_text(buffer.getvalue(), encoding="utf-8")
+        write_file(output, buffer.getvalue(), overwrite=force, what="the run")
     out.print(f"wrote {output}")
 
 
@@ -459,14 +465,17 @@ def drift(
 def report(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("report.html"),
+    force: ForceOption = False,
     model: Annotated[
         list[str] | None, typer.Option("--model", "-m", help="Models to report (repeatable); default: all that apply.")
     ] = None,
-    samples: Annotated[int, typer.Option(help="Draws of the inputs for forecast intervals (0: none).")] = 200,
+    samples: Annotated[
+        int, typer.Option(help="Draws of the inputs for forecast intervals (0: none).", min=0, max=MAX_SAMPLES)
+    ] = 200,
     sensitivity: Annotated[
         bool, typer.Option(help="Compute one-at-a-time sensitivity for the first model if none is stored.")
     ] = True,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed.", min=0, max=MAX_SEED)] = 0,
     as_of: AsOfOption = None,
     db: DbOption = None,
     no_store: NoStoreOption = False,
@@ -476,6 +485,7 @@ def report(
     require("report", "jinja2", "matplotlib")
     from ktokovo.report import html as _report
 
+    formats.writable(output, overwrite=force, what="the report")
     loaded = load_with_changes(scenario, None, None, None, as_of)
     with spinner("writing the report", False):
         built = application.build_report(loaded, models=model, samples=samples, seed=seed, sensitivity=sensitivity)
@@ -484,7 +494,7 @@ def report(
             with open_store(db) as store:
                 stored = store.latest_details(loaded.name, "sensitivity")
         html = _report.render(built, stored_sensitivity=stored)
-    output.write_text(html, encoding="utf-8")
+    write_file(output, html, overwrite=force, what="the report")
     out.print(f"wrote {output} ({len(html) // 1024} KiB, self-contained)")
     record(db, no_store, "report", scenario, loaded, built.results, built.samples)
 
@@ -493,13 +503,17 @@ def report(
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="The address to listen on. Any but loopback needs a token.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="The port.")] = 8000,
+    port: Annotated[int, typer.Option(help="The port.", min=1, max=65535)] = 8000,
     token: Annotated[
         str | None,
         typer.Option(help="The token every request must carry (default: $KTOKOVO_TOKEN); needed off loopback."),
     ] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes for model runs.")] = 2,
-    time_limit: Annotated[float, typer.Option(help="Seconds a run may take before it is stopped.")] = 60.0,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes for model runs (at most one per core).", min=1, max=max_workers())
+    ] = 2,
+    time_limit: Annotated[
+        float, typer.Option(help="Seconds a run may take before it is stopped (0.1 to 86400).", min=0.1, max=86400.0)
+    ] = 60.0,
     db: DbOption = None,
 ) -> None:
     """Start the web dashboard and its JSON API (its OpenAPI document at /openapi.json)."""
@@ -518,8 +532,8 @@ def serve(
         loopback = host == "localhost"
     if not loopback and token is None:  # never listen beyond this machine without one
         fail(ParameterError(f"listening on {host} needs a token: --token or the KTOKOVO_TOKEN variable"))
-    if workers < 1 or time_limit <= 0:
-        fail(ParameterError("--workers must be at least 1 and --time-limit above 0"))
+    if not math.isfinite(time_limit):  # click's range lets NaN through: every comparison with it is false
+        fail(ParameterError(f"--time-limit must be a number of seconds, not {time_limit}"))
     out.print(f"ktokovo dashboard at [bold]http://{host}:{port}/[/] (Ctrl-C stops it)", soft_wrap=True)
     if token:  # the token itself is never printed
         out.print(f"[dim]every request needs the token: open http://{host}:{port}/?token=YOUR_TOKEN once[/]")

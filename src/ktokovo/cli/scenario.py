@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from ktokovo import io as formats
-from ktokovo.cli._common import DEFAULT_SCENARIO, ScenarioArg, app, fmt, out
+from ktokovo.cli._common import DEFAULT_SCENARIO, ForceOption, ScenarioArg, app, fmt, out
 from ktokovo.core.scenario import Talks
 from ktokovo.models import MODELS
 
@@ -105,10 +105,11 @@ def convert(
     source: ScenarioArg,
     target: Annotated[Path, typer.Argument(help="The file to write; its suffix picks the format.")],
     to: Annotated[str | None, typer.Option("--to", help="Format: " + ", ".join(formats.FORMATS))] = None,
+    force: ForceOption = False,
 ) -> None:
-    """Convert a scenario from one format to another."""
+    """Convert a scenario from one format to another (an existing target is kept unless --force)."""
     loaded = formats.load(source)
-    written = formats.save(loaded, target, format=to)
+    written = formats.save(loaded, target, format=to, overwrite=force)
     out.print(f"wrote {written}")
     held = [name for name in ("shocks", "vetoes", "linkages", "ledger") if getattr(loaded, name)]
     if loaded.talks != Talks():

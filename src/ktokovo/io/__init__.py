@@ -18,7 +18,7 @@ from ktokovo.core.scenario import Scenario
 from ktokovo.io import _ktab_xml, _tables
 from ktokovo.io import yaml_format as _yaml
 
-__all__ = ["FORMATS", "MAX_BYTES", "builtin_scenarios", "dumps", "load", "save"]
+__all__ = ["FORMATS", "MAX_BYTES", "builtin_scenarios", "dumps", "load", "save", "writable", "write_file"]
 
 MAX_BYTES = 20 * 1024 * 1024
 """Files larger than this are refused before they are read (20 MiB)."""
@@ -167,9 +167,36 @@ def dumps(scenario: Scenario, format: str) -> bytes:
     return writers[format](scenario).encode("utf-8")
 
 
-def save(scenario: Scenario, path: str | Path, *, format: str | None = None) -> Path:
+def writable(path: str | Path, *, overwrite: bool = False, what: str = "the file") -> Path:
+    """``path`` if :func:`write_file` may write there (checked before long work, so it fails at once)."""
+    path = Path(path)
+    if path.is_dir():
+        raise ScenarioError(Problem(f"{what} would replace a folder of that name", file=str(path)))
+    if path.exists() and not overwrite:
+        raise ScenarioError(
+            Problem(f"{path.name} exists already: give --force to replace it, or another name", file=str(path))
+        )
+    if not path.parent.is_dir():
+        raise ScenarioError(Problem(f"no such folder: {path.parent}", file=str(path)))
+    return path
+
+
+def write_file(path: str | Path, data: bytes | str, *, overwrite: bool = False, what: str = "the file") -> Path:
+    """Write ``data`` to ``path``; an existing file is refused unless ``overwrite`` (the CLI's ``--force``), and
+    a missing folder or a write that fails is a :class:`ScenarioError` naming the file, never a traceback.
+    Text is written as UTF-8."""
+    path = writable(path, overwrite=overwrite, what=what)
+    try:
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    except OSError as error:
+        raise ScenarioError(Problem(f"cannot write {what}: {error.strerror or error}", file=str(path))) from None
+    return path
+
+
+def save(scenario: Scenario, path: str | Path, *, format: str | None = None, overwrite: bool = False) -> Path:
     """Write ``scenario`` to ``path``; the format follows the suffix (``.yaml``, ``.csv``, ``.xlsx``,
-    ``.txt`` for decide) unless given."""
+    ``.txt`` for decide) unless given. An existing file is kept unless ``overwrite``: a table written over a
+    YAML scenario would lose its ledger, vetoes and linkages."""
     path = Path(path)
     if format is None:
         format = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".xlsx": "xlsx", ".txt": "decide"}.get(
@@ -182,5 +209,4 @@ def save(scenario: Scenario, path: str | Path, *, format: str | None = None) -> 
                     file=str(path),
                 )
             )
-    path.write_bytes(dumps(scenario, format))
-    return path
+    return write_file(path, dumps(scenario, format), overwrite=overwrite, what="the scenario")

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ktokovo.core.errors import ParameterError
+from ktokovo.core.limits import MAX_ROUNDS
 from ktokovo.core.result import ModelResult, package_version
 from ktokovo.core.scenario import Scenario
 from ktokovo.models.contract import ActorOrder, JointModel, Parameters
@@ -58,8 +59,8 @@ def run(
     settings = spec.resolve(preset, {**given, **parameters})
     if rounds is None:
         rounds = spec.default_rounds if spec.rounds else DEFAULT_ROUNDS
-    if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or rounds < 0:
-        raise ParameterError(f"rounds must be a whole number >= 0, not {rounds!r}")
+    if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or not 0 <= rounds <= MAX_ROUNDS:
+        raise ParameterError(f"rounds must be a whole number from 0 to {MAX_ROUNDS:,}, not {rounds!r}")
     if isinstance(rng, np.random.Generator):
         generator, recorded = rng, None
     else:

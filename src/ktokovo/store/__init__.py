@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sqlalchemy as sa
 
-from ktokovo.core.errors import KtokovoError
+from ktokovo.core.errors import KtokovoError, ParameterError
 from ktokovo.core.jsonable import to_jsonable
 from ktokovo.evaluation.scores import crps, score_rows
 from ktokovo.store import _schema
@@ -332,6 +333,13 @@ class Store:
         known = self._issues(scenario)
         if known and issue not in known:
             raise StoreError(f"no stored run of '{scenario}' has an issue '{issue}'; its issues: {', '.join(known)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ParameterError(f"the outcome must be a finite number, not {value!r}")
+        scale = self._scale(scenario, issue)
+        if scale is not None and not scale[0] <= value <= scale[1]:
+            raise ParameterError(
+                f"the outcome {value:g} is off the issue's scale {scale[0]:g}–{scale[1]:g} (as its stored runs have it)"
+            )
         row = {
             "scenario_name": scenario,
             "issue": issue,
@@ -342,6 +350,20 @@ class Store:
         }
         with self._write() as connection:
             return _inserted(connection.execute(_schema.outcomes.insert().values(row)))
+
+    def _scale(self, scenario: str, issue: str) -> tuple[float, float] | None:
+        """The issue's scale in the latest stored run of the scenario that has it."""
+        table, runs = _schema.forecasts, _schema.runs
+        query = (
+            sa.select(table.c.scale_low, table.c.scale_high)
+            .join(runs, runs.c.id == table.c.run_id)
+            .where((runs.c.scenario_name == scenario) & (table.c.issue == issue))
+            .order_by(table.c.run_id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else (float(row[0]), float(row[1]))
 
     def _issues(self, scenario: str) -> list[str]:
         query = (
