@@ -263,3 +263,31 @@ def test_an_outcome_off_the_scale_or_not_finite_is_refused(tmp_path: Path) -> No
         code, output = _cli("resolve", "ceasefire", value, "--date", "2025-05-01", "--db", db)
         assert code == 2 and says in output, output
     assert _cli("resolve", "ceasefire", "40", "--date", "2025-05-01", "--db", db)[0] == 0
+
+
+def test_inputs_that_ended_in_a_traceback_now_end_in_one_message(tmp_path: Path) -> None:
+    """Each of these printed a Python trace (issue 15): now one line and exit 2, naming what is wrong."""
+    yaml_ok = YAML.format(a="A", i="x")
+    accommodation = _write(tmp_path, "acc.yaml", yaml_ok + "model_parameters: {smp: {accommodation: 5}}\n")
+    big = _write(tmp_path, "big.yaml", yaml_ok.replace("capability: 10}", "capability: " + "9" * 400 + "}"))
+    empty = _write(tmp_path, "empty.tsv", "")
+    latin = _write(tmp_path, "w.csv", "actor,weight\nK\xf6nig,3\n".encode("latin-1"))
+    cases = [
+        (("forecast", "-m", "bdm", "-p", "q=[", "--no-store"), "not valid YAML"),
+        (("forecast", "-m", "bdm", "-p", "q={a", "--no-store"), "not valid YAML"),
+        (("forecast", "--shock", "³:Russia.capability=5", "--no-store"), "ROUND:CHANGE"),
+        (("runs", "show", "99999999999999999999"), "'run_id'"),
+        (("check", str(accommodation)), "accommodation is a list"),
+        (("check", str(big)), "too large"),
+        (("backtest", "deu", str(empty), "--no-store"), "the file is empty"),
+        (("backtest", "deu", "tests/data/deu3_train.tsv", "--capabilities", str(latin), "--no-store"), "not UTF-8"),
+    ]
+    for args, says in cases:
+        code, output = _cli(*args)
+        assert code == 2 and says in output, (args, output)
+
+
+def test_ktab_title_numbers_are_ascii_digits(tmp_path: Path) -> None:
+    """'³' and '２' are digits to Python's isdigit (and int('２') is 2): a title row with them is not KTAB's."""
+    text = "t,d,2,³\nActor,Description,Power,x,xs\nA,a,10,20,80\nB,b,20,40,50\n"
+    assert all("Traceback" not in p.message for p in _problems(_write(tmp_path, "k.csv", text)))

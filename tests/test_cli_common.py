@@ -41,7 +41,7 @@ def test_a_missing_extra_is_named_with_its_install_command(
 def test_bad_input_anywhere_ends_in_one_message_and_exit_2(tmp_path) -> None:
     """The command group's handler catches ktokovo's errors from every command, sub-groups included."""
     for args, words in [
-        (["forecast", "-m", "mean", "--rounds", "-1", "--no-store"], "rounds must be a whole number >= 0"),
+        (["forecast", "-m", "mean", "--rounds", "-1", "--no-store"], "--rounds"),
         (["runs", "show", "7", "--db", str(tmp_path / "runs.sqlite")], "no run 7"),
         (["ledger", "list", str(tmp_path / "none.yaml")], "no such file"),
         (["forecast", "-m", "smp", "-p", "max_turns=2.5", "--no-store"], "must be a whole number in [1, 10000]"),
@@ -61,4 +61,4 @@ def test_two_worker_processes_from_the_cli_give_the_same_draws() -> None:
     assert json.loads(one.output)["samples"] == json.loads(two.output)["samples"]
     assert json.loads(one.output)["samples"]["mean"]["draws"] == 40
     bad = runner.invoke(app, [*base, "--workers", "0"])
-    assert bad.exit_code == 2 and "--workers must be at least 1" in bad.output
+    assert bad.exit_code == 2 and "--workers" in bad.output and "greater than or equal to 1" in bad.output

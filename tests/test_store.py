@@ -286,6 +286,6 @@ def test_cli_resolve_and_scores(tmp_path: Path) -> None:
 
 def test_cli_names_a_store_it_cannot_open(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["runs", "list", "--db", "postgresql+psycopg://nobody:secret@127.0.0.1:1/none"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # the machine, not the input (issue 15: exit 1 for the environment)
     assert "cannot open the run store at postgresql+psycopg://nobody:***@127.0.0.1:1/none" in result.output
     assert "secret" not in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
@@ -135,7 +136,7 @@ def parse_shock(text: str) -> Shock:
     ``ROUND:+ACTOR`` (enters)."""
     head, sep, rest = text.partition(":")
     example = "3:United States.us-support.position=0, 3:Russia.capability*0.5, 3:-European allies or 3:+China"
-    if not sep or not head.strip().isdigit() or not rest.strip():
+    if not sep or not re.fullmatch(r"[0-9]+", head.strip()) or not rest.strip():
         raise ParameterError(f"a shock is written ROUND:CHANGE, for example {example}; not {text!r}")
     round_ = int(head)
     rest = rest.strip()

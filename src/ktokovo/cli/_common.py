@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 from ktokovo import io as formats
 from ktokovo.analysis import whatif
 from ktokovo.analysis.uncertainty import SampleResult
-from ktokovo.core.errors import KtokovoError, ParameterError, Problem, ScenarioError
+from ktokovo.core.errors import EnvironmentFailure, KtokovoError, ParameterError, Problem, ScenarioError
 from ktokovo.core.jsonable import dumps
 from ktokovo.core.limits import MAX_HORIZON, MAX_ROUNDS, MAX_SEED, max_workers
 from ktokovo.core.result import ModelResult
@@ -32,9 +32,10 @@ err = Console(stderr=True, highlight=False)
 
 
 def fail(error: KtokovoError) -> None:
-    """Say what is wrong on stderr and exit with 2: the one way a command reports bad input."""
+    """Say what is wrong on stderr and exit: 2 for bad input, 1 for a failure of the machine around it (an
+    :class:`EnvironmentFailure`: disk, store, network)."""
     err.print(f"[bold red]error:[/] {escape(str(error))}", markup=True, soft_wrap=True)
-    raise typer.Exit(2)
+    raise typer.Exit(1 if isinstance(error, EnvironmentFailure) and not isinstance(error, ValueError) else 2)
 
 
 class _Group(TyperGroup):
@@ -192,7 +193,11 @@ def parse_parameters(items: list[str] | None) -> dict[str, Any]:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise ParameterError(f"a parameter is written NAME=VALUE, not {item!r}")
-        parameters[name.strip()] = yaml.safe_load(value)
+        try:
+            parameters[name.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError as error:
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+            raise ParameterError(f"the value of {name.strip()} is not valid YAML ({problem}): {value!r}") from None
     return parameters
 
 
@@ -282,7 +287,11 @@ def executor_for(workers: int, dask: str | None) -> Iterator[Any]:
         require("dask", "distributed")
         from distributed import Client
 
-        with Client(dask) as client:
+        try:
+            client = Client(dask, timeout="10s")
+        except (OSError, TimeoutError) as error:
+            raise EnvironmentFailure(f"cannot reach the Dask scheduler at {dask}: {error}") from None
+        with client:
             yield client.get_executor()
         return
     if isinstance(workers, bool) or workers < 1:

@@ -47,7 +47,7 @@ from ktokovo.models import run
 runs_app = group("runs", "The runs in the run store: list, show, diff, export, backtests.")
 ledger_app = group("ledger", "The ledger of the talks: dated, sourced, hash-chained events.")
 
-RunId = Annotated[int, typer.Argument(help="A run's number (see `ktokovo runs list`).")]
+RunId = Annotated[int, typer.Argument(help="A run's number (see `ktokovo runs list`).", min=1, max=2**63 - 1)]
 
 
 # -- runs -------------------------------------------------------------------------------------------------
@@ -85,7 +85,9 @@ def runs_list(
 
 @runs_app.command("backtests")
 def runs_backtests(
-    backtest: Annotated[int | None, typer.Argument(help="A backtest's number: write its per-issue scores.")] = None,
+    backtest: Annotated[
+        int | None, typer.Argument(help="A backtest's number: write its per-issue scores.", min=1, max=2**63 - 1)
+    ] = None,
     limit: Annotated[int, typer.Option(help="How many of the latest backtests.", min=1, max=MAX_LIMIT)] = 30,
     db: DbOption = None,
     as_json: JsonOption = False,

@@ -57,5 +57,10 @@ class ScenarioError(KtokovoError, ValueError):
         return "\n".join(lines)
 
 
+class EnvironmentFailure(KtokovoError):
+    """Not the input but the machine: a disk full, a folder read-only, a store unreadable, a service that does
+    not answer. The CLI exits with 1 for these, 2 for bad input."""
+
+
 class ParameterError(KtokovoError, ValueError):
     """An unknown model, preset or parameter, or a parameter value outside what is allowed."""

@@ -89,7 +89,11 @@ class _Checker:
         if not isinstance(value, (int, float, np.integer, np.floating)):
             self.problem(f"expected {what}", cell, value=type(value).__name__)
             return None
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            self.problem(f"{what} too large to be a number here", cell, value=f"{str(cell.value)[:20]}...")
+            return None
         if not math.isfinite(value):
             self.problem("expected a finite number, not NaN or infinity", cell)
             return None

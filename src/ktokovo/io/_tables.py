@@ -488,7 +488,7 @@ def looks_like_ktab(first_row: Sequence[str]) -> bool:
     while cells and not cells[-1]:
         cells.pop()
     # KTAB writes "name, description, n_actors, n_dims" and sometimes further (ignored) fields.
-    return len(cells) >= 4 and all(c.isdigit() for c in cells[2:4])
+    return len(cells) >= 4 and all(c.isascii() and c.isdigit() for c in cells[2:4])
 
 
 def read_ktab_csv(text: str, file: str | None) -> Scenario:

@@ -128,6 +128,8 @@ def read_deu(data: bytes, file: str | None) -> tuple[list[DeuCase], list[str]]:
     import pandas as pd
 
     text = data.decode("utf-8-sig", errors="replace")
+    if not text.strip():
+        raise ScenarioError(Problem("the file is empty: a DEU table starts with its header row", file=file))
     separator = "\t" if "\t" in text.splitlines()[0] else ";"
     try:
         table = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False)
@@ -215,8 +217,14 @@ def read_weights(path: Path) -> dict[str, float]:
         raise ScenarioError(
             Problem("no such file (capabilities are equal, council, or a CSV of actor,weight)", file=str(path))
         )
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ScenarioError(
+            Problem(f"not UTF-8 text (byte {error.start}): save the weights as UTF-8", file=str(path))
+        ) from None
     table = {}
-    for line, row in enumerate(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()), start=1):
+    for line, row in enumerate(csv.reader(text.splitlines()), start=1):
         if not row or (line == 1 and row[0].strip().lower() == "actor"):
             continue
         try:

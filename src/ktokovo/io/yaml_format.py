@@ -617,12 +617,29 @@ def read_data(data: Any, file: str | None = None, lines: dict[tuple[Any, ...], i
             )
         )
     if parameters:
-        scenario = scenario.replace(
-            model_parameters={
-                model: {k: tuple(tuple(p) for p in v) if k == "accommodation" else v for k, v in values.items()}
-                for model, values in parameters.items()
+        from ktokovo.core.errors import ParameterError
+        from ktokovo.models import resolve_parameters
+
+        frozen = {
+            model: {
+                k: tuple(tuple(p) for p in v)
+                if k == "accommodation" and isinstance(v, list) and all(isinstance(p, list) for p in v)
+                else v
+                for k, v in values.items()
             }
-        )
+            for model, values in parameters.items()
+        }
+        problems = []
+        for model, values in frozen.items():
+            try:  # the scenario's defaults for a model are checked as a run's parameters are
+                resolve_parameters(str(model), None, values)
+            except ParameterError as error:
+                problems.append(
+                    Problem(str(error), file=file, line=where("model_parameters"), field=f"model_parameters.{model}")
+                )
+        if problems:
+            raise ScenarioError(problems)
+        scenario = scenario.replace(model_parameters=frozen)
     if shocks:
         try:
             scenario = scenario.replace(shocks=tuple(shock for _, shock in shocks))

@@ -48,11 +48,13 @@ issue's capability-weighted mean with salience 0 there.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
+from ktokovo.core.errors import ParameterError
 from ktokovo.models.contract import ActorOrder, JointModel, JointSolution, between, one_of
 
 
@@ -81,6 +83,25 @@ class SMPParameters(ActorOrder):
     min_turns: int = field(default=2, metadata=between(1, 10_000, int))
     stop_ratio: float = field(default=0.02, metadata=between(0.0, 1.0))
     accommodation: Any = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        pairs = self.accommodation
+        if pairs is None:
+            return
+        example = "[[adjusting actor, reference actor, weight], ...]"
+        if isinstance(pairs, (str, bytes)) or not isinstance(pairs, (list, tuple)):
+            raise ParameterError(f"smp's accommodation is a list of {example}, not {pairs!r}")
+        for triple in pairs:
+            if (
+                not isinstance(triple, (list, tuple))
+                or len(triple) != 3
+                or not all(isinstance(name, str) for name in triple[:2])
+                or isinstance(triple[2], bool)
+                or not isinstance(triple[2], (int, float))
+                or not math.isfinite(triple[2])
+            ):
+                raise ParameterError(f"smp's accommodation is a list of {example}; this entry is not: {triple!r}")
 
 
 CHOICES = SMPParameters.choices()

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sqlalchemy as sa
 
-from ktokovo.core.errors import KtokovoError, ParameterError
+from ktokovo.core.errors import EnvironmentFailure, ParameterError
 from ktokovo.core.jsonable import to_jsonable
 from ktokovo.evaluation.scores import crps, score_rows
 from ktokovo.store import _schema
@@ -47,8 +47,12 @@ if TYPE_CHECKING:
 __all__ = ["SCHEMA_VERSION", "Store", "StoreError", "StoredRun", "crps", "default_url", "now"]
 
 
-class StoreError(KtokovoError):
-    """The run store cannot be opened or does not hold what was asked for."""
+class StoreError(EnvironmentFailure):
+    """The run store cannot be opened, read or written (the CLI exits with 1)."""
+
+
+class NotStored(StoreError, ParameterError):
+    """The store does not hold what was asked for: no such run, backtest or issue (bad input: exit 2)."""
 
 
 def default_url() -> str:
@@ -269,7 +273,7 @@ class Store:
         with self.engine.connect() as connection:
             info = connection.execute(sa.select(_schema.runs).where(_schema.runs.c.id == run_id)).first()
             if info is None:
-                raise StoreError(f"no run {run_id} in the store at {_safe(self.url)}")
+                raise NotStored(f"no run {run_id} in the store at {_safe(self.url)}")
             found = connection.execute(
                 sa.select(_schema.forecasts).where(_schema.forecasts.c.run_id == run_id)
             ).fetchall()
@@ -332,7 +336,7 @@ class Store:
         """Record the real outcome of an issue on a date; return the outcome's id."""
         known = self._issues(scenario)
         if known and issue not in known:
-            raise StoreError(f"no stored run of '{scenario}' has an issue '{issue}'; its issues: {', '.join(known)}")
+            raise NotStored(f"no stored run of '{scenario}' has an issue '{issue}'; its issues: {', '.join(known)}")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ParameterError(f"the outcome must be a finite number, not {value!r}")
         scale = self._scale(scenario, issue)
@@ -508,7 +512,7 @@ class Store:
                 ).first()
                 is None
             ):
-                raise StoreError(f"no backtest {backtest_id} in the store at {_safe(self.url)}")
+                raise NotStored(f"no backtest {backtest_id} in the store at {_safe(self.url)}")
             table = _schema.backtest_scores
             found = connection.execute(sa.select(table).where(table.c.backtest_id == backtest_id)).fetchall()
         return pd.DataFrame([dict(r._mapping) for r in found]).drop(columns=["backtest_id"], errors="ignore")
