@@ -22,6 +22,13 @@ MAX_SOBOL = 2**16
 MAX_LIMIT = 100_000
 
 
+MAX_TABLE_ROWS = 100_000
+"""Rows of a scenario table (CSV, xlsx): one per actor and issue. Real negotiations have hundreds; checking
+100,000 takes about 4 s."""
+MAX_CELLS = 10_000_000
+"""Actors × issues of one scenario (its dense tables of positions and saliences)."""
+
+
 def max_workers() -> int:
     """Local worker processes: at most one per core (more only share the same cores and the memory)."""
     return max(1, os.cpu_count() or 1)

@@ -44,7 +44,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
 
 from ktokovo.core.errors import ParameterError
 from ktokovo.evaluation.backtest import TUNED, Backtest, Case, runs
@@ -338,6 +337,7 @@ def _probabilities(data: _Choices, beta: np.ndarray, rows: np.ndarray) -> np.nda
 def fit_choice(data: _Choices, rows: np.ndarray, ridge: float = 1.0) -> np.ndarray:
     """The conditional logit's coefficients on ``rows``: maximum likelihood with the penalty
     ``ridge`` · |β|² / 2 (L-BFGS-B with the analytic gradient)."""
+    from scipy.optimize import minimize  # imported here: the CLI's start does not pay for it
 
     def objective(beta: np.ndarray) -> tuple[float, np.ndarray]:
         p = _probabilities(data, beta, rows)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ktokovo.core.errors import Problem, ScenarioError
+from ktokovo.core.limits import MAX_TABLE_ROWS
 from ktokovo.core.scenario import Scenario, Source
 from ktokovo.io._build import Cell, RawScenario, Record, build_reporting
 
@@ -21,10 +22,19 @@ def csv_rows(text: str, file: str | None, *, delimiter: str = ",", quotechar: st
     """Every CSV record with the line it starts on; a malformed file gives a ScenarioError."""
     # strict: a quote left open is an error, not a field that swallows every row after it
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar, strict=True)
-    rows = []
+    rows: list[tuple[int, list[str]]] = []
     line = 1
     try:
         for row in reader:
+            if len(rows) > MAX_TABLE_ROWS:
+                raise ScenarioError(
+                    Problem(
+                        f"more than {MAX_TABLE_ROWS:,} rows: a scenario table has one row per actor and issue, and "
+                        "ktokovo reads at most that many",
+                        file=file,
+                        line=line,
+                    )
+                )
             rows.append((line, row))
             line = reader.line_num + 1
     except csv.Error as error:
@@ -345,6 +355,12 @@ def read_xlsx(data: bytes, file: str | None, name: str) -> Scenario:
                     )
                 )
         rows.append((number, tuple(values)))
+        if len(rows) > MAX_TABLE_ROWS + 1:
+            book.close()
+            formulas.close()
+            raise ScenarioError(
+                Problem(f"more than {MAX_TABLE_ROWS:,} rows: ktokovo reads at most that many", file=where, line=number)
+            )
     book.close()
     formulas.close()
     if problems:
