@@ -306,3 +306,14 @@ def test_checking_is_linear_and_tables_are_bounded(tmp_path: Path) -> None:
     many = "".join(f"A{i},x{i % 2},50,50,1\n" for i in range(MAX_TABLE_ROWS + 5))
     [problem] = _problems(_write(tmp_path, "many.csv", HEADER + many))
     assert problem.line == MAX_TABLE_ROWS + 2 and "more than 100,000 rows" in problem.message
+
+
+def test_decide_files_keep_apostrophes(tmp_path: Path, flagship: ktokovo.Scenario) -> None:
+    """`convert ukraine-2025 x.txt` used to lose "Putin's": decide's fields are quoted with ', so a ' inside is
+    now doubled, and read back as one."""
+    table = flagship.replace(vetoes=(), linkages=(), ledger=(), shocks=())
+    path = ktokovo.save(table, tmp_path / "talks.txt")
+    assert "'Putin''s government" in path.read_text()
+    back = ktokovo.load(path)
+    assert [a.description for a in back.actors] == [a.description for a in flagship.actors]
+    assert any("'" in a.description for a in back.actors)

@@ -691,18 +691,27 @@ def read_decide(text: str, file: str | None, name: str) -> Scenario:
 
 
 def write_decide(scenario: Scenario) -> str:
-    lines = []
+    """decide's input, every text field in single quotes with a quote inside doubled (``'Putin''s'``), as
+    :func:`read_decide` reads it back: a name with an apostrophe, a tab or a line break survives."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", quotechar="'", quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
     for actor in scenario.actors:
-        lines.append(f"'#A'\t'{actor.name}'\t'{actor.name}'\t'{actor.description}'")
+        writer.writerow(["#A", actor.name, actor.name, actor.description])
     for issue in scenario.issues:
-        lines.append(f"'#P'\t'{issue.name}'\t'{issue.name}'\t'{issue.question}'")
-        lines.append(f"'#M'\t'{issue.name}'\t{_num(issue.scale[0])}")
-        lines.append(f"'#M'\t'{issue.name}'\t{_num(issue.scale[1])}")
+        writer.writerow(["#P", issue.name, issue.name, issue.question])
+        writer.writerow(["#M", issue.name, _num(issue.scale[0])])
+        writer.writerow(["#M", issue.name, _num(issue.scale[1])])
     for i, actor in enumerate(scenario.actors):
         for j, issue in enumerate(scenario.issues):
             if not np.isnan(scenario.positions[i, j]):
-                lines.append(
-                    f"'#D'\t'{actor.name}'\t'{issue.name}'\t{_num(scenario.positions[i, j])}\t"
-                    f"{_num(scenario.saliences[i, j] / 100.0)}\t{_num(scenario.capabilities[i])}"
+                writer.writerow(
+                    [
+                        "#D",
+                        actor.name,
+                        issue.name,
+                        _num(scenario.positions[i, j]),
+                        _num(scenario.saliences[i, j] / 100.0),
+                        _num(scenario.capabilities[i]),
+                    ]
                 )
-    return "\n".join(lines) + "\n"
+    return out.getvalue()
