@@ -23,7 +23,7 @@ FLAGSHIP = {"builtin": "ukraine-2025"}
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = tmp_path_factory.mktemp("parity") / "runs.sqlite"
-    with TestClient(create_app(db=str(db), workers=1, time_limit=120)) as client:
+    with TestClient(create_app(db=str(db), workers=1, time_limit=120), base_url="http://127.0.0.1") as client:
         yield client
 
 

@@ -18,7 +18,7 @@ FLAGSHIP = {"builtin": "ukraine-2025"}
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = tmp_path_factory.mktemp("web") / "runs.sqlite"
-    with TestClient(create_app(db=str(db), workers=2, time_limit=60)) as client:
+    with TestClient(create_app(db=str(db), workers=2, time_limit=60), base_url="http://127.0.0.1") as client:
         yield client
 
 
@@ -104,7 +104,9 @@ def test_upload_reads_any_format_and_names_the_file(client: TestClient, flagship
 
 
 def test_bodies_over_the_limit_are_refused(tmp_path: Path) -> None:
-    with TestClient(create_app(db=str(tmp_path / "runs.sqlite"), max_body=10_000)) as small:
+    with TestClient(
+        create_app(db=str(tmp_path / "runs.sqlite"), max_body=10_000), base_url="http://127.0.0.1"
+    ) as small:
         response = small.post("/api/scenarios/parse", files={"file": ("big.yaml", b"#" * 20_000)})
         assert response.status_code == 413 and "over the limit of 10000 bytes" in response.text
         assert response.headers["content-security-policy"] == CSP
@@ -115,7 +117,16 @@ def test_bodies_over_the_limit_are_refused(tmp_path: Path) -> None:
 
 def test_export_gives_files_that_load_again(client: TestClient, flagship: ktokovo.Scenario) -> None:
     yaml = client.post("/api/scenarios/export?format=yaml", json=FLAGSHIP)
-    assert yaml.headers["content-disposition"] == 'attachment; filename="ukraine-2025.yaml"'
+    assert yaml.headers["content-disposition"] == (
+        "attachment; filename=\"ukraine-2025.yaml\"; filename*=UTF-8''ukraine-2025.yaml"
+    )
+    # a name outside Latin-1 (a header cannot carry it raw): an ASCII fallback, and the name in RFC 5987 form
+    data = client.get("/api/scenarios/ukraine-2025").json()
+    named = client.post("/api/scenarios/export?format=yaml", json={"data": {**data, "name": "é中文"}})
+    assert named.status_code == 200
+    assert named.headers["content-disposition"] == (
+        "attachment; filename=\"___.yaml\"; filename*=UTF-8''%C3%A9%E4%B8%AD%E6%96%87.yaml"
+    )
     assert ktokovo.loads(yaml.content, format="yaml") == flagship
     xlsx = client.post("/api/scenarios/export?format=xlsx", json=FLAGSHIP)
     again = ktokovo.loads(xlsx.content, format="xlsx")
@@ -139,7 +150,9 @@ def test_a_job_reports_progress_and_ends_with_the_forecast(client: TestClient, f
 
 def test_a_run_over_the_time_limit_is_stopped_with_a_clear_message(tmp_path: Path) -> None:
     # 20,000 bdm draws of the flagship take about 10 s (benchmarks/samples_speed.py: 2,100 draws/s).
-    with TestClient(create_app(db=str(tmp_path / "runs.sqlite"), workers=1, time_limit=1.0)) as limited:
+    with TestClient(
+        create_app(db=str(tmp_path / "runs.sqlite"), workers=1, time_limit=1.0), base_url="http://127.0.0.1"
+    ) as limited:
         slow = limited.post("/api/forecast", json={"scenario": FLAGSHIP, "models": ["bdm"], "samples": 20_000})
         assert slow.status_code == 422
         assert "longer than the service's limit of 1 s and was stopped" in slow.json()["detail"]
@@ -148,7 +161,9 @@ def test_a_run_over_the_time_limit_is_stopped_with_a_clear_message(tmp_path: Pat
 
 
 def test_a_token_guards_every_request(tmp_path: Path) -> None:
-    with TestClient(create_app(db=str(tmp_path / "runs.sqlite"), token="s3cret-token")) as guarded:
+    with TestClient(
+        create_app(db=str(tmp_path / "runs.sqlite"), token="s3cret-token"), base_url="http://127.0.0.1"
+    ) as guarded:
         for path in ("/", "/api/health", "/static/app.js", "/openapi.json"):
             refused = guarded.get(path)
             assert refused.status_code == 401, path
@@ -259,3 +274,62 @@ def _jsonish(rows: list[dict]) -> list[dict]:
     import json
 
     return json.loads(json.dumps(rows))
+
+
+def test_without_a_token_only_this_machine_is_answered(tmp_path: Path) -> None:
+    """DNS rebinding: a page on another origin that points its own name at 127.0.0.1 sends its own Host; a
+    cross-site request sends its own Origin. Without a token both are refused (403), with the security
+    headers; this machine's own names and origins are answered."""
+    with TestClient(create_app(db=str(tmp_path / "runs.sqlite")), base_url="http://127.0.0.1:8000") as local:
+        assert local.get("/api/health").status_code == 200
+        assert local.get("/api/health", headers={"host": "localhost:8000"}).status_code == 200
+        assert local.get("/api/health", headers={"host": "[::1]:8000"}).status_code == 200
+        rebound = local.get("/api/health", headers={"host": "evil.example:8000"})
+        assert rebound.status_code == 403 and rebound.headers["content-security-policy"] == CSP
+        cross = local.post("/api/forecast", json=FLAGSHIP, headers={"origin": "https://evil.example"})
+        assert cross.status_code == 403
+        same = local.post(
+            "/api/forecast",
+            json={"scenario": FLAGSHIP, "models": ["mean"], "store": False},
+            headers={"origin": "http://127.0.0.1:8000"},
+        )
+        assert same.status_code == 200
+
+
+def test_the_token_in_the_address_is_taken_on_the_first_page_only(tmp_path: Path) -> None:
+    with TestClient(
+        create_app(db=str(tmp_path / "runs.sqlite"), token="s3cret-token"), base_url="http://127.0.0.1"
+    ) as guarded:
+        assert guarded.get("/api/health?token=s3cret-token").status_code == 401
+        first = guarded.get("/?token=s3cret-token", follow_redirects=False)
+        assert first.status_code == 303 and "ktokovo_token" in first.headers["set-cookie"]
+
+
+def test_an_unexpected_failure_is_a_clean_answer_with_the_headers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug anywhere below the routes: 500 with a JSON detail and every security header (Starlette's own 500
+    carried none); a worker that died: 503, try again."""
+    from ktokovo.web import _routes
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(_routes, "builtins", broken)
+    with TestClient(
+        create_app(db=str(tmp_path / "runs.sqlite")), base_url="http://127.0.0.1", raise_server_exceptions=False
+    ) as client:
+        answer = client.get("/api/scenarios")
+        assert answer.status_code == 500 and answer.headers["content-security-policy"] == CSP
+        assert answer.json()["detail"].startswith("internal error")
+        assert "a bug" not in answer.text  # the details go to the log, not to the caller
+
+        class ProcessExpired(Exception):  # pebble's: a worker killed or out of memory
+            pass
+
+        def died(*args: object, **kwargs: object) -> None:
+            raise ProcessExpired("Abnormal termination")
+
+        monkeypatch.setattr(_routes, "builtins", died)
+        answer = client.get("/api/scenarios")
+        assert answer.status_code == 503 and "try again" in answer.json()["detail"]

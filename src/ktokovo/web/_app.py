@@ -10,6 +10,7 @@ content security policy; and a time limit on every run.
 from __future__ import annotations
 
 import hmac
+import logging
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
@@ -120,10 +121,19 @@ class _Guard:
             await send(message)
 
         request = Request(scope)
+        if self.token is None and not _local(request):
+            # Without a token the service trusts only this machine: a page elsewhere that points a name of its
+            # own at 127.0.0.1 (DNS rebinding) sends its own Host, and a cross-site request its own Origin.
+            answer: Response = JSONResponse(
+                {"detail": "this service answers only pages served from this machine (Host and Origin checked)"},
+                status_code=403,
+            )
+            await answer(scope, receive, send_secured)
+            return
         if self.token is not None:
             given = _token_of(request)
             if given is None or not hmac.compare_digest(given.encode(), self.token.encode()):
-                answer: Response = JSONResponse(
+                answer = JSONResponse(
                     {"detail": "a token is needed: open the address ktokovo serve printed (it carries the token)"},
                     status_code=401,
                 )
@@ -151,14 +161,61 @@ class _Guard:
                     raise HTTPException(413, f"the request is over the limit of {self.max_body} bytes")
             return message
 
-        await self.app(scope, receive_limited, send_secured)
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send_secured(message)
+
+        try:
+            await self.app(scope, receive_limited, send_tracked)
+        except Exception as error:  # the answer to a failure carries the security headers too, never a bare 500
+            if started:
+                raise
+            status, detail = _failure(error)
+            if status == 500:
+                logging.getLogger("ktokovo.web").exception("unexpected failure")
+            await JSONResponse({"detail": detail}, status_code=status)(scope, receive, send_secured)
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def _host(text: str) -> str:
+    """The host of a Host header or an origin's netloc, without its port or brackets."""
+    text = text.strip().lower()
+    if text.startswith("["):
+        return text[1 : text.find("]")] if "]" in text else text
+    return text.rsplit(":", 1)[0] if text.count(":") == 1 else text
+
+
+def _local(request: Request) -> bool:
+    """Whether the request names this machine as its host, and comes from no other origin."""
+    if _host(request.headers.get("host", "")) not in LOCAL_HOSTS:
+        return False
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    return _host(origin.split("://", 1)[-1].split("/", 1)[0]) in LOCAL_HOSTS
+
+
+def _failure(error: Exception) -> tuple[int, str]:
+    """The status and message for a failure no route handled: a worker that died (killed, or out of memory) or
+    the pool shut down is 503, try again; anything else is 500."""
+    name = type(error).__name__
+    if name in ("ProcessExpired", "BrokenProcessPool", "CancelledError") or isinstance(error, MemoryError):
+        return 503, "a worker process stopped before it finished (killed or out of memory); try again"
+    return 500, "internal error; the service's log has the details"
 
 
 def _token_of(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
-    return request.cookies.get(TOKEN_COOKIE) or request.query_params.get("token")
+    # the address ktokovo serve prints carries the token for the first page only; it then lives in a cookie
+    query = request.query_params.get("token") if request.url.path == "/" else None
+    return request.cookies.get(TOKEN_COOKIE) or query
 
 
 __all__ = ["CSP", "MAX_BODY", "create_app"]

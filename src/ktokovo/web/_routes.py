@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -101,9 +102,11 @@ async def export(ref: ScenarioRef, format: Literal["yaml", "xlsx", "csv"] = "yam
     body = formats.dumps(loaded, format)
     media = {"yaml": "application/yaml", "xlsx": "application/octet-stream", "csv": "text/csv"}[format]
     filename = "".join(c for c in loaded.name if c.isalnum() or c in "-_") or "scenario"
-    return Response(
-        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}.{format}"'}
-    )
+    # RFC 6266 with RFC 5987: an ASCII fallback, and the name itself percent-encoded in UTF-8 (a header must be
+    # Latin-1: a scenario named "é中文" used to end in a 500)
+    fallback = "".join(c if c.isascii() else "_" for c in filename)
+    disposition = f"attachment; filename=\"{fallback}.{format}\"; filename*=UTF-8''{quote(filename)}.{format}"
+    return Response(body, media_type=media, headers={"Content-Disposition": disposition})
 
 
 @router.post("/api/forecast", response_model=ForecastAnswer)
