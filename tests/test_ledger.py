@@ -234,3 +234,22 @@ def test_cli_as_of_and_drift() -> None:
     rows = [r for r in json.loads(moved.output)["rows"] if r["issue"] == "us-support" and r["date"] == "2025-02-28"]
     assert rows[0]["by"][0][0] == "United States.us-support.position=25"
     assert rows[0]["move"] == pytest.approx(sum(m for _, m in rows[0]["by"]))
+
+
+def test_a_forecast_on_a_tampered_ledger_warns(tmp_path: Path) -> None:
+    """Issue 15: `forecast` on an edited ledger used to run without a word. An entry's title edited in place
+    (its hash kept) breaks the chain at that entry: the forecast warns, naming it, and still runs."""
+    from typer.testing import CliRunner
+
+    from ktokovo.cli import app
+
+    path = _flagship_file(tmp_path)
+    clean = CliRunner().invoke(app, ["forecast", str(path), "-m", "mean", "--no-store"])
+    assert clean.exit_code == 0 and "warning" not in clean.output
+    text = path.read_text(encoding="utf-8")
+    scenario = ktokovo.load(path)
+    title = scenario.ledger[1].title
+    path.write_text(text.replace(title, "A friendly meeting", 1), encoding="utf-8")
+    warned = CliRunner().invoke(app, ["forecast", str(path), "-m", "mean", "--no-store"])
+    assert warned.exit_code == 0 and "fails its hash chain at entry 2" in warned.output
+    assert "ceasefire" in warned.output  # the forecast itself is still printed

@@ -177,6 +177,18 @@ def load_with_changes(
 
         parse_date(as_of, "--as-of")
     loaded = formats.load(scenario, as_of=as_of)
+    ledger = (loaded.base or loaded).ledger
+    if ledger:  # a forecast from a ledger that was tampered with says so, before it prints anything
+        from ktokovo.analysis.ledger import verify_ledger
+
+        verdict = verify_ledger(ledger)
+        if not verdict.ok:
+            err.print(
+                f"[yellow]warning:[/] the ledger of {scenario} fails its hash chain at entry {verdict.bad}: "
+                f"{verdict.reason}. The forecast below uses it as it is; `ktokovo ledger verify {scenario}` "
+                "checks it against the heads the run store saw.",
+                soft_wrap=True,
+            )
     if sets or drop:
         loaded = whatif.what_if(loaded, whatif.parse_sets(sets or []), drop or [])
     if shocks:
