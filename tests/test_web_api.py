@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -333,3 +334,41 @@ def test_an_unexpected_failure_is_a_clean_answer_with_the_headers(
         monkeypatch.setattr(_routes, "builtins", died)
         answer = client.get("/api/scenarios")
         assert answer.status_code == 503 and "try again" in answer.json()["detail"]
+
+
+def test_scenarios_are_read_in_the_workers_and_errors_keep_their_problems(tmp_path: Path) -> None:
+    """A scenario sent as data is read in the worker pool (a hostile one is bounded by the time limit, not the
+    event loop); its ScenarioError crosses the process with every problem, each naming its field."""
+    with TestClient(create_app(db=str(tmp_path / "runs.sqlite")), base_url="http://127.0.0.1") as client:
+        data = client.get("/api/scenarios/ukraine-2025").json()
+        data["actors"][0]["capability"] = -5
+        data["stances"][0]["salience"] = 500
+        answer = client.post("/api/scenarios/check", json={"data": data})
+        assert answer.status_code == 422 and len(answer.json()["problems"]) == 2
+        bomb = 'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n' + "".join(
+            f"{chr(98 + k)}: &{chr(98 + k)} [" + ",".join([f"*{chr(97 + k)}"] * 10) + "]\n" for k in range(7)
+        )
+        upload = client.post("/api/scenarios/parse", files={"file": ("bomb.yaml", bomb.encode())})
+        assert upload.status_code == 422 and "1,000,000 nodes" in upload.json()["detail"]
+        assert client.get("/api/health").status_code == 200
+
+
+def test_a_full_queue_is_a_503_at_once() -> None:
+    """More calls waiting than QUEUE_PER_WORKER per worker: the next is refused with 503 and Retry-After,
+    instead of waiting without bound (8 slow requests on 2 workers used to answer after up to 33 s)."""
+    import asyncio
+
+    from ktokovo.web._work import QUEUE_PER_WORKER, Busy, Workers
+
+    workers = Workers(1, 30.0)
+    try:
+
+        async def flood() -> list[object]:
+            calls = [workers.call(time.sleep, 0.5) for _ in range(QUEUE_PER_WORKER + 1)]
+            return await asyncio.gather(*calls, return_exceptions=True)
+
+        found = asyncio.run(flood())
+        assert sum(isinstance(f, Busy) for f in found) == 1 and found[-1].__class__ is Busy
+        assert workers.waiting == 0
+    finally:
+        workers.close()

@@ -50,6 +50,10 @@ class ScenarioError(KtokovoError, ValueError):
         self.problems: list[Problem] = list(problems)
         super().__init__(self._text())
 
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[list[Problem]]]:
+        # raised in a worker process, it arrives with every problem, not only their joined text
+        return (type(self), (self.problems,))
+
     def _text(self) -> str:
         if len(self.problems) == 1:
             return str(self.problems[0])

@@ -25,6 +25,7 @@ from ktokovo.core.errors import KtokovoError, ScenarioError
 from ktokovo.web._routes import router
 from ktokovo.web._schemas import Problem
 from ktokovo.web._state import State, version
+from ktokovo.web._work import Busy
 
 MAX_BODY = 5 * 1024 * 1024
 """Request bodies over this many bytes are refused (5 MiB), uploads included."""
@@ -78,6 +79,10 @@ def create_app(
             for e in error.errors()
         ]
         return JSONResponse({"detail": "; ".join(problems), "problems": problems}, status_code=422)
+
+    @app.exception_handler(Busy)
+    async def _busy(request: Request, error: Busy) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=503, headers={"retry-after": "5"})
 
     @app.exception_handler(KtokovoError)
     async def _bad_input(request: Request, error: KtokovoError) -> JSONResponse:

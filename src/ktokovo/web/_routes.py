@@ -32,7 +32,7 @@ from ktokovo.web._schemas import (
     ScenarioRef,
     SensitivityRequest,
 )
-from ktokovo.web._state import State, builtin, builtins, resolve, state_of, version, what_if
+from ktokovo.web._state import State, builtin, builtins, load, state_of, version, what_if
 
 router = APIRouter()
 StateDep = Annotated[State, Depends(state_of)]
@@ -65,11 +65,11 @@ async def scenario(name: str) -> dict[str, Any]:
 
 @router.post("/api/scenarios/parse")
 async def parse(
-    request: Request, file: Annotated[UploadFile, File(description="A scenario file in any supported format.")]
+    request: Request,
+    state: StateDep,
+    file: Annotated[UploadFile, File(description="A scenario file in any supported format.")],
 ) -> Any:
     """Read an uploaded scenario file (YAML, CSV, xlsx, BDM, KTAB CSV or XML, decide) into YAML-shaped data."""
-    from ktokovo.io.yaml_format import scenario_to_data
-
     max_body = request.app.state.max_body
     data = await file.read(max_body + 1)
     if len(data) > max_body:
@@ -77,14 +77,13 @@ async def parse(
     name = (file.filename or "upload").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]  # a name, never a path
     stem, _, suffix = name.rpartition(".")
     fmt = {"yaml": "yaml", "yml": "yaml", "xlsx": "xlsx", "xml": "ktab_xml"}.get(suffix.lower())
-    loaded = formats.loads(data, name=stem or "upload", file=name, format=fmt)
-    return scenario_to_data(loaded)
+    return await state.workers().call(_work.parse_upload, data, stem or "upload", name, fmt)
 
 
 @router.post("/api/scenarios/check")
-async def check(ref: ScenarioRef) -> dict[str, Any]:
+async def check(ref: ScenarioRef, state: StateDep) -> dict[str, Any]:
     """Check a scenario; 422 with every problem if it is invalid."""
-    loaded = resolve(ref)
+    loaded = await load(ref, state)
     return {"ok": True, "actors": len(loaded.actors), "issues": len(loaded.issues), "as_of": loaded.as_of or None}
 
 
@@ -96,9 +95,9 @@ async def check(ref: ScenarioRef) -> dict[str, Any]:
         422: {"model": Problem, "content": {"application/json": {}}},
     },
 )
-async def export(ref: ScenarioRef, format: Literal["yaml", "xlsx", "csv"] = "yaml") -> Response:
+async def export(ref: ScenarioRef, state: StateDep, format: Literal["yaml", "xlsx", "csv"] = "yaml") -> Response:
     """The scenario as a file to download: YAML (everything, ledger included), xlsx or long CSV (the table)."""
-    loaded = resolve(ref)
+    loaded = await load(ref, state)
     body = formats.dumps(loaded, format)
     media = {"yaml": "application/yaml", "xlsx": "application/octet-stream", "csv": "text/csv"}[format]
     filename = "".join(c for c in loaded.name if c.isalnum() or c in "-_") or "scenario"
@@ -113,7 +112,7 @@ async def export(ref: ScenarioRef, format: Literal["yaml", "xlsx", "csv"] = "yam
 async def forecast(request: ForecastRequest, state: StateDep) -> dict[str, Any]:
     """Every chosen model's forecast per issue (with intervals if ``samples``), gains, positions by round."""
     started = now()
-    loaded = what_if(resolve(request.scenario), request.set, request.drop)
+    loaded = what_if(await load(request.scenario, state), request.set, request.drop)
     models = _applicable(loaded, request.models)
     answer, results, drawn, details = await state.workers().call(
         _work.forecast, loaded, models, request.samples, request.seed, request.charts, request.horizon
@@ -126,7 +125,7 @@ async def forecast(request: ForecastRequest, state: StateDep) -> dict[str, Any]:
 async def start_job(request: ForecastRequest, state: StateDep) -> dict[str, Any]:
     """Start a long run; poll GET /api/jobs/{id} for its progress and result."""
     started = now()
-    loaded = what_if(resolve(request.scenario), request.set, request.drop)
+    loaded = what_if(await load(request.scenario, state), request.set, request.drop)
     models = _applicable(loaded, request.models)
 
     async def done(
@@ -149,7 +148,7 @@ async def job(job_id: str, state: StateDep) -> dict[str, Any]:
 @router.post("/api/sensitivity")
 async def sensitivity(request: SensitivityRequest, state: StateDep) -> dict[str, Any]:
     """Which inputs move each forecast most (one at a time between the ends of their ranges)."""
-    loaded = resolve(request.scenario)
+    loaded = await load(request.scenario, state)
     _applicable(loaded, [request.model])
     return await state.workers().call(_work.sensitivity, loaded, request.model, request.top)  # type: ignore[no-any-return]
 
@@ -157,7 +156,7 @@ async def sensitivity(request: SensitivityRequest, state: StateDep) -> dict[str,
 @router.post("/api/deal")
 async def deal(request: DealRequest, state: StateDep) -> dict[str, Any]:
     """Deal or no deal: the zone of agreement among the veto players and the probability of a deal."""
-    loaded = resolve(request.scenario)
+    loaded = await load(request.scenario, state)
     models = _applicable(loaded, request.models)
     return await state.workers().call(  # type: ignore[no-any-return]
         _work.deal, loaded, models, request.samples, request.seed, request.horizon
@@ -167,7 +166,7 @@ async def deal(request: DealRequest, state: StateDep) -> dict[str, Any]:
 @router.post("/api/diff")
 async def diff(request: DiffRequest, state: StateDep) -> dict[str, Any]:
     """Two scenarios under one model: each forecast's shift, the inputs that differ, the gains."""
-    a, b = resolve(request.a), resolve(request.b)
+    a, b = await load(request.a, state), await load(request.b, state)
     _applicable(a, [request.model])
     return await state.workers().call(_work.diff, a, b, request.model, request.seed)  # type: ignore[no-any-return]
 
@@ -179,7 +178,7 @@ async def diff(request: DiffRequest, state: StateDep) -> dict[str, Any]:
 )
 async def report(request: ReportRequest, state: StateDep) -> HTMLResponse:
     """The self-contained HTML report of the scenario."""
-    loaded = resolve(request.scenario)
+    loaded = await load(request.scenario, state)
     models = _applicable(loaded, request.models) if request.models else None
     html = await state.workers().call(_work.report, loaded, models, request.samples, request.seed)
     return HTMLResponse(html, headers={"Content-Disposition": 'attachment; filename="report.html"'})
@@ -188,7 +187,7 @@ async def report(request: ReportRequest, state: StateDep) -> HTMLResponse:
 @router.post("/api/drift")
 async def drift(request: DriftRequest, state: StateDep) -> dict[str, Any]:
     """How each issue's forecast moved as the ledger's events arrived, each move put down to its changes."""
-    loaded = resolve(request.scenario)
+    loaded = await load(request.scenario, state)
     _applicable(loaded, [request.model])
     return await state.workers().call(_work.drift, loaded, request.model)  # type: ignore[no-any-return]
 

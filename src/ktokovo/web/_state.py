@@ -112,15 +112,14 @@ def builtin(name: str, as_of: dt.date | None = None) -> Scenario:
     return _builtin_as_of(name, as_of or dt.date.today())
 
 
-def resolve(ref: ScenarioRef) -> Scenario:
-    from ktokovo.analysis import ledger as _ledger
-    from ktokovo.io.yaml_format import read_data
-
+async def load(ref: ScenarioRef, state: State) -> Scenario:
+    """The request's scenario: a built-in one from the cache, one sent as data read in the worker pool."""
     if (ref.builtin is None) == (ref.data is None):
         raise ParameterError("give the scenario as builtin (a name) or as data, one of the two")
     if ref.builtin is not None:
         return builtin(ref.builtin, ref.as_of)
-    return _ledger.as_of(read_data(ref.data, "scenario data"), ref.as_of)
+    found: Scenario = await state.workers().call(_work.read_scenario, ref.data, ref.as_of)
+    return found
 
 
 def what_if(scenario: Scenario, sets: dict[str, float], drop: list[str]) -> Scenario:

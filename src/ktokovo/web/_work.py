@@ -28,7 +28,32 @@ class TimeLimit(KtokovoError):
     """A run took longer than the service allows."""
 
 
+class Busy(Exception):
+    """Too many requests wait for the workers already: answered 503, try again."""
+
+
+QUEUE_PER_WORKER = 4
+"""Calls that may wait for each worker; beyond them a request is refused at once (503) rather than queued."""
+
+
 # -- what runs in the workers: each calls the application layer and returns its to_dict() -----------------
+def read_scenario(data: Any, as_of: Any) -> Scenario:
+    """A scenario sent as data, checked (in a worker: a hostile one is bounded by the time limit, not the
+    event loop)."""
+    from ktokovo.analysis import ledger as _ledger
+    from ktokovo.io.yaml_format import read_data
+
+    return _ledger.as_of(read_data(data, "scenario data"), as_of)
+
+
+def parse_upload(data: bytes, stem: str, name: str, fmt: str | None) -> dict[str, Any]:
+    """An uploaded file read and checked, as YAML-shaped data."""
+    from ktokovo import io as formats
+    from ktokovo.io.yaml_format import scenario_to_data
+
+    return scenario_to_data(formats.loads(data, name=stem, file=name, format=fmt))
+
+
 def run_model(scenario: Scenario, model: str, seed: int) -> ModelResult:
     return run(scenario, model, seed=seed)
 
@@ -112,10 +137,20 @@ class Workers:
         context.set_forkserver_preload(["ktokovo", "ktokovo.web._work"])
         self.time_limit = time_limit
         self.pool = pebble.ProcessPool(max_workers=workers, context=context)
+        self.waiting = 0
+        self.max_waiting = QUEUE_PER_WORKER * workers
 
     async def call(self, function: Any, *args: Any, limit: float | None = None) -> Any:
+        """``function(*args)`` in a worker, stopped after ``limit`` seconds of running; refused with 503 when
+        more than :data:`QUEUE_PER_WORKER` calls per worker wait already (so no request waits unbounded)."""
+        if self.waiting >= self.max_waiting:
+            raise Busy(
+                f"the service is busy ({self.waiting} requests waiting for {self.max_waiting // QUEUE_PER_WORKER} "
+                "workers); try again shortly"
+            )
         limit = self.time_limit if limit is None else limit
         future = self.pool.schedule(function, args=args, timeout=limit)
+        self.waiting += 1
         try:
             return await asyncio.wrap_future(future)
         except FutureTimeout:
@@ -126,6 +161,8 @@ class Workers:
         except asyncio.CancelledError:
             future.cancel()  # the client went away: stop the work too
             raise
+        finally:
+            self.waiting -= 1
 
     def close(self) -> None:
         self.pool.stop()
@@ -240,4 +277,4 @@ class Jobs:
             del self.jobs[key]
 
 
-__all__ = ["Job", "Jobs", "TimeLimit", "Workers"]
+__all__ = ["Busy", "Job", "Jobs", "TimeLimit", "Workers"]
