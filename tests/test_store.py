@@ -289,3 +289,37 @@ def test_cli_names_a_store_it_cannot_open(tmp_path: Path) -> None:
     assert result.exit_code == 1  # the machine, not the input (issue 15: exit 1 for the environment)
     assert "cannot open the run store at postgresql+psycopg://nobody:***@127.0.0.1:1/none" in result.output
     assert "secret" not in result.output
+
+
+def test_a_damaged_or_failing_store_is_one_message_and_exit_1(tmp_path: Path) -> None:
+    """Issue 15: a schema version that is not a number, a run whose JSON is broken, and a write the database
+    refuses (a trigger standing in for a full disk) each ended in a traceback. Now each is one line naming the
+    store, exit 1 (the machine, not the input); a forecast with the default store only warns and still prints."""
+    import sqlite3
+
+    runner = CliRunner()
+    damaged = tmp_path / "version.db"
+    assert runner.invoke(app, ["forecast", "-m", "mean", "--db", str(damaged)]).exit_code == 0
+    with sqlite3.connect(damaged) as connection:
+        connection.execute("UPDATE meta SET value = 'two' WHERE key = 'schema_version'")
+    listed = runner.invoke(app, ["runs", "list", "--db", str(damaged)])
+    assert listed.exit_code == 1 and "schema version is 'two'" in listed.output and "Traceback" not in listed.output
+
+    broken = tmp_path / "json.db"
+    assert runner.invoke(app, ["forecast", "-m", "mean", "--db", str(broken)]).exit_code == 0
+    with sqlite3.connect(broken) as connection:
+        connection.execute("UPDATE runs SET models = '[broken'")
+    shown = runner.invoke(app, ["runs", "show", "1", "--db", str(broken)])
+    assert shown.exit_code == 1 and "damaged record" in shown.output
+
+    full = tmp_path / "full.db"
+    assert runner.invoke(app, ["forecast", "-m", "mean", "--db", str(full)]).exit_code == 0
+    with sqlite3.connect(full) as connection:
+        connection.execute(
+            "CREATE TRIGGER full BEFORE INSERT ON runs BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END"
+        )
+    named = runner.invoke(app, ["forecast", "-m", "mean", "--db", str(full)])
+    assert named.exit_code == 1 and "database or disk is full" in named.output
+    assert "ceasefire" in named.output  # the forecast was printed before the store refused it
+    quiet = runner.invoke(app, ["forecast", "-m", "mean"], env={"KTOKOVO_DB": str(full)})
+    assert quiet.exit_code == 0 and "warning" in quiet.output and "not stored" in quiet.output

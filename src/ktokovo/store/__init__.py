@@ -18,15 +18,16 @@ np.float64(75.38)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import sqlalchemy as sa
@@ -98,6 +99,26 @@ class StoredRun:
         return loads(self.info["scenario"].encode(), format="yaml", as_of=self.info["as_of"] or None)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _guarded(method: F) -> F:
+    """A store method whose database or JSON failures become one :class:`StoreError` naming the store (a disk
+    full, a read-only folder, a damaged file or row), never a traceback."""
+
+    @functools.wraps(method)
+    def wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sa.exc.SQLAlchemyError as error:
+            reason = getattr(error, "orig", None) or error
+            raise StoreError(f"the run store at {_safe(self.url)} failed: {reason}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise StoreError(f"the run store at {_safe(self.url)} holds a damaged record ({error})") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
 class Store:
     """A run store at a SQLAlchemy URL or an SQLite file path (default: :func:`default_url`).
 
@@ -132,6 +153,7 @@ class Store:
         self.close()
 
     # -- schema ------------------------------------------------------------------------------------
+    @_guarded
     def version(self) -> int:
         with self.engine.connect() as connection:
             return _version(connection)
@@ -164,6 +186,7 @@ class Store:
             yield connection
 
     # -- runs --------------------------------------------------------------------------------------
+    @_guarded
     def record(
         self,
         command: str,
@@ -241,6 +264,7 @@ class Store:
                 _note_head(connection, source or scenario.name, scenario)
         return run_id
 
+    @_guarded
     def recent(self, limit: int = 50, scenario: str | None = None) -> list[dict[str, Any]]:
         """The latest runs, newest first: id, command, scenario, models, samples, as_of, started_at."""
         columns = _schema.runs.c
@@ -266,6 +290,7 @@ class Store:
             row["models"] = json.loads(row["models"])
         return rows
 
+    @_guarded
     def get(self, run_id: int) -> StoredRun:
         """A stored run by id (raises :class:`StoreError` if there is none)."""
         import pandas as pd
@@ -306,6 +331,7 @@ class Store:
         }
         return StoredRun(run_id, details, frame, trajectories)
 
+    @_guarded
     def latest_details(self, scenario: str, key: str) -> Any:
         """``details[key]`` of the latest run of a scenario that stored it (a sensitivity ranking, say), or None."""
         runs = _schema.runs
@@ -321,6 +347,7 @@ class Store:
                     return found
         return None
 
+    @_guarded
     def draws(self, run_id: int, model: str, issue: str) -> np.ndarray | None:
         """The stored draws of one forecast, or None if the run had none."""
         table = _schema.forecasts
@@ -332,6 +359,7 @@ class Store:
         return None if blob is None else np.frombuffer(blob, dtype="<f8").copy()
 
     # -- outcomes and scores -----------------------------------------------------------------------
+    @_guarded
     def resolve(self, scenario: str, issue: str, value: float, date: str, note: str = "") -> int:
         """Record the real outcome of an issue on a date; return the outcome's id."""
         known = self._issues(scenario)
@@ -379,6 +407,7 @@ class Store:
         with self.engine.connect() as connection:
             return sorted(connection.execute(query).scalars())
 
+    @_guarded
     def outcomes(self, scenario: str | None = None) -> list[dict[str, Any]]:
         query = sa.select(_schema.outcomes).order_by(_schema.outcomes.c.id)
         if scenario:
@@ -386,6 +415,7 @@ class Store:
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
+    @_guarded
     def scored(self, scenario: str | None = None) -> list[dict[str, Any]]:
         """Every stored forecast of a resolved issue, scored against the latest outcome recorded for it.
 
@@ -426,6 +456,7 @@ class Store:
         return rows
 
     # -- backtests ---------------------------------------------------------------------------------
+    @_guarded
     def record_backtest(self, report: Any, started_at: str | None = None) -> int:
         """Store a backtest (:class:`ktokovo.application.BacktestReport`): its summary (the JSON of
         ``backtest --json``) and a score per forecaster and issue: split "in-sample" for the leaderboard's
@@ -486,6 +517,7 @@ class Store:
                 connection.execute(_schema.backtest_scores.insert(), [{"backtest_id": backtest_id, **r} for r in rows])
         return backtest_id
 
+    @_guarded
     def backtests(self, limit: int = 50) -> list[dict[str, Any]]:
         """The latest backtests, newest first: id, source, capabilities, models, cases, started_at."""
         c = _schema.backtests.c
@@ -500,6 +532,7 @@ class Store:
             row["models"] = json.loads(row["models"])
         return rows
 
+    @_guarded
     def backtest_scores(self, backtest_id: int) -> Any:
         """A stored backtest's per-issue scores as a pandas DataFrame (raises :class:`StoreError` if there is no
         such backtest)."""
@@ -518,11 +551,13 @@ class Store:
         return pd.DataFrame([dict(r._mapping) for r in found]).drop(columns=["backtest_id"], errors="ignore")
 
     # -- ledger heads ------------------------------------------------------------------------------
+    @_guarded
     def note_ledger(self, source: str, scenario: Scenario) -> None:
         """Remember the ledger's head as seen now (``ktokovo ledger verify`` later checks it is still there)."""
         with self._write() as connection:
             _note_head(connection, source, scenario)
 
+    @_guarded
     def ledger_anchors(self, source: str) -> list[tuple[int, str, str]]:
         table = _schema.ledger_heads
         query = sa.select(table.c.entries, table.c.head, table.c.seen_at).where(table.c.source == source)
@@ -552,7 +587,11 @@ def _version(connection: sa.Connection) -> int:
     if not sa.inspect(connection).has_table("meta"):
         return 0
     value = connection.execute(sa.select(_schema.meta.c.value).where(_schema.meta.c.key == "schema_version")).scalar()
-    return int(value) if value is not None else 0
+    if value is None:
+        return 0
+    if not str(value).isascii() or not str(value).isdigit():
+        raise StoreError(f"the run store is damaged: its schema version is {value!r}, not a number")
+    return int(value)
 
 
 def _engine(url: str) -> sa.Engine:
