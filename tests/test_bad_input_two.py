@@ -10,9 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import ktokovo
 from ktokovo import ScenarioError
+
+from .test_bad_input import mutated
 
 HEADER = "actor,issue,position,salience,capability\n"
 
@@ -317,3 +321,73 @@ def test_decide_files_keep_apostrophes(tmp_path: Path, flagship: ktokovo.Scenari
     back = ktokovo.load(path)
     assert [a.description for a in back.actors] == [a.description for a in flagship.actors]
     assert any("'" in a.description for a in back.actors)
+
+
+# -- fuzzing every format: a clean refusal, or a load whose every number is what a model may take ----------
+
+XML_SEED = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Scenario><name>t</name><desc>d</desc><Dimensions><dName>x</dName>'
+    b"</Dimensions><Actors><Actor><name>A</name><description>a</description><capability>10</capability>"
+    b"<Position><dCoord>20</dCoord></Position><Salience><dSal>0.5</dSal></Salience></Actor><Actor><name>B</name>"
+    b"<description>b</description><capability>20</capability><Position><dCoord>70</dCoord></Position><Salience>"
+    b"<dSal>0.6</dSal></Salience></Actor></Actors></Scenario>\n"
+)
+
+
+def _sound(scenario: ktokovo.Scenario) -> None:
+    """What every loaded scenario must hold: finite capabilities >= 0, positions on their issues' scales (or
+    absent), saliences in 0–100, and at least two actors with a position and a salience on every issue."""
+    assert np.all(np.isfinite(scenario.capabilities)) and np.all(scenario.capabilities >= 0)
+    assert np.all(np.isfinite(scenario.saliences)) and np.all((scenario.saliences >= 0) & (scenario.saliences <= 100))
+    for j, issue in enumerate(scenario.issues):
+        column = scenario.positions[:, j]
+        given = column[~np.isnan(column)]
+        assert np.all((given >= issue.scale[0]) & (given <= issue.scale[1]))
+        assert np.sum(~np.isnan(column) & (scenario.saliences[:, j] > 0)) >= 2
+
+
+CELL = st.one_of(
+    st.none(),
+    st.integers(-10, 200),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["A", "B", "x", "", " ", "=1+1", "nan", "1e308", "NO", "'", "ä"]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=mutated(), xml_cut=st.integers(0, len(XML_SEED)), xml_byte=st.integers(0, 255))
+def test_every_text_format_fuzzed_loads_soundly_or_refuses(
+    tmp_path: Path, case: tuple[str, bytes], xml_cut: int, xml_byte: int
+) -> None:
+    """CSV, YAML, BDM, KTAB CSV, decide (mutated from good files, as in test_bad_input) and KTAB XML (one byte
+    changed): each load either raises a ScenarioError naming the file or gives a sound scenario, within 10 s."""
+    xml = bytearray(XML_SEED)
+    if xml_cut < len(xml):
+        xml[xml_cut] = xml_byte
+    for name, data in (case, ("talks.xml", bytes(xml))):
+        path = _write(tmp_path, name, data)
+        started = time.perf_counter()
+        try:
+            _sound(ktokovo.load(path))
+        except ScenarioError as error:
+            assert error.problems and all(name in (p.file or "") for p in error.problems)
+        assert time.perf_counter() - started < 10.0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(CELL, min_size=4, max_size=7), min_size=0, max_size=5))
+def test_xlsx_fuzzed_loads_soundly_or_refuses(tmp_path: Path, rows: list[list[object]]) -> None:
+    """Workbooks with the long format's header and rows of arbitrary cells (text, numbers, NaN, infinity,
+    formulas, blanks, rows longer than the header)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(HEADER.strip().split(","))
+    for row in [["A", "x", 10, 50, 1], *rows]:
+        book.active.append([v if not (isinstance(v, float) and not np.isfinite(v)) else str(v) for v in row])
+    path = tmp_path / "talks.xlsx"
+    book.save(path)
+    try:
+        _sound(ktokovo.load(path))
+    except ScenarioError as error:
+        assert error.problems and all("talks.xlsx" in (p.file or "") for p in error.problems)
