@@ -253,3 +253,41 @@ def test_a_forecast_on_a_tampered_ledger_warns(tmp_path: Path) -> None:
     warned = CliRunner().invoke(app, ["forecast", str(path), "-m", "mean", "--no-store"])
     assert warned.exit_code == 0 and "fails its hash chain at entry 2" in warned.output
     assert "ceasefire" in warned.output  # the forecast itself is still printed
+
+
+def test_a_copy_elsewhere_and_edited_inputs_are_caught(tmp_path: Path) -> None:
+    """Issue 15: the heads the store saw were keyed by the file's path, so a copy under another name passed
+    with its last entries deleted; and the chain covers the entries only, so an edit to the scenario's own
+    numbers passed. Heads now also name their ledger by its first entry and carry the inputs' digest."""
+    db = tmp_path / "runs.sqlite"
+    path = _flagship_file(tmp_path)
+    assert _verify(path, db)[0] == 0  # the store sees 6 entries and these inputs
+    copy = tmp_path / "elsewhere" / "copy.yaml"
+    copy.parent.mkdir()
+    copy.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    _rewrite(copy, _entries(copy)[:5])  # the last entry deleted, in a copy under another path
+    code, output = _verify(copy, db)
+    assert code == 1 and "the ledger had 6 entries" in output
+
+    edited = tmp_path / "edited.yaml"
+    text = path.read_text(encoding="utf-8")
+    capability = "- name: Russia\n  description: Putin's government (negotiator Kirill Dmitriev)\n  capability:\n    value: 80\n"
+    assert capability in text  # Russia's capability, 80 (¶6), edited to 85 outside the ledger
+    edited.write_text(text.replace(capability, capability.replace("value: 80", "value: 85"), 1), encoding="utf-8")
+    code, output = _verify(edited, db)
+    assert code == 1 and "inputs differ from those it had when seen" in output
+
+
+def test_the_web_verifies_against_the_heads_the_store_saw(tmp_path: Path) -> None:
+    """The web API checked the chain alone: a ledger with its last entry cut passed there. It now checks the
+    heads seen of the same ledger, by any path, and remembers those it passes."""
+    from fastapi.testclient import TestClient
+
+    from ktokovo.web import create_app
+
+    with TestClient(create_app(db=str(tmp_path / "runs.sqlite")), base_url="http://127.0.0.1") as client:
+        data = client.get("/api/scenarios/ukraine-2025").json()
+        assert client.post("/api/ledger/verify", json={"data": data}).json()["ok"] is True
+        cut = {**data, "ledger": data["ledger"][:-1]}
+        answer = client.post("/api/ledger/verify", json={"data": cut}).json()
+        assert answer["ok"] is False and "had 6 entries" in answer["reason"]

@@ -94,7 +94,7 @@ def _build_version_1(url: str) -> None:
 def test_an_older_store_is_upgraded_in_place(store_url: str, flagship: ktokovo.Scenario) -> None:
     _build_version_1(store_url)
     with Store(store_url) as store:
-        assert store.version() == SCHEMA_VERSION == 3
+        assert store.version() == SCHEMA_VERSION == 4
         old = store.get(1)
         assert old.forecasts.loc[("mean", "crimea"), "forecast"] == 42.0 and old.info["as_of"] is None
         new = store.record("forecast", flagship, [ktokovo.run(flagship, "mean")])

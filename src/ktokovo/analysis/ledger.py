@@ -81,13 +81,19 @@ class Verdict:
         return self.bad is None
 
 
-def verify_ledger(entries: Sequence[LedgerEntry], anchors: Iterable[tuple[int, str, str]] = ()) -> Verdict:
-    """Check a ledger's hash chain, and that it still contains every head seen before.
+def verify_ledger(
+    entries: Sequence[LedgerEntry], anchors: Iterable[tuple[Any, ...]] = (), inputs: str | None = None
+) -> Verdict:
+    """Check a ledger's hash chain, that it still contains every head seen before, and that the scenario's own
+    inputs are those the latest head was seen with.
 
     Parameters
     ----------
     entries : the ledger, in recorded order.
-    anchors : ``(entry count, head hash, when seen)`` of the same ledger seen earlier (the run store keeps them).
+    anchors : ``(entry count, head hash, when seen[, inputs digest])`` of the same ledger seen earlier (the run
+        store keeps them).
+    inputs : the digest of the scenario's own inputs now (:func:`ktokovo.io.yaml_format.inputs_digest`);
+        ``bad`` is 0 when they differ from the latest head's.
 
     Examples
     --------
@@ -110,7 +116,8 @@ def verify_ledger(entries: Sequence[LedgerEntry], anchors: Iterable[tuple[int, s
                 "before it was deleted",
             )
         previous = entry.hash
-    for count, hash_, seen in sorted(anchors):
+    anchors = sorted(anchors, key=lambda a: (a[0], a[2]))
+    for count, hash_, seen, *_ in anchors:
         if count > len(entries):
             return Verdict(
                 len(entries),
@@ -123,6 +130,15 @@ def verify_ledger(entries: Sequence[LedgerEntry], anchors: Iterable[tuple[int, s
                 count,
                 f"entry {count} is not the one seen on {seen}: the ledger was rewritten up to it",
             )
+    digests = [(a[2], a[3]) for a in anchors if len(a) > 3 and a[3] is not None]
+    if inputs is not None and digests and max(digests)[1] != inputs:
+        seen = max(digests)[0]
+        return Verdict(
+            len(entries),
+            0,
+            f"the scenario's own inputs differ from those it had when seen on {seen}: they were edited outside "
+            "the ledger (a change belongs in a ledger entry)",
+        )
     return Verdict(len(entries))
 
 

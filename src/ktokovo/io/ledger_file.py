@@ -38,7 +38,7 @@ def append_to_file(path: str | Path, **fields: Any) -> LedgerEntry:
     elif keys[-1] == "ledger" and data["ledger"] and not text.rstrip().endswith("]"):
         path.write_text(text.rstrip("\n") + "\n" + item, encoding="utf-8")
     else:
-        save(base.replace(ledger=(*base.ledger, entry)), path, format="yaml")
+        save(base.replace(ledger=(*base.ledger, entry)), path, format="yaml", overwrite=True)
     again = load(path)
     if (again.base or again).ledger[-1] != entry:  # never leave a file that lost or mangled the entry
         path.write_text(text, encoding="utf-8")

@@ -870,5 +870,18 @@ def dump_yaml(data: dict[str, Any]) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
 
 
+def inputs_digest(scenario: Scenario) -> str:
+    """SHA-256 of the scenario's own inputs (everything but its ledger) as canonical JSON: what a ledger head is
+    seen with, since the chain of entries covers the entries only."""
+    import hashlib
+    import json
+
+    from ktokovo.core.jsonable import to_jsonable
+
+    data = scenario_to_data(scenario.replace(ledger=()))
+    text = json.dumps(to_jsonable(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def write_yaml(scenario: Scenario) -> str:
     return dump_yaml(scenario_to_data(scenario))

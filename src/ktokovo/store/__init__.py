@@ -558,22 +558,42 @@ class Store:
             _note_head(connection, source, scenario)
 
     @_guarded
-    def ledger_anchors(self, source: str) -> list[tuple[int, str, str]]:
+    def ledger_anchors(self, source: str, root: str | None = None) -> list[tuple[int, str, str, str | None]]:
+        """Every head seen of this ledger: under the same source, or under any source whose ledger has the same
+        first entry (``root``; a copy of the file elsewhere). Each is (entries, head, seen at, inputs digest or
+        None for heads seen before schema 4)."""
         table = _schema.ledger_heads
-        query = sa.select(table.c.entries, table.c.head, table.c.seen_at).where(table.c.source == source)
+        where = table.c.source == source
+        if root:
+            where = where | (table.c.root == root)
+        query = sa.select(table.c.entries, table.c.head, table.c.seen_at, table.c.inputs).where(where)
         with self.engine.connect() as connection:
-            return [(int(r.entries), str(r.head), str(r.seen_at)) for r in connection.execute(query)]
+            found = {
+                (int(r.entries), str(r.head), str(r.seen_at), None if r.inputs is None else str(r.inputs))
+                for r in connection.execute(query)
+            }
+        return sorted(found, key=lambda a: (a[0], a[2]))
 
 
 def _note_head(connection: sa.Connection, source: str, scenario: Scenario) -> None:
-    ledger = (scenario.base or scenario).ledger
+    from ktokovo.io.yaml_format import inputs_digest
+
+    base = scenario.base or scenario
+    ledger = base.ledger
     if not ledger or not ledger[-1].hash:
         return
     table = _schema.ledger_heads
     key = (table.c.source == source) & (table.c.entries == len(ledger)) & (table.c.head == ledger[-1].hash)
     if connection.execute(sa.select(table.c.entries).where(key)).first() is None:
         connection.execute(
-            table.insert().values(source=source, entries=len(ledger), head=ledger[-1].hash, seen_at=now())
+            table.insert().values(
+                source=source,
+                entries=len(ledger),
+                head=ledger[-1].hash,
+                seen_at=now(),
+                root=ledger[0].hash,
+                inputs=inputs_digest(base),
+            )
         )
 
 

@@ -87,13 +87,26 @@ outcomes = sa.Table(
     sa.Column("note", sa.Text, nullable=False),
 )
 
+
+def _ledger_head_columns() -> list[sa.Column[object]]:
+    """The columns of ``ledger_heads`` in version 2."""
+    return [
+        sa.Column("source", sa.Text, primary_key=True),
+        sa.Column("entries", sa.Integer, primary_key=True),
+        sa.Column("head", sa.String(64), primary_key=True),
+        sa.Column("seen_at", sa.String(32), nullable=False),
+    ]
+
+
+# version 4: each head also names its ledger by its first entry's hash (``root``), so that a copy of the file
+# under another path is checked against it, and the SHA-256 of the scenario's own inputs (``inputs``), which
+# the chain of entries does not cover.
 ledger_heads = sa.Table(
     "ledger_heads",
     metadata,
-    sa.Column("source", sa.Text, primary_key=True),
-    sa.Column("entries", sa.Integer, primary_key=True),
-    sa.Column("head", sa.String(64), primary_key=True),
-    sa.Column("seen_at", sa.String(32), nullable=False),
+    *_ledger_head_columns(),
+    sa.Column("root", sa.String(64), index=True),
+    sa.Column("inputs", sa.String(64)),
 )
 
 
@@ -109,7 +122,7 @@ def _v2(connection: sa.Connection) -> None:
     connection.execute(sa.text("ALTER TABLE runs ADD COLUMN as_of VARCHAR(10)"))
     connection.execute(sa.text("ALTER TABLE runs ADD COLUMN details TEXT"))
     outcomes.create(connection)
-    ledger_heads.create(connection)
+    sa.Table("ledger_heads", sa.MetaData(), *_ledger_head_columns()).create(connection)
 
 
 # version 3: backtests, with every forecaster's score on every issue (in sample, or out of sample by split).
@@ -152,7 +165,14 @@ def _v3(connection: sa.Connection) -> None:
     backtest_scores.create(connection)
 
 
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v2, _v3]
+def _v4(connection: sa.Connection) -> None:
+    """Ledger heads name their ledger (its root) and the scenario's inputs they were seen with."""
+    connection.execute(sa.text("ALTER TABLE ledger_heads ADD COLUMN root VARCHAR(64)"))
+    connection.execute(sa.text("ALTER TABLE ledger_heads ADD COLUMN inputs VARCHAR(64)"))
+    connection.execute(sa.text("CREATE INDEX ix_ledger_heads_root ON ledger_heads (root)"))
+
+
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v2, _v3, _v4]
 """MIGRATIONS[N-1] takes a store from version N-1 to version N."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -213,12 +213,21 @@ async def ledger_add(request: LedgerAddRequest) -> dict[str, Any]:
 
 
 @router.post("/api/ledger/verify")
-async def ledger_verify(request: LedgerVerifyRequest) -> dict[str, Any]:
-    """Check the ledger's hash chain: the first entry edited, moved or deleted since it was added, if any."""
+async def ledger_verify(request: LedgerVerifyRequest, state: StateDep) -> dict[str, Any]:
+    """Check the ledger's hash chain, and the heads the run store has seen of the same ledger (by its first
+    entry, whatever file it came in): the first entry edited, moved or deleted, or inputs edited outside it
+    (``bad`` 0). A ledger that passes is remembered, as ``ktokovo ledger verify`` does."""
     from ktokovo.analysis import ledger as _ledger
-    from ktokovo.io.yaml_format import read_data
+    from ktokovo.io.yaml_format import inputs_digest
 
-    verdict = _ledger.verify_ledger(read_data(request.data, "scenario data").ledger)
+    scenario = await load(ScenarioRef(data=request.data), state)
+    base = scenario.base or scenario
+    root = base.ledger[0].hash if base.ledger else None
+    store = state.store()
+    anchors = await run_in_threadpool(store.ledger_anchors, "web", root)
+    verdict = _ledger.verify_ledger(base.ledger, anchors, inputs_digest(base))
+    if verdict.ok and base.ledger:
+        await run_in_threadpool(store.note_ledger, "web", base)
     return {"ok": verdict.ok, "entries": verdict.entries, "bad": verdict.bad, "reason": verdict.reason}
 
 
