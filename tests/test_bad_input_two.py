@@ -391,3 +391,15 @@ def test_xlsx_fuzzed_loads_soundly_or_refuses(tmp_path: Path, rows: list[list[ob
         _sound(ktokovo.load(path))
     except ScenarioError as error:
         assert error.problems and all("talks.xlsx" in (p.file or "") for p in error.problems)
+
+
+def test_a_linkage_off_its_issues_scale_is_refused(tmp_path: Path) -> None:
+    """`if x >= 500` on a 0–100 issue was accepted; every number a model or the deal analysis takes is on its
+    scale."""
+    text = YAML.format(a="A", i="x").replace("  - {name: x}\n", "  - {name: x}\n  - {name: y}\n")
+    text += (
+        "  - {actor: A, issue: y, position: 10, salience: 50}\n  - {actor: B, issue: y, position: 90, salience: 50}\n"
+    )
+    text += 'linkages:\n  - {if: "x >= 500", then: "y <= 20"}\n'
+    [problem] = _problems(_write(tmp_path, "t.yaml", text))
+    assert "x's scale 0–100" in problem.message and problem.line == text.splitlines().index("linkages:") + 1

@@ -271,7 +271,9 @@ def test_a_copy_elsewhere_and_edited_inputs_are_caught(tmp_path: Path) -> None:
 
     edited = tmp_path / "edited.yaml"
     text = path.read_text(encoding="utf-8")
-    capability = "- name: Russia\n  description: Putin's government (negotiator Kirill Dmitriev)\n  capability:\n    value: 80\n"
+    capability = (
+        "- name: Russia\n  description: Putin's government (negotiator Kirill Dmitriev)\n  capability:\n    value: 80\n"
+    )
     assert capability in text  # Russia's capability, 80 (¶6), edited to 85 outside the ledger
     edited.write_text(text.replace(capability, capability.replace("value: 80", "value: 85"), 1), encoding="utf-8")
     code, output = _verify(edited, db)

@@ -526,6 +526,15 @@ def _check_deal_rules(scenario: Scenario) -> list[Problem]:
         for op in (link.if_op, link.then_op):
             if op not in (">=", "<="):
                 problems.append(Problem("operators are >= or <=", field=where, value=op))
+        for name, value in ((link.if_issue, link.if_value), (link.then_issue, link.then_value)):
+            if name in scenario.issue_names:
+                low, high = scenario.issues[scenario.issue_names.index(name)].scale
+                if not (isinstance(value, (int, float)) and np.isfinite(value) and low <= value <= high):
+                    problems.append(
+                        Problem(
+                            f"a linkage's value must lie on {name}'s scale {low:g}–{high:g}", field=where, value=value
+                        )
+                    )
     return problems
 
 

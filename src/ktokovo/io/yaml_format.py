@@ -602,7 +602,13 @@ def read_data(data: Any, file: str | None = None, lines: dict[tuple[Any, ...], i
         except ScenarioError as error:
             raise ScenarioError(
                 [
-                    Problem(p.message, file=file, line=where("vetoes"), field=p.field, value=p.value)
+                    Problem(
+                        p.message,
+                        file=file,
+                        line=where("linkages" if (p.field or "").startswith("linkage") else "vetoes"),
+                        field=p.field,
+                        value=p.value,
+                    )
                     for p in error.problems
                 ]
             ) from None
