@@ -220,7 +220,7 @@ async def ledger_verify(request: LedgerVerifyRequest, state: StateDep) -> dict[s
     from ktokovo.analysis import ledger as _ledger
     from ktokovo.io.yaml_format import inputs_digest
 
-    scenario = await load(ScenarioRef(data=request.data), state)
+    scenario = await load(ScenarioRef(builtin=None, data=request.data), state)
     base = scenario.base or scenario
     root = base.ledger[0].hash if base.ledger else None
     store = state.store()
