@@ -187,7 +187,10 @@ def test_ledger_add_appends_a_chained_entry_and_keeps_the_file(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     assert "added entry 7" in result.output
     text = path.read_text(encoding="utf-8")
-    assert text.startswith(original.rstrip("\n"))  # appended: comments and layout kept
+    # appended, with the seal (ledger_head) written just above the ledger: comments and layout kept
+    seal = re.search(r"(?m)^ledger_head:\n(?:  [^\n]*\n){3}", text)
+    assert seal is not None and "entries: 7" in seal.group(0)
+    assert (text[: seal.start()] + text[seal.end() :]).startswith(original.rstrip("\n"))
     scenario = ktokovo.load(path)
     assert len(scenario.ledger) == 7 and verify_ledger(scenario.ledger).ok
     i, j = scenario.actor_index("Russia"), scenario.issue_index("ceasefire")
@@ -293,3 +296,50 @@ def test_the_web_verifies_against_the_heads_the_store_saw(tmp_path: Path) -> Non
         cut = {**data, "ledger": data["ledger"][:-1]}
         answer = client.post("/api/ledger/verify", json={"data": cut}).json()
         assert answer["ok"] is False and "had 6 entries" in answer["reason"]
+
+
+def test_the_files_seal_catches_cuts_and_edits_with_any_store(tmp_path: Path) -> None:
+    """Issue 15: with a store that never saw the file (another machine), a ledger cut at its end, or inputs
+    edited outside it, passed. Every YAML writer now records a seal (entries, head, inputs' digest) in the
+    file, and `ledger add` renews it; verification anywhere compares it."""
+    sealed = tmp_path / "talks.yaml"
+    assert runner.invoke(app, ["convert", "ukraine-2025", str(sealed)]).exit_code == 0
+    added = runner.invoke(
+        app,
+        [
+            "ledger",
+            "add",
+            str(sealed),
+            "--date",
+            "2025-05-16",
+            "--kind",
+            "meeting",
+            "--title",
+            "Talks in Istanbul",
+            "--actor",
+            "Russia",
+            "--document",
+            "article",
+            "--note",
+            "n",
+        ],
+    )
+    assert added.exit_code == 0
+    assert ktokovo.load(sealed).base.ledger_head[0] == 7  # type: ignore[union-attr]
+    assert _verify(sealed, tmp_path / "first.db")[0] == 0
+
+    cut = tmp_path / "cut.yaml"
+    cut.write_text(sealed.read_text(encoding="utf-8"), encoding="utf-8")
+    _rewrite(cut, _entries(cut)[:6])  # the last entry deleted; its seal still says 7
+    code, output = _verify(cut, tmp_path / "another.db")  # a store that never saw it
+    assert code == 1 and "records 7 entries; its ledger has 6" in output
+    warned = runner.invoke(app, ["forecast", str(cut), "-m", "mean", "--no-store"])
+    assert warned.exit_code == 0 and "does not match its file's seal" in warned.output
+
+    edited = tmp_path / "edited.yaml"
+    text = sealed.read_text(encoding="utf-8")
+    russia = "- name: Russia\n  description: Putin's government (negotiator Kirill Dmitriev)\n  capability:\n"
+    assert russia + "    value: 80\n" in text
+    edited.write_text(text.replace(russia + "    value: 80\n", russia + "    value: 85\n", 1), encoding="utf-8")
+    code, output = _verify(edited, tmp_path / "third.db")
+    assert code == 1 and "inputs differ from those its ledger_head records" in output

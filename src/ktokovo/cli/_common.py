@@ -180,13 +180,17 @@ def load_with_changes(
     ledger = (loaded.base or loaded).ledger
     if ledger:  # a forecast from a ledger that was tampered with says so, before it prints anything
         from ktokovo.analysis.ledger import verify_ledger
+        from ktokovo.io.yaml_format import seal_problem
 
         verdict = verify_ledger(ledger)
-        if not verdict.ok:
+        sealed = seal_problem(loaded) if verdict.ok else None
+        why = f"fails its hash chain at entry {verdict.bad}: {verdict.reason}" if not verdict.ok else None
+        if sealed is not None:
+            why = f"does not match its file's seal: {sealed}"
+        if why is not None:
             err.print(
-                f"[yellow]warning:[/] the ledger of {scenario} fails its hash chain at entry {verdict.bad}: "
-                f"{verdict.reason}. The forecast below uses it as it is; `ktokovo ledger verify {scenario}` "
-                "checks it against the heads the run store saw.",
+                f"[yellow]warning:[/] the ledger of {scenario} {why}. The forecast below uses it as it is; "
+                f"`ktokovo ledger verify {scenario}` checks it against the heads the run store saw.",
                 soft_wrap=True,
             )
     if sets or drop:

@@ -260,6 +260,10 @@ class Scenario:
     ledger: tuple[LedgerEntry, ...] = ()
     as_of: str = ""
     base: Scenario | None = None
+    ledger_head: tuple[int, str, str] | None = None
+    """The ledger's seal as its file recorded it: (entries, the last entry's hash, the inputs' SHA-256); every
+    YAML writer records it, and verification compares it with the ledger and inputs as they are. Not part of
+    equality: it describes the file, not the negotiation."""
 
     def __post_init__(self) -> None:
         n_actors, n_issues = len(self.actors), len(self.issues)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,12 @@ from ktokovo.analysis.ledger import entry_data, new_entry
 from ktokovo.core.errors import ParameterError
 from ktokovo.core.scenario import LedgerEntry
 from ktokovo.io import load, save
-from ktokovo.io.yaml_format import dump_yaml
+from ktokovo.io.yaml_format import dump_yaml, seal_data
+
+
+def _unsealed(text: str) -> str:
+    """The file's text without its ledger_head block (the seal is written anew with each entry)."""
+    return re.sub(r"(?m)^ledger_head:(?:[^\n]*\n)(?:[ \t]+[^\n]*\n)*", "", text)
 
 
 def append_to_file(path: str | Path, **fields: Any) -> LedgerEntry:
@@ -32,11 +38,13 @@ def append_to_file(path: str | Path, **fields: Any) -> LedgerEntry:
     text = path.read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     item = dump_yaml({"ledger": [entry_data(entry)]}).split("\n", 1)[1]
+    seal = dump_yaml({"ledger_head": seal_data(base.replace(ledger=(*base.ledger, entry)))})
     keys = list(data)
     if "ledger" not in data:
-        path.write_text(text.rstrip("\n") + "\nledger:\n" + item, encoding="utf-8")
+        path.write_text(_unsealed(text).rstrip("\n") + "\n" + seal + "ledger:\n" + item, encoding="utf-8")
     elif keys[-1] == "ledger" and data["ledger"] and not text.rstrip().endswith("]"):
-        path.write_text(text.rstrip("\n") + "\n" + item, encoding="utf-8")
+        body = _unsealed(text).rstrip("\n") + "\n" + item
+        path.write_text(re.sub(r"(?m)^ledger:\n", lambda _: seal + "ledger:\n", body, count=1), encoding="utf-8")
     else:
         save(base.replace(ledger=(*base.ledger, entry)), path, format="yaml", overwrite=True)
     again = load(path)

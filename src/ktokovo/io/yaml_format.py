@@ -182,6 +182,7 @@ _TOP = {
     "vetoes",
     "linkages",
     "talks",
+    "ledger_head",
     "ledger",
 }
 _LEDGER = {"date", "kind", "title", "actors", "source", "changes", "hash"}
@@ -683,9 +684,28 @@ def read_data(data: Any, file: str | None = None, lines: dict[tuple[Any, ...], i
         )
         entry_lines.append(where("ledger", index))
     problems += _ledger.problems_of(scenario, entries, file, entry_lines)
+    seal = data.get("ledger_head")
+    head: tuple[int, str, str] | None = None
+    if seal is not None:
+        if (
+            not isinstance(seal, dict)
+            or set(seal) != {"entries", "head", "inputs"}
+            or isinstance(seal["entries"], bool)
+            or not isinstance(seal["entries"], int)
+        ):
+            problems.append(
+                Problem(
+                    "ledger_head is {entries: N, head: HASH, inputs: HASH}, written by ktokovo",
+                    file=file,
+                    line=where("ledger_head"),
+                    field="ledger_head",
+                )
+            )
+        else:
+            head = (int(seal["entries"]), str(seal["head"]), str(seal["inputs"]))
     if problems:
         raise ScenarioError(problems)
-    return scenario.replace(ledger=tuple(entries))
+    return scenario.replace(ledger=tuple(entries), ledger_head=head)
 
 
 def _source_of(value: Any) -> Source | None:
@@ -841,6 +861,7 @@ def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
             for model, values in scenario.model_parameters.items()
         }
     if scenario.ledger:
+        data["ledger_head"] = seal_data(scenario)
         data["ledger"] = [_ledger.entry_data(entry) for entry in scenario.ledger]
     if scenario.shocks:
         data["shocks"] = [
@@ -874,6 +895,30 @@ _Dumper.add_representer(_Float, lambda dumper, data: dumper.represent_float(floa
 
 def dump_yaml(data: dict[str, Any]) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
+
+
+def seal_data(scenario: Scenario) -> dict[str, Any]:
+    """The ledger's seal for the file: its entries, its head and the digest of the inputs it goes with."""
+    return {"entries": len(scenario.ledger), "head": _ledger.head(scenario.ledger), "inputs": inputs_digest(scenario)}
+
+
+def seal_problem(scenario: Scenario) -> str | None:
+    """What the file's recorded seal says against its ledger and inputs as they are, or None if they agree
+    (or the file records none). Catches entries cut from the end and inputs edited outside the ledger by
+    anything that did not also rewrite the seal."""
+    base = scenario.base or scenario
+    if base.ledger_head is None:
+        return None
+    entries, head, inputs = base.ledger_head
+    if entries != len(base.ledger):
+        return f"the file's ledger_head records {entries} entries; its ledger has {len(base.ledger)}"
+    if head != _ledger.head(base.ledger):
+        return "the file's ledger_head records another last entry: the ledger was rewritten"
+    if inputs != inputs_digest(base.replace(ledger_head=None)):
+        return (
+            "the scenario's own inputs differ from those its ledger_head records: they were edited outside the ledger"
+        )
+    return None
 
 
 def inputs_digest(scenario: Scenario) -> str:
