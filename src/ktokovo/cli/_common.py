@@ -384,41 +384,51 @@ def record(
 ) -> int | None:
     """Store the run and say so on stderr (unless ``quiet``, as with --json); a store that cannot be written is
     an error only if --db named it."""
-    if no_store:
-        return None
-    try:
-        with open_store(db) as store:
-            run_id = store.record(
-                command,
-                scenario,
-                results,
-                samples,
-                source=source_id(source),
-                details=details,
-                started_at=_STARTED.get("at"),
-            )
-    except KtokovoError as error:
-        if db is not None:
-            raise
-        err.print(f"[yellow]warning:[/] the run was not stored: {error}", soft_wrap=True)
-        return None
-    if not quiet:
-        err.print(f"[dim]stored as run {run_id} (ktokovo runs show {run_id})[/]", soft_wrap=True)
-    return int(run_id)
+    return _stored(
+        db,
+        no_store,
+        quiet,
+        "run",
+        lambda store: store.record(
+            command,
+            scenario,
+            results,
+            samples,
+            source=source_id(source),
+            details=details,
+            started_at=_STARTED.get("at"),
+        ),
+        "ktokovo runs show {id}",
+    )
 
 
 def store_backtest(report: Any, db: str | None, no_store: bool, quiet: bool) -> int | None:
     """Store a backtest (its summary and every per-issue score) and say so on stderr, as :func:`record` does."""
+    return _stored(
+        db,
+        no_store,
+        quiet,
+        "backtest",
+        lambda store: store.record_backtest(report, started_at=_STARTED.get("at")),
+        "ktokovo runs backtests",
+    )
+
+
+def _stored(
+    db: str | None, no_store: bool, quiet: bool, what: str, write: Callable[[Any], int], hint: str
+) -> int | None:
+    """``write(store)`` and say so on stderr (unless ``quiet``); a store that cannot be written is an error
+    only if --db named it, else a warning (the result was printed already)."""
     if no_store:
         return None
     try:
         with open_store(db) as store:
-            backtest_id = store.record_backtest(report, started_at=_STARTED.get("at"))
+            number = write(store)
     except KtokovoError as error:
         if db is not None:
             raise
-        err.print(f"[yellow]warning:[/] the backtest was not stored: {error}", soft_wrap=True)
+        err.print(f"[yellow]warning:[/] the {what} was not stored: {error}", soft_wrap=True)
         return None
     if not quiet:
-        err.print(f"[dim]stored as backtest {backtest_id} (ktokovo runs backtests)[/]", soft_wrap=True)
-    return int(backtest_id)
+        err.print(f"[dim]stored as {what} {number} ({hint.format(id=number)})[/]", soft_wrap=True)
+    return int(number)

@@ -284,6 +284,10 @@ class Store:
         )
         if scenario:
             query = query.where(columns.scenario_name == scenario)
+        return self._with_models(query)
+
+    def _with_models(self, query: Any) -> list[dict[str, Any]]:
+        """The query's rows as dictionaries, their ``models`` column read from its JSON."""
         with self.engine.connect() as connection:
             rows = [dict(row._mapping) for row in connection.execute(query)]
         for row in rows:
@@ -526,11 +530,7 @@ class Store:
             .order_by(c.id.desc())
             .limit(limit)
         )
-        with self.engine.connect() as connection:
-            rows = [dict(row._mapping) for row in connection.execute(query)]
-        for row in rows:
-            row["models"] = json.loads(row["models"])
-        return rows
+        return self._with_models(query)
 
     @_guarded
     def backtest_scores(self, backtest_id: int) -> Any:
