@@ -923,7 +923,11 @@ def seal_problem(scenario: Scenario) -> str | None:
 
 def inputs_digest(scenario: Scenario) -> str:
     """SHA-256 of the scenario's own inputs (everything but its ledger) as canonical JSON: what a ledger head is
-    seen with, since the chain of entries covers the entries only."""
+    seen with, since the chain of entries covers the entries only.
+
+    The JSON is :func:`scenario_to_data`'s. A change to that form changes every digest, so it must come with a
+    new seal version that keeps reading the old digests (seals in files and heads in stores were made with
+    this one)."""
     import hashlib
     import json
 
