@@ -372,3 +372,28 @@ def test_a_full_queue_is_a_503_at_once() -> None:
         assert workers.waiting == 0
     finally:
         workers.close()
+
+
+def test_the_time_limit_covers_the_wait_for_a_worker() -> None:
+    """Issue 15: queued requests were outside the time limit (8 slow requests on 2 workers answered after up to
+    33 s with a 10 s limit). With one worker and a 1 s limit, a call queued behind a 0.8 s one is stopped at
+    1 s after it was asked for, though its own run would take 0.5 s."""
+    import asyncio
+
+    from ktokovo.web._work import TimeLimit, Workers
+
+    workers = Workers(1, 1.0)
+    try:
+        asyncio.run(workers.call(time.sleep, 0, limit=60.0))  # the worker started (its imports) before timing
+
+        async def two() -> list[object]:
+            return await asyncio.gather(
+                workers.call(time.sleep, 0.8), workers.call(time.sleep, 0.5), return_exceptions=True
+            )
+
+        started = time.perf_counter()
+        first, second = asyncio.run(two())
+        assert first is None and isinstance(second, TimeLimit)
+        assert time.perf_counter() - started < 3.0
+    finally:
+        workers.close()

@@ -141,8 +141,8 @@ class Workers:
         self.max_waiting = QUEUE_PER_WORKER * workers
 
     async def call(self, function: Any, *args: Any, limit: float | None = None) -> Any:
-        """``function(*args)`` in a worker, stopped after ``limit`` seconds of running; refused with 503 when
-        more than :data:`QUEUE_PER_WORKER` calls per worker wait already (so no request waits unbounded)."""
+        """``function(*args)`` in a worker, stopped ``limit`` seconds after it was asked for (waiting for a worker
+        counts); refused with 503 when more than :data:`QUEUE_PER_WORKER` calls per worker wait already."""
         if self.waiting >= self.max_waiting:
             raise Busy(
                 f"the service is busy ({self.waiting} requests waiting for {self.max_waiting // QUEUE_PER_WORKER} "
@@ -152,8 +152,10 @@ class Workers:
         future = self.pool.schedule(function, args=args, timeout=limit)
         self.waiting += 1
         try:
-            return await asyncio.wrap_future(future)
-        except FutureTimeout:
+            # the limit covers the whole request, its wait in the queue included, not only the run
+            return await asyncio.wait_for(asyncio.wrap_future(future), timeout=limit)
+        except (TimeoutError, FutureTimeout):
+            future.cancel()
             raise TimeLimit(
                 f"the run took longer than the service's limit of {limit:g} s and was stopped; ask for fewer "
                 "models or draws, or run it from the command line"
