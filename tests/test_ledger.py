@@ -343,3 +343,23 @@ def test_the_files_seal_catches_cuts_and_edits_with_any_store(tmp_path: Path) ->
     edited.write_text(text.replace(russia + "    value: 80\n", russia + "    value: 85\n", 1), encoding="utf-8")
     code, output = _verify(edited, tmp_path / "third.db")
     assert code == 1 and "inputs differ from those its ledger_head records" in output
+
+
+def test_ledger_seal_records_inputs_edited_on_purpose(tmp_path: Path) -> None:
+    """A user who edits their own scenario's numbers on purpose records them with `ledger seal`: the warning
+    goes, the file's other text stays, and a broken chain is refused rather than sealed over."""
+    path = tmp_path / "talks.yaml"
+    assert runner.invoke(app, ["convert", "ukraine-2025", str(path)]).exit_code == 0
+    russia = "- name: Russia\n  description: Putin's government (negotiator Kirill Dmitriev)\n  capability:\n"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(russia + "    value: 80\n", russia + "    value: 85\n", 1), encoding="utf-8")
+    warned = runner.invoke(app, ["forecast", str(path), "-m", "mean", "--no-store"])
+    assert "ktokovo ledger seal" in warned.output
+    sealed = runner.invoke(app, ["ledger", "seal", str(path)])
+    assert sealed.exit_code == 0 and "sealed" in sealed.output and "6 entries" in sealed.output
+    quiet = runner.invoke(app, ["forecast", str(path), "-m", "mean", "--no-store"])
+    assert quiet.exit_code == 0 and "warning" not in quiet.output
+    assert path.read_text(encoding="utf-8").count("ledger_head:") == 1
+    _edit(path, "changes: [Russia.ceasefire.position=10]", "changes: [Russia.ceasefire.position=30]")
+    refused = runner.invoke(app, ["ledger", "seal", str(path)])
+    assert refused.exit_code == 2 and "breaks the chain" in refused.output

@@ -186,7 +186,10 @@ def load_with_changes(
         sealed = seal_problem(loaded) if verdict.ok else None
         why = f"fails its hash chain at entry {verdict.bad}: {verdict.reason}" if not verdict.ok else None
         if sealed is not None:
-            why = f"does not match its file's seal: {sealed}"
+            why = (
+                f"does not match its file's seal: {sealed} (if you edited the inputs on purpose, "
+                f"`ktokovo ledger seal {scenario}` records them)"
+            )
         if why is not None:
             err.print(
                 f"[yellow]warning:[/] the ledger of {scenario} {why}. The forecast below uses it as it is; "

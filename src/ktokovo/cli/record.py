@@ -325,6 +325,18 @@ def ledger_verify(scenario: ScenarioArg = DEFAULT_SCENARIO, db: DbOption = None)
     raise typer.Exit(1)
 
 
+@ledger_app.command("seal")
+def ledger_seal(
+    scenario: Annotated[Path, typer.Argument(help="The scenario's YAML file.")],
+) -> None:
+    """Record in the file the seal of its ledger and inputs as they are now: after you edited the scenario's
+    own numbers on purpose (a change that belongs to the talks' history belongs in `ledger add` instead)."""
+    from ktokovo.io.ledger_file import seal_file
+
+    entries, inputs = seal_file(scenario)
+    out.print(f"sealed {scenario}: {entries} entries, inputs {inputs[:12]}", soft_wrap=True)
+
+
 @ledger_app.command("add")
 def ledger_add(
     scenario: Annotated[Path, typer.Argument(help="The scenario's YAML file (the entry is appended to its ledger).")],

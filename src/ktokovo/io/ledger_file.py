@@ -52,3 +52,35 @@ def append_to_file(path: str | Path, **fields: Any) -> LedgerEntry:
         path.write_text(text, encoding="utf-8")
         raise ParameterError(f"{path}: the entry could not be appended; the file is unchanged")
     return entry
+
+
+def seal_file(path: str | Path) -> tuple[int, str]:
+    """Record in a YAML scenario file the seal of its ledger and inputs as they are now (after inputs were
+    edited on purpose): its ``ledger_head`` block is replaced, the rest of the text kept. Returns the entries
+    and the inputs' digest. The chain itself must be whole: a broken chain is refused, not sealed over."""
+    from ktokovo.analysis.ledger import verify_ledger
+
+    path = Path(path)
+    if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
+        raise ParameterError(f"{path}: a seal is kept in a YAML scenario file")
+    scenario = load(path)
+    base = scenario.base or scenario
+    if not base.ledger:
+        raise ParameterError(f"{path}: the scenario has no ledger to seal")
+    verdict = verify_ledger(base.ledger)
+    if not verdict.ok:
+        raise ParameterError(f"{path}: entry {verdict.bad} breaks the chain ({verdict.reason}); not sealed")
+    seal = seal_data(base)
+    block = dump_yaml({"ledger_head": seal})
+    text = path.read_text(encoding="utf-8")
+    body = _unsealed(text)
+    if re.search(r"(?m)^ledger:", body):
+        body = re.sub(r"(?m)^ledger:", lambda _: block + "ledger:", body, count=1)
+    else:
+        body = body.rstrip("\n") + "\n" + block
+    path.write_text(body, encoding="utf-8")
+    again = load(path)
+    if (again.base or again).ledger_head != (seal["entries"], seal["head"], seal["inputs"]):
+        path.write_text(text, encoding="utf-8")
+        raise ParameterError(f"{path}: the seal could not be written; the file is unchanged")
+    return seal["entries"], seal["inputs"]
