@@ -137,8 +137,8 @@ def test_a_proposer_with_a_higher_cost_of_no_deal_is_never_less_likely_to_settle
 
 def test_the_stacked_zone_check_agrees_with_one_program_per_draw() -> None:
     """zones() skips programs for draws that accept a package found before; its answer must equal has_zone on
-    every draw, here on a two-player case where about half the draws have a zone (walk-aways 40 and 60,
-    drawn, cost 0: a zone needs A's and B's drawn limits to meet)."""
+    every draw, here on a two-player case where about half the draws have a zone (walk-aways 45 and 55, drawn
+    from 25–65 and 35–75, cost 0: a zone needs A's and B's drawn limits to meet)."""
     scenario = Scenario(
         name="half",
         actors=(Actor("A"), Actor("B")),

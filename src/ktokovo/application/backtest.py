@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -49,7 +50,12 @@ class BacktestReport:
         return sorted({k for c in self.cases for k in c.groups})
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON of ``ktokovo backtest --json``."""
+        """The JSON of ``ktokovo backtest --json`` (and the run store's summary): computed once, since its
+        bootstrap intervals take seconds; the same object on every call, not to be changed."""
+        return self._data
+
+    @cached_property
+    def _data(self) -> dict[str, Any]:
         result = self.result
         data: dict[str, Any] = {
             "cases": len(self.cases),

@@ -19,7 +19,7 @@ from ktokovo.core.errors import ParameterError
 from ktokovo.core.jsonable import to_jsonable
 from ktokovo.core.result import ModelResult
 from ktokovo.core.scenario import Scenario
-from ktokovo.evaluation.outofsample import OUT_OF_SAMPLE, TableView, table_view
+from ktokovo.evaluation.outofsample import OUT_OF_SAMPLE, TableView, on_table_of
 from ktokovo.models import STANDARD, get, resolve_parameters, run
 
 Progress = Callable[[str, int, int], bool | None]
@@ -118,8 +118,7 @@ class Forecast:
         """Each issue as a choice among the positions on the table, by the discrete choice model and the
         on-table distance learned on EU legislation (:func:`ktokovo.evaluation.outofsample.table_view`), from
         the compromise model's forecast; None if ``mean`` did not run."""
-        mean = next((r for r in self.results if r.model == "mean"), None)
-        return None if mean is None else table_view(self.scenario, mean.forecast)
+        return on_table_of(self.scenario, self.results)
 
     def details(self) -> dict[str, Any] | None:
         """What the run store keeps beyond the models' results and draws: the forecast that counts no deal."""

@@ -32,10 +32,9 @@ class Report:
     def on_table(self) -> list[Any] | None:
         """Each issue as a choice among the positions on the table (:func:`ktokovo.evaluation.outofsample.
         table_view`), from the compromise model's forecast; None if ``mean`` did not run."""
-        from ktokovo.evaluation.outofsample import table_view
+        from ktokovo.evaluation.outofsample import on_table_of
 
-        mean = next((r for r in self.results if r.model == "mean"), None)
-        return None if mean is None else table_view(self.scenario, mean.forecast)
+        return on_table_of(self.scenario, self.results)
 
 
 def build_report(

@@ -159,6 +159,10 @@ class Backtest:
     scheme: str
     skipped: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per model, why it did not run some cases: reason to the number of issues."""
+    results: dict[str, list[tuple[list[int], list[int], ModelResult]]] = field(default_factory=dict)
+    """Per model, each run the forecasts came from (as :func:`runs` gives them): the cases' rows, their issues
+    in the run's scenario, and the result, kept so that what else a run says (its final positions) is read
+    from it rather than run again."""
 
     @property
     def outcomes(self) -> np.ndarray:
@@ -266,12 +270,14 @@ def backtest(
     names = [*models, BASELINE]
     predictions = np.full((len(cases), len(names)), np.nan)
     skipped: dict[str, dict[str, int]] = {}
+    kept: dict[str, list[tuple[list[int], list[int], ModelResult]]] = {}
     for m, model in enumerate(models):
         for rows, issues, outcome in runs(cases, model, seed):
             if isinstance(outcome, str):
                 reasons = skipped.setdefault(model, {})
                 reasons[outcome] = reasons.get(outcome, 0) + len(rows)
                 continue
+            kept.setdefault(model, []).append((rows, issues, outcome))
             for k, j in zip(rows, issues, strict=True):
                 predictions[k, m] = outcome.forecast[j]
         if progress is not None:
@@ -291,6 +297,7 @@ def backtest(
         seed=seed,
         scheme=scheme,
         skipped=skipped,
+        results=kept,
     )
 
 

@@ -55,6 +55,14 @@ def on_table_sets(cases: list[Case]) -> tuple[list[np.ndarray], np.ndarray]:
     return sets, np.array([len(s) == 2 for s in sets])
 
 
+def unit_scale(cases: list[Case]) -> tuple[np.ndarray, np.ndarray]:
+    """Per case, the offset and factor that take a value on its issue's own scale to 0–100 (``offset + factor *
+    value``)."""
+    offset = np.array([float(c.scenario.issues[c.issue].to_unit(0.0)) for c in cases])
+    factor = np.array([float(c.scenario.issues[c.issue].to_unit(1.0)) for c in cases]) - offset
+    return offset, factor
+
+
 def snap(forecasts: np.ndarray, sets: list[np.ndarray], distance: np.ndarray) -> np.ndarray:
     """The variant's predictions (0–100): the nearest on-table value where it lies within ``distance`` (per
     case) of the forecast, the forecast otherwise (NaN stays NaN)."""
@@ -85,10 +93,7 @@ def on_table(result: Backtest, folds: int = 5, seed: int = 0) -> OnTable:
     0–100, as the backtest's errors are (DEU issues are on 0–100 already)."""
     cases = result.cases
     sets, two = on_table_sets(cases)
-    to_unit = np.array(
-        [float(c.scenario.issues[c.issue].to_unit(1.0) - c.scenario.issues[c.issue].to_unit(0.0)) for c in cases]
-    )
-    offset = np.array([float(c.scenario.issues[c.issue].to_unit(0.0)) for c in cases])
+    offset, to_unit = unit_scale(cases)
     outcomes = offset + to_unit * result.outcomes
     proposals, index = np.unique([c.proposal for c in cases], return_inverse=True)
     fold = (np.random.default_rng(seed).permutation(len(proposals)) % folds)[index]

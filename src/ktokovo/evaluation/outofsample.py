@@ -39,15 +39,15 @@ candidate's; any other outcome is "off the table".
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ktokovo.core.errors import ParameterError
-from ktokovo.evaluation.backtest import TUNED, Backtest, Case, runs
-from ktokovo.evaluation.ontable import best_distance, on_table_sets, snap
+from ktokovo.evaluation.backtest import TUNED, Backtest, Case
+from ktokovo.evaluation.ontable import best_distance, on_table_sets, snap, unit_scale
 from ktokovo.evaluation.scores import crps
 
 LEVELS = (0.5, 0.8, 0.95)
@@ -140,9 +140,12 @@ class Forecaster:
 
 @dataclass(frozen=True)
 class Sample:
-    """The backtest's cases on 0–100: outcomes, every model's forecasts, the on-table sets."""
+    """The backtest's cases on 0–100: outcomes, every model's forecasts, the on-table sets; ``offset`` and
+    ``factor`` take a value on a case's own scale to 0–100 (:func:`ktokovo.evaluation.ontable.unit_scale`)."""
 
     result: Backtest
+    offset: np.ndarray
+    factor: np.ndarray
     outcomes: np.ndarray
     forecasts: dict[str, np.ndarray]
     sets: list[np.ndarray]
@@ -153,12 +156,13 @@ class Sample:
     @classmethod
     def of(cls, result: Backtest) -> Sample:
         cases = result.cases
-        low = np.array([float(c.scenario.issues[c.issue].to_unit(0.0)) for c in cases])
-        unit = np.array([float(c.scenario.issues[c.issue].to_unit(1.0)) for c in cases]) - low
+        low, unit = unit_scale(cases)
         sets, two = on_table_sets(cases)
         proposals, index = np.unique([c.proposal for c in cases], return_inverse=True)
         return cls(
             result,
+            low,
+            unit,
             low + unit * result.outcomes,
             {m: low + unit * result.predictions[:, k] for k, m in enumerate(result.models)},
             sets,
@@ -206,10 +210,7 @@ def table(sample: Sample, base: Forecaster) -> Forecaster:
 def draws(sample: Sample, model: str, candidates: dict[float, list[np.ndarray | None]]) -> Forecaster:
     """``model``'s forecasts from draws of the inputs under each candidate spread of positions (on the cases'
     scales, as :func:`ktokovo.evaluation.distributions.draw_forecasts` gives them)."""
-    low = sample.forecasts[model] - sample.result.predictions[:, sample.result.models.index(model)]  # offsets
-    unit = [
-        float(c.scenario.issues[c.issue].to_unit(1.0) - c.scenario.issues[c.issue].to_unit(0.0)) for c in sample.cases
-    ]
+    low, unit = sample.offset, sample.factor
     table_of = {
         s: [None if d is None else Distribution.sample(low[k] + unit[k] * d) for k, d in enumerate(ds)]
         for s, ds in candidates.items()
@@ -230,13 +231,11 @@ def draws(sample: Sample, model: str, candidates: dict[float, list[np.ndarray | 
     return Forecaster(f"{model}~draws", "draws of the inputs", fit)
 
 
-def mechanism(sample: Sample, model: str, seed: int = 0) -> Forecaster:
-    """The final positions of ``model``'s run, weighted by its mechanism's outcome weights where it has them
-    (SMP's winning probabilities) and by capability × salience otherwise."""
+def mechanism(sample: Sample, model: str) -> Forecaster:
+    """The final positions of ``model``'s runs in the backtest, weighted by its mechanism's outcome weights where
+    it has them (SMP's winning probabilities) and by capability × salience otherwise."""
     out: list[Distribution | None] = [None] * len(sample.cases)
-    for rows, issues, outcome in runs(sample.cases, model, seed):
-        if isinstance(outcome, str):
-            continue
+    for rows, issues, outcome in sample.result.results.get(model, []):
         scenario = outcome.scenario
         for k, j in zip(rows, issues, strict=True):
             issue = scenario.issues[j]
@@ -638,3 +637,9 @@ def table_view(scenario: Any, compromise: np.ndarray) -> list[TableView]:
             )
         )
     return out
+
+
+def on_table_of(scenario: Any, results: Sequence[Any]) -> list[TableView] | None:
+    """:func:`table_view` from the compromise model's result among ``results``; None if ``mean`` is not there."""
+    mean = next((r for r in results if r.model == "mean"), None)
+    return None if mean is None else table_view(scenario, mean.forecast)

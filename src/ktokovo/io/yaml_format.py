@@ -98,9 +98,7 @@ def _core_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
 
 def _core_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
     text = str(loader.construct_scalar(node))
-    value = _Float(
-        float(text.replace(".inf", "inf").replace(".Inf", "inf").replace(".INF", "inf").lower().replace(".nan", "nan"))
-    )
+    value = _Float(float(text.lower().replace(".inf", "inf").replace(".nan", "nan")))  # YAML's .inf and .nan
     value.source = text
     return value
 

@@ -41,6 +41,7 @@ from ktokovo.store._schema import SCHEMA_VERSION
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ktokovo.analysis.ledger import Verdict
     from ktokovo.analysis.uncertainty import SampleResult
     from ktokovo.core.result import ModelResult
     from ktokovo.core.scenario import Scenario
@@ -556,6 +557,24 @@ class Store:
         """Remember the ledger's head as seen now (``ktokovo ledger verify`` later checks it is still there)."""
         with self._write() as connection:
             _note_head(connection, source, scenario)
+
+    @_guarded
+    def check_ledger(self, source: str, scenario: Scenario) -> Verdict:
+        """Check a scenario's ledger as the CLI's and the web's verify do: its hash chain, every head this store
+        has seen of it (under ``source`` or by its first entry), the digest of the inputs the latest head was
+        seen with, and the seal its file records. ``bad`` is 0 when the inputs or the seal are what is wrong.
+        A ledger that passes is remembered under ``source``."""
+        from ktokovo.analysis.ledger import Verdict, verify_ledger
+        from ktokovo.io.yaml_format import inputs_digest, seal_problem
+
+        base = scenario.base or scenario
+        root = base.ledger[0].hash if base.ledger else None
+        verdict = verify_ledger(base.ledger, self.ledger_anchors(source, root), inputs_digest(base))
+        if verdict.ok and (sealed := seal_problem(base)) is not None:
+            return Verdict(verdict.entries, 0, sealed)
+        if verdict.ok and base.ledger:
+            self.note_ledger(source, base)
+        return verdict
 
     @_guarded
     def ledger_anchors(self, source: str, root: str | None = None) -> list[tuple[int, str, str, str | None]]:

@@ -217,20 +217,8 @@ async def ledger_verify(request: LedgerVerifyRequest, state: StateDep) -> dict[s
     """Check the ledger's hash chain, and the heads the run store has seen of the same ledger (by its first
     entry, whatever file it came in): the first entry edited, moved or deleted, or inputs edited outside it
     (``bad`` 0). A ledger that passes is remembered, as ``ktokovo ledger verify`` does."""
-    from ktokovo.analysis import ledger as _ledger
-    from ktokovo.io.yaml_format import inputs_digest, seal_problem
-
     scenario = await load(ScenarioRef(builtin=None, data=request.data), state)
-    base = scenario.base or scenario
-    root = base.ledger[0].hash if base.ledger else None
-    store = state.store()
-    anchors = await run_in_threadpool(store.ledger_anchors, "web", root)
-    verdict = _ledger.verify_ledger(base.ledger, anchors, inputs_digest(base))
-    sealed = seal_problem(base) if verdict.ok else None
-    if sealed is not None:
-        return {"ok": False, "entries": verdict.entries, "bad": 0, "reason": sealed}
-    if verdict.ok and base.ledger:
-        await run_in_threadpool(store.note_ledger, "web", base)
+    verdict = await run_in_threadpool(state.store().check_ledger, "web", scenario)
     return {"ok": verdict.ok, "entries": verdict.entries, "bad": verdict.bad, "reason": verdict.reason}
 
 

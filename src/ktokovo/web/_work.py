@@ -140,17 +140,20 @@ class Workers:
         self.waiting = 0
         self.max_waiting = QUEUE_PER_WORKER * workers
 
-    async def call(self, function: Any, *args: Any, limit: float | None = None) -> Any:
+    async def call(self, function: Any, *args: Any, limit: float | None = None, bounded: bool = True) -> Any:
         """``function(*args)`` in a worker, stopped ``limit`` seconds after it was asked for (waiting for a worker
-        counts); refused with 503 when more than :data:`QUEUE_PER_WORKER` calls per worker wait already."""
-        if self.waiting >= self.max_waiting:
+        counts); refused with 503 when more than :data:`QUEUE_PER_WORKER` calls per worker wait already.
+        ``bounded=False``: a job's step, already bounded by :attr:`Jobs.MAX_RUNNING`, neither counts towards nor
+        is refused by that limit (so running jobs do not crowd every other request out)."""
+        if bounded and self.waiting >= self.max_waiting:
             raise Busy(
                 f"the service is busy ({self.waiting} requests waiting for {self.max_waiting // QUEUE_PER_WORKER} "
                 "workers); try again shortly"
             )
         limit = self.time_limit if limit is None else limit
         future = self.pool.schedule(function, args=args, timeout=limit)
-        self.waiting += 1
+        counted = 1 if bounded else 0
+        self.waiting += counted
         try:
             # the limit covers the whole request, its wait in the queue included, not only the run
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout=limit)
@@ -164,7 +167,7 @@ class Workers:
             future.cancel()  # the client went away: stop the work too
             raise
         finally:
-            self.waiting -= 1
+            self.waiting -= counted
 
     def close(self) -> None:
         self.pool.stop()
@@ -250,7 +253,7 @@ class Jobs:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeLimit(f"the run took longer than the service's limit of {self.workers.time_limit:g} s")
-            value = await self.workers.call(function, *args, limit=left)
+            value = await self.workers.call(function, *args, limit=left, bounded=False)
             job.done += 1
             return value
 
