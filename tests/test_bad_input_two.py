@@ -374,6 +374,31 @@ def test_every_text_format_fuzzed_loads_soundly_or_refuses(
         assert time.perf_counter() - started < 10.0
 
 
+@pytest.mark.parametrize(
+    ("declared", "name", "refused"),
+    [
+        ("U-F-8", "t", "unknown encoding"),  # the example the fuzz test above found (one byte changed)
+        ("latin-1", "té", "not UTF-8"),  # é read as UTF-8 would not be what a Latin-1 file means
+        ("utf-16", "t", "not UTF-8"),  # not ASCII-compatible: the declaration contradicts the bytes
+        ("latin-1", "t", None),  # ASCII text is the same in either
+        ("utf8", "té", None),
+    ],
+)
+def test_an_xml_declaration_naming_another_encoding_is_honoured_or_refused(
+    tmp_path: Path, declared: str, name: str, refused: str | None
+) -> None:
+    data = XML_SEED.replace(b'"UTF-8"', f'"{declared}"'.encode()).replace(
+        b"<name>t</name>", f"<name>{name}</name>".encode()
+    )
+    path = _write(tmp_path, "talks.xml", data)
+    if refused is None:
+        assert ktokovo.load(path).name == name
+        return
+    with pytest.raises(ScenarioError, match=refused) as caught:
+        ktokovo.load(path)
+    assert caught.value.problems[0].field == "encoding" and caught.value.problems[0].line == 1
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.lists(CELL, min_size=4, max_size=7), min_size=0, max_size=5))
 def test_xlsx_fuzzed_loads_soundly_or_refuses(tmp_path: Path, rows: list[list[object]]) -> None:

@@ -162,8 +162,8 @@ def _complete_runs(url: str) -> list[int]:
 def test_two_processes_writing_at_once_both_land(store_url: str) -> None:
     Store(store_url).close()
     writers = [_writer(store_url, 15), _writer(store_url, 15)]
-    for writer in writers:
-        _, stderr = writer.communicate(timeout=300)
+    errors = [writer.communicate(timeout=300)[1] for writer in writers]  # both waited for (and their pipes closed)
+    for writer, stderr in zip(writers, errors, strict=True):
         assert writer.returncode == 0, stderr
     assert len(_complete_runs(store_url)) == 30
 

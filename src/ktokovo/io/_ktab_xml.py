@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import re
 import xml.etree.ElementTree as ElementTree
 
 from ktokovo.core.errors import Problem, ScenarioError
@@ -51,12 +53,47 @@ def looks_like_xml(text: str) -> bool:
     return text.lstrip().startswith(("<?xml", "<Scenario"))
 
 
+_DECLARATION = re.compile(r"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
+
+
+def _check_declared_encoding(text: str, file: str | None) -> None:
+    """The file was read as UTF-8. An XML declaration naming another encoding is honoured only when that makes
+    no difference (the text is ASCII and the encoding is ASCII-compatible); otherwise the file is refused rather
+    than read in an encoding it does not claim."""
+    match = _DECLARATION.match(text)
+    if match is None:
+        return
+    declared = match.group(1)
+    try:
+        name = codecs.lookup(declared).name
+    except LookupError:
+        raise ScenarioError(
+            Problem(
+                "the XML declaration names an unknown encoding", file=file, line=1, field="encoding", value=declared
+            )
+        ) from None
+    if name in {"utf-8", "ascii"}:
+        return
+    if text.isascii() and "A".encode(name, errors="replace") == b"A":
+        return
+    raise ScenarioError(
+        Problem(
+            "the XML declaration says the file is not UTF-8; ktokovo reads UTF-8 only (save it as UTF-8)",
+            file=file,
+            line=1,
+            field="encoding",
+            value=declared,
+        )
+    )
+
+
 def read_ktab_xml(text: str, file: str | None) -> Scenario:
     """Actors, dimensions, positions and saliences (0–100), the ModelParameters (as the scenario's ``smp``
     parameters) and the IdealAdjustment pairs (as ``smp``'s ``accommodation``). The PRNG seed is not kept:
     ktokovo's runs take their own seed."""
+    _check_declared_encoding(text, file)
     try:
-        root = ElementTree.fromstring(text.encode("utf-8"))
+        root = ElementTree.fromstring(text)
     except ElementTree.ParseError as error:
         raise ScenarioError(Problem(f"not valid XML: {error}", file=file, line=error.position[0])) from None
     if root.tag != "Scenario":

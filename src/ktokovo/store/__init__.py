@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ktokovo.core.errors import EnvironmentFailure, ParameterError
 from ktokovo.core.jsonable import to_jsonable
@@ -602,18 +604,23 @@ def _note_head(connection: sa.Connection, source: str, scenario: Scenario) -> No
     if not ledger or not ledger[-1].hash:
         return
     table = _schema.ledger_heads
+    values = {
+        "source": source,
+        "entries": len(ledger),
+        "head": ledger[-1].hash,
+        "seen_at": now(),
+        "root": ledger[0].hash,
+        "inputs": inputs_digest(base),
+    }
+    # Two processes may note the same head at once: the second insert is a no-op, not a key violation.
+    dialect = connection.dialect.name
+    if dialect in {"postgresql", "sqlite"}:
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        connection.execute(insert(table).values(values).on_conflict_do_nothing())
+        return
     key = (table.c.source == source) & (table.c.entries == len(ledger)) & (table.c.head == ledger[-1].hash)
     if connection.execute(sa.select(table.c.entries).where(key)).first() is None:
-        connection.execute(
-            table.insert().values(
-                source=source,
-                entries=len(ledger),
-                head=ledger[-1].hash,
-                seen_at=now(),
-                root=ledger[0].hash,
-                inputs=inputs_digest(base),
-            )
-        )
+        connection.execute(table.insert().values(values))
 
 
 def _inserted(result: sa.CursorResult[Any]) -> int:
