@@ -414,6 +414,44 @@ class _Round:
         return realised
 
 
+def _compiled_round(step: _Round, n_actors: int, n_issues: int) -> tuple[int, list[_Candidate]]:
+    """One float round by ``_exchange_kernels.round_float``: how many candidates it generated and the realised
+    exchanges, as the objects the rest of the round reads."""
+    from ktokovo.models import _exchange_kernels as kernels
+
+    x = np.zeros((n_actors, n_issues))
+    s = np.zeros((n_actors, n_issues))
+    c = np.zeros((n_actors, n_issues))
+    terms = np.zeros((n_actors, n_issues))
+    has = np.zeros((n_actors, n_issues), dtype=bool)
+    for issue, members in enumerate(step.members):
+        for k, a in enumerate(members):
+            x[a, issue], s[a, issue], c[a, issue] = step.x[a, issue], step.s[a, issue], step.c[a, issue]
+            terms[a, issue] = step.terms[issue][k]
+            has[a, issue] = True
+    totals = np.array([float(prefix[-1]) for prefix in step.prefix])
+    denominators = np.array([float(d) for d in step.denominators])
+    f, g, gain, realised = kernels.round_float(x, s, c, has, denominators, totals, terms)
+
+    def side(e: int, k: int) -> _Side:
+        fields = f[e, k]
+        return _Side(
+            actor=int(g[e, k, kernels.ACTOR]),
+            sup=int(g[e, k, kernels.SUP]),
+            dem=int(g[e, k, kernels.DEM]),
+            x=float(fields[kernels.X]),
+            x0=float(fields[kernels.X0]),
+            d=float(fields[kernels.D]),
+            s=float(fields[kernels.S]),
+            c=float(fields[kernels.C]),
+            s_dem=float(fields[kernels.SD]),
+            m=float(fields[kernels.M]),
+            y=float(fields[kernels.Y]),
+        )
+
+    return len(gain), [_Candidate(i=side(e, 0), j=side(e, 1), gain=float(gain[e]), valid=False) for e in realised]
+
+
 @dataclass(frozen=True)
 class ExchangeRun:
     """A whole run, normalised to 0–100.
@@ -476,6 +514,7 @@ def _simulate(
     tie_break: str,
     randomized: float,
     rng: np.random.Generator | None,
+    compile_float: bool = True,
 ) -> ExchangeRun:
     num = _number(arithmetic)
     n_actors, n_issues = position_text.shape
@@ -522,6 +561,8 @@ def _simulate(
     log: list[list[dict[str, Any]]] = []
     generated: list[int] = []
     salience_weight, fixed_weight = _SALIENCE_WEIGHT[arithmetic], _FIXED_WEIGHT[arithmetic]
+    # The float mode with the deterministic tie rule runs compiled (the same operations in the same order).
+    compiled = arithmetic == "float" and tie_break == "deterministic" and not randomized and compile_float
     for _ in range(rounds):
         step_round = _Round(
             x,
@@ -533,9 +574,13 @@ def _simulate(
             randomized=randomized,
             uniform=lambda: float(generator.random()),
         )
-        pool = step_round.candidates(n_actors, n_issues)
-        generated.append(len(pool))
-        realised = step_round.realise(pool, draw)
+        if compiled:
+            count, realised = _compiled_round(step_round, n_actors, n_issues)
+            generated.append(count)
+        else:
+            pool = step_round.candidates(n_actors, n_issues)
+            generated.append(len(pool))
+            realised = step_round.realise(pool, draw)
         vote = dict(x)
         for r in realised:
             vote[r.i.actor, r.i.sup] = r.i.y
