@@ -1,122 +1,116 @@
-"""How fast is ktokovo's exchange model (equal gain)?
+"""How fast is ktokovo's exchange model (equal gain) against decide-exchange-model, measured in this run?
 
-Whole runs of 10 rounds on decide's sample_data and CoP21, in the exact ``reference`` mode (28-digit decimal)
-and the ``float`` mode, with the float mode's drift from the reference forecasts; and rounds of a synthetic
-50 actors x 20 issues case. Against:
+The peer is installed in a throwaway virtual environment (``_peers.py``). Each repeat times, one after the
+other: decide's own model loop (built from the input file, deterministic tie rule, no observers, only the
+rounds timed), ktokovo's exact mode (``--preset decide``: 28-digit decimal, the package's order) and its float
+mode (compiled; the compilation is timed separately, before the repeats). CPU seconds (``time.process_time``),
+so a loaded machine moves the figures less; min and median over the repeats, and ratios decide / ktokovo.
 
-* measured here: a straightforward version of the model's inner step, evaluating every round-1 candidate with
-  the weighted mean summed afresh over a copy of the positions for every evaluation (as the package does),
-  checked to give the same gains;
-* reported for scale in EXCHANGE_SPEC.md §9 (not measured here): the package's own model loop takes
-  24.4–29.0 s on CoP21 and 1.6–2.4 s on sample_data (10 rounds, same kind of machine).
+Cases: decide's sample_data and CoP21 (tests/data), 10 rounds; and a synthetic 50 actors x 20 issues, whose
+round is timed for ktokovo in both modes and, once, for decide (``--synthetic-rounds``).
 
-    python benchmarks/exchange_speed.py [--synthetic-rounds 2]
+    python benchmarks/exchange_speed.py [--repeats 3] [--synthetic-rounds 1] [--no-synthetic-peer]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
+import sys
+import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-import ktokovo
-from ktokovo.models import exchange
+sys.path.insert(0, str(Path(__file__).parent))
+
+import _peers  # noqa: E402
+
+import ktokovo  # noqa: E402
+from ktokovo.core.scenario import Actor, Issue, Scenario  # noqa: E402
+from ktokovo.io._tables import write_decide  # noqa: E402
+from ktokovo.models import exchange  # noqa: E402
 
 DATA = Path(__file__).parents[1] / "tests" / "data"
-PACKAGE_SECONDS = {"sample_data": (1.6, 2.4), "cop21": (24.4, 29.0)}
+CASES = {"sample_data": DATA / "decide_sample_data.txt", "cop21": DATA / "decide_cop21.csv"}
 
 
-class _Straightforward(exchange._Round):
-    """The inner step without ktokovo's running sums: every weighted mean summed afresh from a copy."""
-
-    def weighted_sum(self, issue: int, placed: dict[int, Any]) -> Any:
-        positions = dict(self.x)
-        for actor, value in placed.items():
-            positions[actor, issue] = value
-        total: Any = 0
-        for a in self.members[issue]:
-            total = total + ((positions[a, issue] * self.s[a, issue]) * self.c[a, issue])
-        return total
-
-
-def inputs(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    scenario = ktokovo.load(path)
+def arrays(scenario: Scenario) -> tuple[np.ndarray, ...]:
     power = np.repeat(scenario.capabilities[:, None], len(scenario.issues), axis=1)
     scales = np.array([issue.scale for issue in scenario.issues])
     return scenario.positions, scenario.saliences / 100.0, power, scales
 
 
-def inner_step(positions, salience, power, scales) -> tuple[float, float]:
-    """Time to build and evaluate every round-1 candidate: ktokovo, then the straightforward version."""
-    import decimal
+def ours(data: tuple[np.ndarray, ...], arithmetic: str, rounds: int) -> tuple[float, exchange.ExchangeRun]:
+    start = time.process_time()
+    run = exchange.simulate(*data, rounds=rounds, arithmetic=arithmetic)
+    return time.process_time() - start, run
 
-    times, gains = [], []
-    for kind in (exchange._Round, _Straightforward):
-        with decimal.localcontext(exchange._CONTEXT):
-            num = exchange._number("reference")
-            n_actors, n_issues = positions.shape
-            x, s, c, members = {}, {}, {}, [[] for _ in range(n_issues)]
-            for j in range(n_issues):
-                lower, upper = num(scales[j, 0]), num(scales[j, 1])
-                step = 100 / (upper - lower)
-                for a in range(n_actors):
-                    if not np.isnan(positions[a, j]):
-                        x[a, j] = (num(positions[a, j]) - lower) * step
-                        s[a, j], c[a, j] = num(salience[a, j]), num(power[a, j])
-                        members[j].append(a)
-            denominators = []
-            for j in range(n_issues):
-                total: Any = 0
-                for a in members[j]:
-                    total = total + (s[a, j] * c[a, j])
-                denominators.append(total)
-            start = time.perf_counter()
-            pool = kind(x, s, c, members, denominators).candidates(n_actors, n_issues)
-            times.append(time.perf_counter() - start)
-            gains.append([e.gain for e in pool])
-    assert gains[0] == gains[1], "the straightforward inner step disagrees"
-    return times[0], times[1]
+
+def synthetic(n: int = 50, d: int = 20, seed: int = 50) -> Scenario:
+    rng = np.random.default_rng(seed)
+    return Scenario(
+        name="synthetic",
+        actors=tuple(Actor(f"a{k}") for k in range(n)),
+        issues=tuple(Issue(f"i{k}") for k in range(d)),
+        capabilities=np.round(rng.uniform(0.1, 1, n), 2),
+        positions=np.round(rng.uniform(0, 100, (n, d)), 1),
+        saliences=np.round(rng.uniform(5, 100, (n, d)), 0),
+    )
+
+
+def spread(values: list[float]) -> str:
+    return f"{min(values):7.3f} {statistics.median(values):7.3f}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--synthetic-rounds", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--synthetic-rounds", type=int, default=1)
+    parser.add_argument("--no-synthetic-peer", action="store_true", help="skip decide on the synthetic case")
     args = parser.parse_args()
-    print(f"{'case':12} {'mode':10} {'10 rounds':>10} {'package (reported)':>22} {'drift from reference':>22}")
-    for case, file in (("sample_data", "decide_sample_data.txt"), ("cop21", "decide_cop21.csv")):
-        data = inputs(DATA / file)
-        runs = {}
-        for mode in ("reference", "float"):
-            start = time.perf_counter()
-            runs[mode] = exchange.simulate(*data, rounds=10, arithmetic=mode)
-            seconds = time.perf_counter() - start
-            low, high = PACKAGE_SECONDS[case]
-            drift = np.abs(runs[mode].forecast - runs["reference"].forecast)
-            first = next((k for k in range(11) if drift[k].max() > 1e-4), None)
-            said = "none" if first is None else f"max {drift.max():.2f}, from round {first}"
-            print(f"{case:12} {mode:10} {seconds:9.2f}s {low / seconds:8.0f}–{high / seconds:.0f}x faster  {said:>22}")
-        ours, theirs = inner_step(*data)
-        print(
-            f"{case:12} inner step (round-1 candidates): {ours:.3f}s vs straightforward {theirs:.3f}s "
-            f"({theirs / ours:.1f}x), same gains"
-        )
-    rng = np.random.default_rng(50)
-    n, d = 50, 20
-    positions = np.round(rng.uniform(0, 100, (n, d)), 1)
-    salience = np.round(rng.uniform(0.05, 1, (n, d)), 2)
-    power = np.repeat(np.round(rng.uniform(0.1, 1, n), 2)[:, None], d, axis=1)
-    scales = np.tile([0.0, 100.0], (d, 1))
-    for mode in ("float", "reference"):
+    with _peers.decide_python() as python, tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        run = exchange.simulate(positions, salience, power, scales, rounds=args.synthetic_rounds, arithmetic=mode)
-        seconds = time.perf_counter() - start
-        print(
-            f"synthetic 50 actors x 20 issues, {mode}: {seconds / args.synthetic_rounds:.1f}s per round "
-            f"({run.candidates[0]} candidates, {len(run.exchanges[0])} exchanges in round 1)"
-        )
+        ours(arrays(ktokovo.load(CASES["sample_data"])), "float", 1)
+        print(f"ktokovo float mode, first call in this process (loads or compiles the kernel): "
+              f"{time.perf_counter() - start:.2f} s wall\n")
+        print("CPU seconds, min and median of", args.repeats, "alternated repeats; ratio = decide / ktokovo")
+        print(f"{'case':12} {'decide loop':>15} {'ktokovo exact':>15} {'ktokovo float':>15} "
+              f"{'exact ratio':>13} {'float ratio':>13}  agreement with decide")
+        for case, path in CASES.items():
+            data = arrays(ktokovo.load(path))
+            times: dict[str, list[float]] = {"decide": [], "reference": [], "float": []}
+            for _ in range(args.repeats):
+                cpu, nbs = _peers.decide_loop(python, path, 10)
+                times["decide"].append(cpu)
+                for mode in ("reference", "float"):
+                    cpu, run = ours(data, mode, 10)
+                    times[mode].append(cpu)
+                    if mode == "reference":
+                        exact = run
+            names = [issue.name for issue in ktokovo.load(path).issues]
+            gap = max(abs(nbs[name] - value) for name, value in zip(names, exact.forecast[-1], strict=True))
+            decide_median = statistics.median(times["decide"])
+            ratio = {m: f"{min(times['decide']) / min(times[m]):5.1f} {decide_median / statistics.median(times[m]):5.1f}"
+                     for m in ("reference", "float")}
+            print(f"{case:12} {spread(times['decide']):>15} {spread(times['reference']):>15} "
+                  f"{spread(times['float']):>15} {ratio['reference']:>13} {ratio['float']:>13}  "
+                  f"exact mode's final forecasts within {gap:.1e}")
+        scenario = synthetic()
+        data = arrays(scenario)
+        rounds = args.synthetic_rounds
+        line = f"\nsynthetic 50 actors x 20 issues, {rounds} round(s):"
+        for mode in ("float", "reference"):
+            cpu, run = ours(data, mode, rounds)
+            line += f" ktokovo {mode} {cpu / rounds:.2f} s a round;"
+        line += f" {run.candidates[0]} candidates, {len(run.exchanges[0])} exchanges in round 1"
+        if not args.no_synthetic_peer:
+            file = Path(folder) / "synthetic.txt"
+            file.write_text(write_decide(scenario))
+            cpu, _ = _peers.decide_loop(python, file, rounds)
+            line += f"; decide {cpu / rounds:.2f} s a round"
+        print(line)
 
 
 if __name__ == "__main__":

@@ -433,23 +433,27 @@ def _compiled_round(step: _Round, n_actors: int, n_issues: int) -> tuple[int, li
     denominators = np.array([float(d) for d in step.denominators])
     f, g, gain, realised = kernels.round_float(x, s, c, has, denominators, totals, terms)
 
+    floats, ints = f[realised].tolist(), g[realised].tolist()
+
     def side(e: int, k: int) -> _Side:
-        fields = f[e, k]
+        fields, keys = floats[e][k], ints[e][k]
         return _Side(
-            actor=int(g[e, k, kernels.ACTOR]),
-            sup=int(g[e, k, kernels.SUP]),
-            dem=int(g[e, k, kernels.DEM]),
-            x=float(fields[kernels.X]),
-            x0=float(fields[kernels.X0]),
-            d=float(fields[kernels.D]),
-            s=float(fields[kernels.S]),
-            c=float(fields[kernels.C]),
-            s_dem=float(fields[kernels.SD]),
-            m=float(fields[kernels.M]),
-            y=float(fields[kernels.Y]),
+            actor=keys[kernels.ACTOR],
+            sup=keys[kernels.SUP],
+            dem=keys[kernels.DEM],
+            x=fields[kernels.X],
+            x0=fields[kernels.X0],
+            d=fields[kernels.D],
+            s=fields[kernels.S],
+            c=fields[kernels.C],
+            s_dem=fields[kernels.SD],
+            m=fields[kernels.M],
+            y=fields[kernels.Y],
         )
 
-    return len(gain), [_Candidate(i=side(e, 0), j=side(e, 1), gain=float(gain[e]), valid=False) for e in realised]
+    gains = gain[realised].tolist()
+    chosen = [_Candidate(i=side(k, 0), j=side(k, 1), gain=gains[k], valid=False) for k in range(len(realised))]
+    return len(gain), chosen
 
 
 @dataclass(frozen=True)
@@ -543,9 +547,10 @@ def _simulate(
 
     def forecast_of(positions: dict[tuple[int, int], Any]) -> list[float]:
         out = []
+        sums = _Round(positions, s, c, members, denominators)
         for j in range(n_issues):
             if denominators[j] != 0:
-                out.append(float(_Round(positions, s, c, members, denominators).nbs(j, {})))
+                out.append(float(sums.nbs(j, {})))
             else:
                 out.append(float(np.mean([float(positions[a, j]) for a in members[j]])))
         return out
