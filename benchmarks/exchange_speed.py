@@ -26,7 +26,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 
 import _peers  # noqa: E402
-
 import ktokovo  # noqa: E402
 from ktokovo.core.scenario import Actor, Issue, Scenario  # noqa: E402
 from ktokovo.io._tables import write_decide  # noqa: E402
@@ -73,11 +72,15 @@ def main() -> None:
     with _peers.decide_python() as python, tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
         ours(arrays(ktokovo.load(CASES["sample_data"])), "float", 1)
-        print(f"ktokovo float mode, first call in this process (loads or compiles the kernel): "
-              f"{time.perf_counter() - start:.2f} s wall\n")
+        print(
+            f"ktokovo float mode, first call in this process (loads or compiles the kernel): "
+            f"{time.perf_counter() - start:.2f} s wall\n"
+        )
         print("CPU seconds, min and median of", args.repeats, "alternated repeats; ratio = decide / ktokovo")
-        print(f"{'case':12} {'decide loop':>15} {'ktokovo exact':>15} {'ktokovo float':>15} "
-              f"{'exact ratio':>13} {'float ratio':>13}  agreement with decide")
+        print(
+            f"{'case':12} {'decide loop':>15} {'ktokovo exact':>15} {'ktokovo float':>15} "
+            f"{'exact ratio':>13} {'float ratio':>13}  agreement with decide"
+        )
         for case, path in CASES.items():
             data = arrays(ktokovo.load(path))
             times: dict[str, list[float]] = {"decide": [], "reference": [], "float": []}
@@ -92,11 +95,15 @@ def main() -> None:
             names = [issue.name for issue in ktokovo.load(path).issues]
             gap = max(abs(nbs[name] - value) for name, value in zip(names, exact.forecast[-1], strict=True))
             decide_median = statistics.median(times["decide"])
-            ratio = {m: f"{min(times['decide']) / min(times[m]):5.1f} {decide_median / statistics.median(times[m]):5.1f}"
-                     for m in ("reference", "float")}
-            print(f"{case:12} {spread(times['decide']):>15} {spread(times['reference']):>15} "
-                  f"{spread(times['float']):>15} {ratio['reference']:>13} {ratio['float']:>13}  "
-                  f"exact mode's final forecasts within {gap:.1e}")
+            ratio = {
+                m: f"{min(times['decide']) / min(times[m]):5.1f} {decide_median / statistics.median(times[m]):5.1f}"
+                for m in ("reference", "float")
+            }
+            print(
+                f"{case:12} {spread(times['decide']):>15} {spread(times['reference']):>15} "
+                f"{spread(times['float']):>15} {ratio['reference']:>13} {ratio['float']:>13}  "
+                f"exact mode's final forecasts within {gap:.1e}"
+            )
         scenario = synthetic()
         data = arrays(scenario)
         rounds = args.synthetic_rounds

@@ -100,6 +100,13 @@ def problem(
     )
 
 
+@dataclass(frozen=True)
+class _Solved:
+    cost: float
+    z: np.ndarray
+    duals: np.ndarray  # the players' dual weights: |∂ cost / ∂ W_v| (see _refuted)
+
+
 def _solve(
     p: _Problem,
     case: list[tuple[int, float, float]],
@@ -107,12 +114,25 @@ def _solve(
     target: np.ndarray | None = None,
     relax: int | None = None,
 ) -> tuple[float, np.ndarray] | None:
+    """:func:`_program`'s optimal cost and z."""
+    solved = _program(p, case, objective, target, relax)
+    return None if solved is None else (solved.cost, solved.z)
+
+
+def _program(
+    p: _Problem,
+    case: list[tuple[int, float, float]],
+    objective: str,
+    target: np.ndarray | None = None,
+    relax: int | None = None,
+) -> _Solved | None:
     """One linear program over z (n), t (players × n) and an extra variable e.
 
     objective "violation": minimise e with L_v(z) − W_v ≤ e for every player (e ≤ 0 means a zone);
     "slack": maximise e with L_v(z) + e ≤ W_v (the most robust package);
     "project": minimise Σ_j |z_j − target_j| within the zone (e stands for nothing);
     ``relax`` = k: player k's constraint is dropped and its violation minimised instead.
+    None when the case's bounds contradict each other or the solver fails.
     """
     from scipy.optimize import linprog
 
@@ -128,7 +148,7 @@ def _solve(
         cost[e] = -1.0
     else:
         cost[e + 1 :] = 1.0
-    rows, rhs = [], []
+    rows, rhs, player_rows = [], [], []
     for v in range(n_players):
         for j in range(n):
             if p.weights[v, j] > 0:
@@ -139,6 +159,7 @@ def _solve(
                     rhs.append(sign * p.ideals[v, j])
         row = np.zeros(size)
         row[n + v * n : n + (v + 1) * n] = p.weights[v]
+        player_rows.append(len(rows))
         if relax is not None:
             row[e] = -1.0 if v == relax else 0.0  # only this player may fall short: by e, minimised
         elif objective == "violation":
@@ -168,7 +189,8 @@ def _solve(
     )
     if solved.status != 0:
         return None
-    return float(solved.fun), solved.x[:n]
+    duals = np.abs(np.asarray(solved.ineqlin.marginals)[player_rows])  # HiGHS's ∂(min cost)/∂W_v, ≤ 0
+    return _Solved(float(solved.fun), solved.x[:n], duals)
 
 
 def losses(p: _Problem, z: np.ndarray) -> np.ndarray:
@@ -405,37 +427,150 @@ def zones(
     n), allowances (K, V; inf: that player accepts anything), linkage cases shared by all draws; a package
     within ``tolerance`` points of every allowance counts as accepted.
 
-    Every package found inside some draw's zone (its most robust one, a linear program) is checked against
-    all the draws not yet decided at once, so a draw that accepts a package already found needs no program of
-    its own; only draws whose zone is empty, or that no earlier package satisfies, are solved one by one.
-    The answer is the same as solving every draw (``has_zone``); only the work differs."""
+    Draws are solved in waves of up to ``WAVE`` at once, one linear program per linkage case whose blocks are
+    the draws (a draw's most robust package, the largest slack e with L_v(z) + e ≤ W_v for every player, does
+    not depend on the others'). Every package found inside some draw's zone is then checked against all the
+    draws not yet decided, and when a draw has no zone its program's dual weights are a proof that may hold
+    for other draws too (:func:`_refuted`); a draw settled either way needs no program of its own. The answer is
+    the same as solving every draw (``has_zone``); only the work differs."""
     k_draws, n_players, n = weights.shape
-    zone = np.zeros(k_draws, dtype=bool)
-    decided = np.zeros(k_draws, dtype=bool)
     finite = np.isfinite(allowance)
-    if n_players == 0 or not finite.any():
-        return np.ones(k_draws, dtype=bool)
-
-    for k in range(k_draws):
-        if decided[k]:
-            continue
-        keep = finite[k]
-        p = _Problem(
-            [f"v{v}" for v in np.flatnonzero(keep)], weights[k, keep], ideals[k, keep], allowance[k, keep], cases
-        )
-        found = [r for r in (_solve(p, case, "slack") for case in p.cases) if r is not None]
-        best = max(found, key=lambda r: -r[0]) if found else None
-        decided[k] = True
-        if best is None or -best[0] < -tolerance:
-            continue
-        zone[k] = True
-        rest = np.flatnonzero(~decided)
-        if len(rest):
-            z = np.clip(best[1], 0.0, 100.0)
-            hit = accepted(weights[rest], ideals[rest], allowance[rest], cases, z, tolerance)
-            zone[rest[hit]] = True
-            decided[rest[hit]] = True
+    # A draw in which no veto player has anything at stake has every package in its zone (as has_zone says).
+    zone = ~finite.any(axis=1)
+    decided = zone.copy()
+    live = [case for case in cases if not _contradictory(case)]
+    while not decided.all():
+        wave = np.flatnonzero(~decided)[:WAVE]
+        solved = [_slack_programs(weights[wave], ideals[wave], allowance[wave], case) for case in live]
+        for b, k in enumerate(wave):
+            if decided[k]:
+                continue
+            decided[k] = True
+            slack = max((result[0][b] for result in solved), default=-np.inf)
+            rest = np.flatnonzero(~decided)
+            if slack >= -tolerance:
+                zone[k] = True
+                for result in solved:
+                    if len(rest) and result[0][b] >= -tolerance:
+                        z = np.clip(result[1][b], 0.0, 100.0)
+                        hit = accepted(weights[rest], ideals[rest], allowance[rest], cases, z, tolerance)
+                        zone[rest[hit]] = True
+                        decided[rest[hit]] = True
+                        rest = np.flatnonzero(~decided)
+                continue
+            if np.isnan(slack):  # a solver failure: decided without a proof to share
+                raise RuntimeError("HiGHS failed on the zone of agreement of a draw")
+            # No zone in draw k: its dual weights in each case's program prove it, and may prove it for others.
+            empty = np.ones(len(rest), dtype=bool)
+            for case, result in zip(live, solved, strict=True):
+                mu = result[2][b]
+                if not mu.sum() > 0:
+                    empty[:] = False
+                    break
+                empty &= _refuted(weights[rest], ideals[rest], allowance[rest], case, mu / mu.sum(), tolerance)
+            decided[rest[empty]] = True
     return zone
+
+
+WAVE = 32
+"""Draws whose programs are solved together in :func:`zones`."""
+
+
+def _slack_programs(
+    weights: np.ndarray, ideals: np.ndarray, allowance: np.ndarray, case: list[tuple[int, float, float]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each of B draws (stacked as in :func:`zones`, each with at least one player whose allowance is
+    finite), within linkage case ``case``: the largest slack e such that a package z keeps L_v(z) + e ≤ W_v for
+    every player, that package, and the players' dual weights (B, V; 0 for a player absent from a draw). One
+    linear program over z (n), t (V × n, t_vj ≥ |z_j − x_vj|) and e per draw, solved as one block-diagonal
+    program. A draw's slack is NaN if the solver fails."""
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    k_draws, n_players, n = weights.shape
+    size = n + n_players * n + 1
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    rhs: list[np.ndarray] = []
+    count = 0
+    b_idx, v_idx, j_idx = np.nonzero((weights > 0) & np.isfinite(allowance)[:, :, None])
+    for sign in (1.0, -1.0):  # sign·z_j − t_vj ≤ sign·x_vj
+        r = count + np.arange(len(b_idx))
+        rows += [r, r]
+        cols += [b_idx * size + j_idx, b_idx * size + n + v_idx * n + j_idx]
+        values += [np.full(len(r), sign), np.full(len(r), -1.0)]
+        rhs.append(sign * ideals[b_idx, v_idx, j_idx])
+        count += len(r)
+    pb, pv = np.nonzero(np.isfinite(allowance))  # Σ_j w_vj t_vj + e ≤ W_v
+    player_row = np.full((k_draws, n_players), -1)
+    player_row[pb, pv] = count + np.arange(len(pb))
+    wb, wv, wj = np.nonzero((weights > 0) & np.isfinite(allowance)[:, :, None])
+    rows += [player_row[wb, wv], player_row[pb, pv]]
+    cols += [wb * size + n + wv * n + wj, pb * size + size - 1]
+    values += [weights[wb, wv, wj], np.ones(len(pb))]
+    rhs.append(allowance[pb, pv])
+    count += len(pb)
+    matrix = coo_matrix(
+        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=(count, k_draws * size)
+    ).tocsr()
+    low, high = np.zeros(n), np.full(n, 100.0)
+    for j, lo, hi in case:
+        low[j], high[j] = max(low[j], lo), min(high[j], hi)
+    lower = np.tile(np.concatenate([low, np.zeros(n_players * n), [-np.inf]]), k_draws)
+    upper = np.tile(np.concatenate([high, np.full(n_players * n, np.inf), [np.inf]]), k_draws)
+    cost = np.zeros(k_draws * size)
+    cost[size - 1 :: size] = -1.0
+    solved = linprog(
+        cost, A_ub=matrix, b_ub=np.concatenate(rhs), bounds=np.column_stack([lower, upper]), method="highs"
+    )
+    if solved.status != 0:
+        return np.full(k_draws, np.nan), np.full((k_draws, n), np.nan), np.zeros((k_draws, n_players))
+    x = solved.x.reshape(k_draws, size)
+    duals = np.zeros((k_draws, n_players))
+    duals[pb, pv] = np.abs(np.asarray(solved.ineqlin.marginals)[player_row[pb, pv]])  # |∂ cost / ∂ W_v|
+    return x[:, -1], x[:, :n], duals
+
+
+def _contradictory(case: list[tuple[int, float, float]]) -> bool:
+    """Whether a linkage case's bounds leave no value on some issue (as :func:`_program` finds them)."""
+    bounds: dict[int, tuple[float, float]] = {}
+    for j, lo, hi in case:
+        a, b = bounds.get(j, (0.0, 100.0))
+        bounds[j] = (max(a, lo), min(b, hi))
+    return any(a > b for a, b in bounds.values())
+
+
+def _refuted(
+    weights: np.ndarray,
+    ideals: np.ndarray,
+    allowance: np.ndarray,
+    case: list[tuple[int, float, float]],
+    mu: np.ndarray,
+    tolerance: float,
+) -> np.ndarray:
+    """(K,) whether dual weights ``mu`` (V,, ≥ 0, summing to 1) prove that linkage case ``case`` has no package
+    within ``tolerance`` of every allowance, in each of K stacked draws.
+
+    For any such weights, max_z min_v (W_v − L_v(z)) ≤ Σ_v μ_v W_v − min_z Σ_v μ_v L_v(z) (weak duality), and the
+    right side is cheap: the sum is separable over issues, each a convex piecewise-linear function of z_j whose
+    minimum over the case's bounds lies at a bound or at a player's ideal point. When it is below −tolerance
+    (with a margin for rounding), no package is within tolerance: what the draw's own program would find."""
+    n = weights.shape[2]
+    low, high = np.zeros(n), np.full(n, 100.0)
+    for j, lo, hi in case:
+        low[j], high[j] = max(low[j], lo), min(high[j], hi)
+    used = mu > 0
+    present = np.all(np.isfinite(allowance[:, used]), axis=1)  # the proof needs every player it weighs
+    w = weights[:, used] * mu[used][None, :, None]  # (K, U, n)
+    x = ideals[:, used]
+    ends = np.broadcast_to(np.stack([low, high]), (len(x), 2, n))
+    points = np.concatenate([np.clip(x, low, high), ends], axis=1)  # (K, U + 2, n)
+    # each issue's Σ_u w_uj |point − x_uj| at each candidate point, its least value, summed over the issues
+    cost = (np.abs(points[:, :, None, :] - x[:, None, :, :]) * w[:, None, :, :]).sum(axis=2)
+    least = cost.min(axis=1).sum(axis=1)
+    gap = np.where(present, np.where(present[:, None], allowance[:, used], 0.0) @ mu[used] - least, np.inf)
+    return gap < -tolerance - 1e-7
 
 
 @dataclass(frozen=True)
@@ -451,17 +586,38 @@ class Stacked:
 
 
 def stacked(scenario: Scenario, draws: Any) -> Stacked:
-    """The veto players' constraints in each of ``draws`` (:class:`ktokovo.analysis.uncertainty.Draws`)."""
+    """The veto players' constraints in each of ``draws`` (:class:`ktokovo.analysis.uncertainty.Draws`): what
+    :func:`problem` gives for each draw, computed for all draws at once."""
     k_draws, n_vetoes, n = len(draws.positions), len(scenario.vetoes), len(scenario.issues)
     weights, ideals, away = (np.zeros((k_draws, n_vetoes, n)) for _ in range(3))
     allowance = np.full((k_draws, n_vetoes), np.inf)
-    names = [v.actor for v in scenario.vetoes]
-    for k in range(k_draws):
-        drawn = problem(scenario, **draws.problem_inputs(k))
-        for row, player in enumerate(drawn.players):
-            v = names.index(player)
-            weights[k, v], ideals[k, v], allowance[k, v] = drawn.weights[row], drawn.ideals[row], drawn.allowance[row]
-            away[k, v] = drawn.away[row]  # type: ignore[index]
+    names = scenario.issue_names
+    for v, veto in enumerate(scenario.vetoes):
+        i = scenario.actor_index(veto.actor)
+        unit, sal = draws.positions[:, i, :], draws.saliences[:, i, :]
+        allowed = np.zeros(n, dtype=bool)
+        for name in veto.issues or names:
+            allowed[names.index(name)] = True
+        mask = allowed[None, :] & ~np.isnan(unit) & (sal > 0)
+        present = mask.any(axis=1)
+        w = np.where(mask, sal, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w = w / w.sum(axis=1, keepdims=True)
+        # The walk-away point, from the last resort up to problem()'s first choice: the player's own position,
+        # the issue's status quo, the drawn status quo, the veto's own walk-away, the drawn walk-away.
+        walk = dict(veto.walk_away)
+        issues = scenario.issues
+        issue_quo = np.array([np.nan if e.status_quo is None else float(e.to_unit(e.status_quo)) for e in issues])
+        own = np.array([float(e.to_unit(walk[e.name])) if e.name in walk else np.nan for e in issues])
+        a = unit
+        for layer in (issue_quo[None, :], draws.status_quo, own[None, :], draws.walk_aways[:, v, :]):
+            a = np.where(np.isnan(layer), a, layer)
+        ideal = np.where(mask, unit, 0.0)
+        rows = np.flatnonzero(present)
+        weights[rows, v] = w[rows]
+        ideals[rows, v] = ideal[rows]
+        away[rows, v] = a[rows]
+        allowance[rows, v] = np.sum(w[rows] * np.abs(a[rows] - ideal[rows]), axis=1) + draws.costs[rows, v]
     return Stacked(weights, ideals, allowance, away)
 
 
