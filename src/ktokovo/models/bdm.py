@@ -93,13 +93,14 @@ PRESETS = {
 }
 DEFAULT_ROUNDS = 10
 NUMPY_LIMIT = 160
-"""Above this many actors the O(n³) vote sums run in a compiled numba kernel instead of numpy."""
+"""Above this many actors the vote sums run in a compiled numba kernel, O(n² log n), instead of numpy's O(n³)."""
 
 
-def _support(utility: np.ndarray, weight: np.ndarray) -> np.ndarray:
+def _support(x: np.ndarray, utility: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """N[..., a, b] = Σ_k w_k max(0, u_kb − u_ka): the weighted votes for x_a over x_b.
 
-    utility : (..., n, n) [voter k, position p]; weight : (..., n). Leading axes are a batch of cases."""
+    x : (..., n) positions; utility : (..., n, n) [voter k, position p], growing with |x_k − x_p|;
+    weight : (..., n). Leading axes are a batch of cases."""
     n = utility.shape[-1]
     if n <= NUMPY_LIMIT:
         gain = utility[..., :, None, :] - utility[..., :, :, None]  # [..., k, a, b] = u_kb − u_ka
@@ -107,10 +108,14 @@ def _support(utility: np.ndarray, weight: np.ndarray) -> np.ndarray:
         return np.einsum("...k,...kab->...ab", weight, gain)
     from ktokovo.models._support_numba import support_matrix
 
+    flat_x = x.reshape(-1, n)
     flat_u = utility.reshape(-1, n, n)
     flat_w = weight.reshape(-1, n)
     out = np.stack(
-        [support_matrix(np.ascontiguousarray(u), np.ascontiguousarray(w)) for u, w in zip(flat_u, flat_w, strict=True)]
+        [
+            support_matrix(np.ascontiguousarray(p), np.ascontiguousarray(u), np.ascontiguousarray(w))
+            for p, u, w in zip(flat_x, flat_u, flat_w, strict=True)
+        ]
     )
     return out.reshape(utility.shape)
 
@@ -133,7 +138,7 @@ def probability_matrix(
     """
     span = np.asarray(span, dtype=float)
     utility = (_pairwise(x) / span[..., None, None]) ** exponent[..., :, None]  # [..., k, p]
-    support = _support(utility, weight)
+    support = _support(np.broadcast_to(x, weight.shape), utility, weight)
     if denominator == "all_pairs":
         # Σ_p Σ_q |u_p − u_q| = 2 Σ_m (2m − n − 1) u_(m) over each voter's sorted row (BDM_SPEC §3.2).
         n = x.shape[-1]
