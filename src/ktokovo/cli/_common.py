@@ -56,6 +56,10 @@ def _note_start() -> None:
     # Runs before every command: the run store records when the command started, not only when it ended
     # (in the store's format, ktokovo.store.now(); the store itself is imported only when a run is recorded).
     _STARTED["at"] = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    # The first run on a machine compiles the models' kernels (a minute or less); later runs load them.
+    from ktokovo.models import _compile_notice
+
+    _compile_notice.on_compile(lambda message: err.print(f"[dim]{message}…[/]"))
 
 
 app = typer.Typer(

@@ -19,6 +19,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ktokovo.models import _compile_notice
+
+_compile_notice.watch()
+
 jit = numba.njit(cache=True)
 
 

@@ -12,6 +12,8 @@ import math
 import numba
 import numpy as np
 
+from ktokovo.models import _compile_notice
+
 # Enum indices (SMP_SPEC §1.3)
 LINEAR, SQUARE, QUARTIC, OCTIC, BINARY = 0, 1, 2, 3, 4
 CONDITIONAL, MARKOV_INCENTIVE, MARKOV_UNIFORM = 0, 1, 2
@@ -21,6 +23,8 @@ RANGE_MIN, RANGE_MID, RANGE_MAX = 0, 1, 2
 NO_COMMIT, SEMI_COMMIT, FULL_COMMIT = 0, 1, 2
 S1P1, S2P2, S2PMAX = 0, 1, 2
 INIT_ONLY, INIT_RCVR, PW_COMP = 0, 1, 2
+
+_compile_notice.watch()
 
 jit = numba.njit(cache=True)
 

@@ -16,6 +16,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ktokovo.models import _compile_notice
+
+_compile_notice.watch()
+
 
 @numba.njit(cache=True)
 def _nearer(xk: float, xa: float, xb: float) -> bool:
