@@ -2,14 +2,18 @@
 ``deal_probability`` (packages found in one draw checked against the rest at once; chunks on an executor)
 against the baseline measured in the same run: one linear program per draw (``has_zone`` on each draw's
 constraints), checked to give the same answer. Then the same with two worker processes, and the time of the
-rounds of offers when nobody knows the others' limits (the flagship's own talks).
+rounds of offers when nobody knows the others' limits (the flagship's own talks). Last, the whole sampled
+forecast (what ``ktokovo forecast --samples N`` computes) on the flagship against the same scenario without
+its veto players, both measured here (wall seconds, best of the repeats, alternated), in one process and on
+two worker processes: the cost of the deal lead and the forecast that counts no deal.
 
-    python benchmarks/deal_speed.py [--draws 1000] [--seed 0]
+    python benchmarks/deal_speed.py [--draws 1000] [--seed 0] [--forecast-samples 10000] [--repeats 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -19,7 +23,8 @@ import ktokovo
 from ktokovo.analysis.deal import deal_probability, has_zone, problem
 from ktokovo.analysis.outlook import outlook
 from ktokovo.analysis.uncertainty import draw_inputs
-from ktokovo.core.scenario import Veto
+from ktokovo.application.forecast import forecast
+from ktokovo.core.scenario import Talks, Veto
 
 
 def baseline(scenario: ktokovo.Scenario, draws: int, seed: int) -> tuple[float, float]:
@@ -40,6 +45,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--forecast-samples", type=int, default=10_000)
+    parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
     flagship = ktokovo.load("ukraine-2025")
     # A case where about half the draws have no zone (so most draws need their own program): two veto
@@ -75,6 +82,25 @@ def main() -> None:
         f"rounds of offers when nobody knows the others' limits (flagship, {flagship.talks.rounds} rounds, "
         f"{args.draws} draws): probability {ahead.probability[0]:.3f} in {seconds:.2f} s"
     )
+    without = dataclasses.replace(flagship, vetoes=(), talks=Talks())
+    samples = args.forecast_samples
+    print(f"forecast --samples {samples}, flagship with and without its veto players (wall s, best of {args.repeats})")
+    for workers in (1, 2):
+        pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+        if pool is not None:
+            pool.submit(int).result()
+        times: dict[str, list[float]] = {"with": [], "without": []}
+        for _ in range(args.repeats):
+            for key, scenario in (("with", flagship), ("without", without)):
+                _, seconds = timed(forecast, scenario, samples=samples, seed=args.seed, executor=pool)
+                times[key].append(seconds)
+        if pool is not None:
+            pool.shutdown()
+        best = {key: min(values) for key, values in times.items()}
+        print(
+            f"  {workers} worker(s): with {best['with']:.2f} s, without {best['without']:.2f} s, "
+            f"ratio {best['with'] / best['without']:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -52,13 +52,15 @@ def test_bad_input_anywhere_ends_in_one_message_and_exit_2(tmp_path) -> None:
 
 
 def test_two_worker_processes_from_the_cli_give_the_same_draws() -> None:
-    """--workers 2 hands the draws to a process pool; every draw has its own random stream, so the numbers are
-    those of one process."""
+    """--workers 2 hands the draws, and the flagship's rounds of offers, to a process pool; every draw has its
+    own random stream, so the numbers are those of one process."""
     base = ["forecast", "-m", "mean", "--samples", "40", "--batch-size", "10", "--seed", "2", "--json", "--no-store"]
     one = runner.invoke(app, base)
     two = runner.invoke(app, [*base, "--workers", "2"])
     assert one.exit_code == 0 and two.exit_code == 0, one.output + two.output
     assert json.loads(one.output)["samples"] == json.loads(two.output)["samples"]
+    for key in ("deal", "outlook"):  # the probability of a deal and the rounds of offers, run in the pool
+        assert json.loads(one.output)[key] == json.loads(two.output)[key] is not None
     assert json.loads(one.output)["samples"]["mean"]["draws"] == 40
     bad = runner.invoke(app, [*base, "--workers", "0"])
     assert bad.exit_code == 2 and "--workers" in bad.output and "greater than or equal to 1" in bad.output

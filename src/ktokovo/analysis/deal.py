@@ -636,7 +636,7 @@ def deal_probability(
     seed: int = 0,
     *,
     executor: Executor | None = None,
-    batch_size: int = 250,
+    batch_size: int = 2000,
     progress: Callable[[int], bool | None] | None = None,
 ) -> tuple[float, float, float]:
     """The share of input draws (as for forecast intervals) whose zone is not empty, with a 95% Wilson

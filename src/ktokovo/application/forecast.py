@@ -4,7 +4,7 @@ who gains and who loses. The CLI's ``forecast``, the web's ``/api/forecast`` and
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,6 +226,12 @@ def forecast(
         report("running models", k, len(names))
         results.append(run(scenario, name, preset=preset, rounds=rounds, seed=seed, **parameters))
     report("running models", len(names), len(names))
+    # The rounds of offers need no model's draws: on an executor they run alongside them.
+    pending = (
+        executor.submit(outlook, scenario, samples, seed, horizon=horizon)
+        if executor is not None and samples and scenario.vetoes
+        else None
+    )
     drawn = []
     if samples:
         for name in names:
@@ -253,6 +259,7 @@ def forecast(
         executor=executor,
         horizon=horizon,
         progress=progress,
+        pending=pending,
     )
 
 
@@ -267,10 +274,11 @@ def assemble(
     executor: Executor | None = None,
     horizon: int = 12,
     progress: Progress | None = None,
+    pending: Future[Outlook] | None = None,
 ) -> Forecast:
     """A :class:`Forecast` from results computed elsewhere (the web's jobs run the models and the chunks of
     draws step by step in worker processes): adds the deal lead and, with draws and veto players, the
-    forecast that counts no deal (:mod:`ktokovo.analysis.outlook`)."""
+    forecast that counts no deal (:mod:`ktokovo.analysis.outlook`), or ``pending``'s, already submitted."""
     report = progress or (lambda task, done, total: None)
     lead = deal_lead(
         scenario, results[0], deal_samples, seed, executor, _draws_progress(report, "zone of agreement", deal_samples)
@@ -278,7 +286,7 @@ def assemble(
     ahead = None
     if scenario.vetoes and deal_samples:
         report("will they settle: rounds of offers", 0, 1)
-        ahead = outlook(scenario, deal_samples, seed, horizon=horizon)
+        ahead = pending.result() if pending is not None else outlook(scenario, deal_samples, seed, horizon=horizon)
         report("will they settle: rounds of offers", 1, 1)
     return Forecast(scenario, tuple(results), tuple(samples), tuple(thresholds), lead, seed, ahead)
 
