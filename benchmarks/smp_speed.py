@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 
 import ktokovo
-from ktokovo.models import _smp_kernels as kernels
-from ktokovo.models import smp
+from ktokovo.models import _jit, _smp_kernels, smp
+
+kernels = _jit.compiled(_smp_kernels)
 
 CASES = [
     "dummyData_3Dim.csv",

@@ -208,3 +208,19 @@ def test_ktab_xml(dummy: ktokovo.Scenario, tmp_path) -> None:
     path.write_text(text.replace("<BigRRange>Max</BigRRange>", "<BigRRange>Most</BigRRange>"), encoding="utf-8")
     with pytest.raises(ktokovo.ScenarioError, match="BigRRange"):
         ktokovo.load(path)
+
+
+@pytest.mark.parametrize("case", ["ukraine-2025", "dummyData_3Dim.csv", "stochastic"])
+def test_the_kernels_as_plain_python_and_compiled_give_the_same_run(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below smp.COMPILE_FROM actors the kernels run as plain Python, above it compiled; the same code, so the
+    same positions, bit for bit, either way (the flagship; KTAB's 3-dimension case; and that case with
+    stochastic transitions, which draw from the seeded generator)."""
+    from ktokovo.models import run
+
+    scenario = ktokovo.load(case if case == "ukraine-2025" else DATA / "dummyData_3Dim.csv")
+    options = {"pce_model": "markov_incentive", "state_transitions": "stochastic"} if case == "stochastic" else {}
+    paths = []
+    for limit in (10**6, 0):  # every case plain, then every case compiled
+        monkeypatch.setattr(smp, "COMPILE_FROM", limit)
+        paths.append(run(scenario, "smp", seed=4, **options).positions)
+    assert np.array_equal(paths[0], paths[1], equal_nan=True)

@@ -1,18 +1,18 @@
-"""Compiled kernels of KTAB's Spatial Model of Politics (see ``smp.py`` for the model and its sources).
+"""The kernels of KTAB's Spatial Model of Politics (see ``smp.py`` for the model and its sources).
 
 Plain scalar loops in exactly the order ``shared/reference/SMP_SPEC.md`` gives (sums in ascending index
 order from the stated initial values, products left to right), so that results match KTAB to its printed
-precision; numba compiles them. Enum arguments are the integer indices of SMP_SPEC §1.3.
+precision. Enum arguments are the integer indices of SMP_SPEC §1.3. They are plain Python, run as they are on
+small cases and compiled by numba on larger ones (``_jit.compiled(_smp_kernels)``; see ``smp.COMPILE_FROM``).
 """
 
 from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
-from ktokovo.models import _compile_notice
+from ktokovo.models._jit import kernel as jit
 
 # Enum indices (SMP_SPEC §1.3)
 LINEAR, SQUARE, QUARTIC, OCTIC, BINARY = 0, 1, 2, 3, 4
@@ -24,13 +24,9 @@ NO_COMMIT, SEMI_COMMIT, FULL_COMMIT = 0, 1, 2
 S1P1, S2P2, S2PMAX = 0, 1, 2
 INIT_ONLY, INIT_RCVR, PW_COMP = 0, 1, 2
 
-_compile_notice.watch()
-
-jit = numba.njit(cache=True)
-
 
 @jit
-def vote(rule: int, w: float, ua: float, ub: float) -> float:  # pragma: no cover - compiled
+def vote(rule: int, w: float, ua: float, ub: float) -> float:
     """SMP_SPEC §2.3: the influence an actor of weight w exerts for option a over b."""
     delta = ua - ub
     beta = min(1.0, max(-1.0, delta / 1e-8))
@@ -53,7 +49,7 @@ def vote(rule: int, w: float, ua: float, ub: float) -> float:  # pragma: no cove
 
 
 @jit
-def coalitions(utility: np.ndarray, weight: np.ndarray, rule: int) -> np.ndarray:  # pragma: no cover
+def coalitions(utility: np.ndarray, weight: np.ndarray, rule: int) -> np.ndarray:
     """SMP_SPEC §2.4. utility: (n_voters, n_options). C[i, j]: strength of the coalition for i over j."""
     n_voters, m = utility.shape
     strength = np.zeros((m, m))
@@ -74,7 +70,7 @@ def coalitions(utility: np.ndarray, weight: np.ndarray, rule: int) -> np.ndarray
 
 
 @jit
-def _transform(s: float, model: int) -> float:  # pragma: no cover
+def _transform(s: float, model: int) -> float:
     if model == SQUARE:
         return s * s
     if model == QUARTIC:
@@ -86,7 +82,7 @@ def _transform(s: float, model: int) -> float:  # pragma: no cover
 
 
 @jit
-def victory(strength: np.ndarray, model: int) -> np.ndarray:  # pragma: no cover
+def victory(strength: np.ndarray, model: int) -> np.ndarray:
     """SMP_SPEC §2.5: V[i, j], the probability that option i beats option j."""
     m = strength.shape[0]
     prob = np.empty((m, m))
@@ -113,7 +109,7 @@ def victory(strength: np.ndarray, model: int) -> np.ndarray:  # pragma: no cover
 
 
 @jit
-def pce(strength: np.ndarray, vpm: int, pcem: int) -> np.ndarray:  # pragma: no cover
+def pce(strength: np.ndarray, vpm: int, pcem: int) -> np.ndarray:
     """SMP_SPEC §2.6: the probabilistic Condorcet election over the options of a coalition matrix."""
     m = strength.shape[0]
     prob_v = victory(strength, vpm)
@@ -180,14 +176,12 @@ def pce(strength: np.ndarray, vpm: int, pcem: int) -> np.ndarray:  # pragma: no 
 
 
 @jit
-def scalar_pce(
-    weight: np.ndarray, utility: np.ndarray, rule: int, vpm: int, pcem: int
-) -> np.ndarray:  # pragma: no cover
+def scalar_pce(weight: np.ndarray, utility: np.ndarray, rule: int, vpm: int, pcem: int) -> np.ndarray:
     return pce(coalitions(utility, weight, rule), vpm, pcem)
 
 
 @jit
-def distance(ideal: np.ndarray, point: np.ndarray, salience: np.ndarray) -> float:  # pragma: no cover
+def distance(ideal: np.ndarray, point: np.ndarray, salience: np.ndarray) -> float:
     """SMP_SPEC §2.1: salience-weighted distance, two accumulators."""
     a = 0.0
     b = 0.0
@@ -199,7 +193,7 @@ def distance(ideal: np.ndarray, point: np.ndarray, salience: np.ndarray) -> floa
 
 
 @jit
-def utility_of(delta: float, risk: float) -> float:  # pragma: no cover
+def utility_of(delta: float, risk: float) -> float:
     """SMP_SPEC §2.2."""
     if delta <= 1.0:
         return (1.0 - delta) * (1.0 + delta * risk)
@@ -207,7 +201,7 @@ def utility_of(delta: float, risk: float) -> float:  # pragma: no cover
 
 
 @jit
-def estimated_risk(rh: float, ri: float, adjust: int) -> float:  # pragma: no cover
+def estimated_risk(rh: float, ri: float, adjust: int) -> float:
     """SMP_SPEC §3.3: h's estimate of i's risk attitude."""
     if adjust == ADJ_NONE:
         return rh
@@ -231,7 +225,7 @@ def assess(
     pcem: int,
     big_r_range: int,
     big_r_adjust: int,
-):  # pragma: no cover
+):
     """SMP_SPEC §3.2–3.3. Returns (R (n,), perspective utilities U[h, i, j] (n, n, n), risk-neutral U0)."""
     n = x.shape[0]
     delta = np.empty((n, n))
@@ -262,9 +256,7 @@ def assess(
 
 
 @jit
-def challenge(
-    u: np.ndarray, k: int, i: int, j: int, total_salience: np.ndarray, c: np.ndarray, rule: int, commit: int
-):  # pragma: no cover
+def challenge(u: np.ndarray, k: int, i: int, j: int, total_salience: np.ndarray, c: np.ndarray, rule: int, commit: int):
     """SMP_SPEC §4.1: with u = U^h, h's estimate (P, G) of the effect on k of i challenging j."""
     n = u.shape[0]
     status_quo = u[k, i] + u[k, j]
@@ -311,9 +303,7 @@ def challenge(
 
 
 @jit
-def challenge_matrix(
-    perspective: np.ndarray, total_salience: np.ndarray, c: np.ndarray, rule: int, commit: int
-):  # pragma: no cover
+def challenge_matrix(perspective: np.ndarray, total_salience: np.ndarray, c: np.ndarray, rule: int, commit: int):
     """(P, G)[i, j] = E(i, i, i, j): each actor's own estimate of challenging each other (§4.2's inputs)."""
     n = perspective.shape[0]
     prob = np.zeros((n, n))
@@ -326,14 +316,12 @@ def challenge_matrix(
 
 
 @jit
-def _round4(v: float) -> float:  # pragma: no cover
+def _round4(v: float) -> float:
     return math.floor(0.5 + 10000.0 * v) / 10000.0
 
 
 @jit
-def interpolate(
-    xi: np.ndarray, xj: np.ndarray, si: np.ndarray, sj: np.ndarray, p_i: float, p_j: float, model: int
-):  # pragma: no cover
+def interpolate(xi: np.ndarray, xj: np.ndarray, si: np.ndarray, sj: np.ndarray, p_i: float, p_j: float, model: int):
     """SMP_SPEC §5.1: the positions (z_i, z_j) proposed to initiator i and receiver j."""
     dims = xi.shape[0]
     zi = np.empty(dims)
@@ -372,7 +360,7 @@ def turn(
     perspective: np.ndarray,
     params: np.ndarray,
     draws: np.ndarray,
-):  # pragma: no cover
+):
     """One turn (SMP_SPEC §10 steps 2–4, without the new state's assessment).
 
     params: int array (rule, vpm, pcem, stochastic, adjust, range, commit, interp, bargain model).
@@ -514,7 +502,7 @@ def turn(
 @jit
 def winning_probabilities(
     x: np.ndarray, c: np.ndarray, perspective: np.ndarray, rule: int, vpm: int, pcem: int
-) -> np.ndarray:  # pragma: no cover
+) -> np.ndarray:
     """SMP_SPEC §8 (with §3.1's unique positions): each actor's probability of winning in this state."""
     n, dims = x.shape
     reps = np.empty(n, dtype=np.int64)
@@ -545,7 +533,7 @@ def winning_probabilities(
 
 
 @jit
-def _euclid(a: np.ndarray, b: np.ndarray) -> float:  # pragma: no cover
+def _euclid(a: np.ndarray, b: np.ndarray) -> float:
     acc = 0.0
     for d in range(a.shape[0]):
         acc += (a[d] - b[d]) * (a[d] - b[d])

@@ -118,6 +118,9 @@ _KERNEL_ORDER = (
 )
 PRESETS = {"ktab": SMPParameters(actor_order="as_given")}
 DEFAULT_ROUNDS = 100
+COMPILE_FROM = 10
+"""Cases with this many actors or more run the compiled kernels; smaller ones the same kernels as plain Python,
+which finish before numba would even have started (measured by benchmarks/smp_speed.py)."""
 """Without ``rounds``, SMP runs until its stop rule, at most 100 turns (KTAB's limit)."""
 
 
@@ -167,8 +170,10 @@ def simulate(
     parameters : the options (default: :class:`SMPParameters`'s defaults), overlaid by any named in ``params``;
         ``max_turns``, if given, overrides theirs unchecked (a run of 0 turns is the input alone).
     """
-    from ktokovo.models import _smp_kernels as kernels
+    from ktokovo.models import _jit, _smp_kernels
 
+    n = np.shape(x0)[0]
+    kernels: Any = _smp_kernels if n < COMPILE_FROM else _jit.compiled(_smp_kernels)
     settings = parameters or SMPParameters()
     if params:
         settings = settings.replace(**params)
@@ -179,7 +184,6 @@ def simulate(
     x = np.ascontiguousarray(x0, dtype=float)
     s = np.ascontiguousarray(salience, dtype=float)
     c = np.ascontiguousarray(capability, dtype=float)
-    n = x.shape[0]
     ideal = x.copy()
     accommodation = np.eye(n) if accommodation is None else np.ascontiguousarray(accommodation, dtype=float)
     generator = rng if rng is not None else np.random.default_rng(0)
