@@ -220,7 +220,8 @@ def test_the_kernels_as_plain_python_and_compiled_give_the_same_run(case: str, m
     scenario = ktokovo.load(case if case == "ukraine-2025" else DATA / "dummyData_3Dim.csv")
     options = {"pce_model": "markov_incentive", "state_transitions": "stochastic"} if case == "stochastic" else {}
     paths = []
-    for limit in (10**6, 0):  # every case plain, then every case compiled
+    for limit, budget in ((10**6, float("inf")), (0, 0.0)):  # every case plain, then every case compiled
         monkeypatch.setattr(smp, "COMPILE_FROM", limit)
+        monkeypatch.setattr(smp, "PLAIN_BUDGET", budget)
         paths.append(run(scenario, "smp", seed=4, **options).positions)
     assert np.array_equal(paths[0], paths[1], equal_nan=True)

@@ -49,6 +49,7 @@ issue's capability-weighted mean with salience 0 there.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -120,7 +121,11 @@ PRESETS = {"ktab": SMPParameters(actor_order="as_given")}
 DEFAULT_ROUNDS = 100
 COMPILE_FROM = 10
 """Cases with this many actors or more run the compiled kernels; smaller ones the same kernels as plain Python,
-which finish before numba would even have started (measured by benchmarks/smp_speed.py)."""
+which finish before numba would even have started (benchmarks/cold_start.py), until a process has spent
+PLAIN_BUDGET seconds on them (many runs, such as draws for intervals): from then on it compiles too. The two
+give the same numbers, bit for bit (tests/test_smp_reference.py)."""
+PLAIN_BUDGET = 1.0
+_plain_seconds = [0.0]
 """Without ``rounds``, SMP runs until its stop rule, at most 100 turns (KTAB's limit)."""
 
 
@@ -173,7 +178,9 @@ def simulate(
     from ktokovo.models import _jit, _smp_kernels
 
     n = np.shape(x0)[0]
-    kernels: Any = _smp_kernels if n < COMPILE_FROM else _jit.compiled(_smp_kernels)
+    plain = n < COMPILE_FROM and _plain_seconds[0] < PLAIN_BUDGET
+    kernels: Any = _smp_kernels if plain else _jit.compiled(_smp_kernels)
+    started = time.perf_counter()
     settings = parameters or SMPParameters()
     if params:
         settings = settings.replace(**params)
@@ -217,6 +224,8 @@ def simulate(
         chosen.append(pick)
         if t >= min_turns and ratio < stop_ratio:
             break
+    if plain:
+        _plain_seconds[0] += time.perf_counter() - started
     return SMPRun(
         positions=np.array(positions),
         ideals=np.array(ideals),
