@@ -92,6 +92,8 @@ def main() -> None:
                     times[mode].append(cpu)
                     if mode == "reference":
                         exact = run
+                    else:
+                        fast = run
             names = [issue.name for issue in ktokovo.load(path).issues]
             gap = max(abs(nbs[name] - value) for name, value in zip(names, exact.forecast[-1], strict=True))
             decide_median = statistics.median(times["decide"])
@@ -104,6 +106,10 @@ def main() -> None:
                 f"{spread(times['float']):>15} {ratio['reference']:>13} {ratio['float']:>13}  "
                 f"exact mode's final forecasts within {gap:.1e}"
             )
+            drift = np.abs(fast.forecast - exact.forecast)
+            first = next((k for k in range(len(drift)) if drift[k].max() > 1e-4), None)
+            said = "none" if first is None else f"at most {drift.max():.1f} points, from round {first}"
+            print(f"{'':12} float mode's drift from the exact mode's forecasts: {said}")
         scenario = synthetic()
         data = arrays(scenario)
         rounds = args.synthetic_rounds
