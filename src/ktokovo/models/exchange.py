@@ -105,7 +105,26 @@ class _Side:
     s_dem: Any  # salience on dem
     m: Any = 0
     y: Any = 0
-    history: list[Any] = field(default_factory=list)
+    # The moves evaluated so far (§4.5 needs their sum, summed in order, and whether all signs agree): the sum
+    # and sign counts of the entries before the last, and the last. The model only appends, drops the last
+    # (always to append again) and replaces the last, so this keeps every answer the list would give.
+    before_sum: Any = 0
+    before_n: int = 0
+    before_positive: int = 0
+    before_negative: int = 0
+    last: Any = None
+    dropped: bool = False
+
+    def append(self, move: Any) -> None:
+        if self.last is not None and not self.dropped:
+            self.before_sum = self.before_sum + self.last
+            self.before_n += 1
+            self.before_positive += self.last > 0
+            self.before_negative += self.last < 0
+        self.last, self.dropped = move, False
+
+    def drop_last(self) -> None:
+        self.dropped = True
 
 
 @dataclass(eq=False)
@@ -183,12 +202,11 @@ class _Round:
             return False
         if side.x + move < 0 or side.x + move > 100:
             return False
-        total: Any = 0
-        for h in side.history:
-            total = total + h
-        if total > 100:
+        if side.before_sum + side.last > 100:
             return False
-        return all(h < 0 for h in side.history) or all(h > 0 for h in side.history)
+        if side.last < 0 and side.before_negative == side.before_n:
+            return True
+        return side.last > 0 and side.before_positive == side.before_n
 
     def evaluate(self, e: _Candidate) -> None:
         i, j = e.i, e.j
@@ -208,8 +226,8 @@ class _Round:
             m_i = -m_i
         if j.x > i.d:
             m_j = -m_j
-        i.history.append(m_i)
-        j.history.append(m_j)
+        i.append(m_i)
+        j.append(m_j)
         i.m, j.m = m_i, m_j
         i.y, j.y = i.x + m_i, j.x + m_j
         e.gain = abs((r_q * i.s) - (r_p * i.s_dem))
@@ -257,7 +275,7 @@ class _Round:
         for side, move in ((x_side, m_x), (y_side, m_y)):
             partner = y_side if side is x_side else x_side
             signed = -move if side.x > partner.d else move
-            side.history[-1] = signed
+            side.last = signed
             side.m, side.y = signed, side.x + signed
         if not overflow:
             ranking = e.gain
@@ -286,8 +304,8 @@ class _Round:
             m_b = -m_b
         if a.x > b.d:
             m_a = -m_a
-        b.history[-1] = m_b
-        a.history[-1] = m_a
+        b.last = m_b
+        a.last = m_a
         b.m, a.m = m_b, m_a
         b.y, a.y = b.x + m_b, a.x + m_a
         e.gain = abs((r_b * b.s) - (r_a * b.s_dem))
@@ -307,7 +325,7 @@ class _Round:
             redo = True
             for side in (e.i, e.j):
                 if not any(side is m for m in matched):
-                    side.history.pop()
+                    side.drop_last()
         for mover, demander in ((r.i, r.j), (r.j, r.i)):
             # Case A (mover = R.I): R.J demands R.I's supply issue; case B is the mirror.
             if any((demander.actor, demander.dem) == (side.actor, side.dem) for side in (e.i, e.j)):
@@ -318,8 +336,8 @@ class _Round:
                     u = table[mover.actor]
                     table[mover.actor] = min(u, mover.y) if mover.x0 <= u else max(u, mover.y)
                 if not redo:
-                    e.i.history.pop()
-                    e.j.history.pop()
+                    e.i.drop_last()
+                    e.j.drop_last()
                     redo = True
         if redo:
             self.evaluate(e)
