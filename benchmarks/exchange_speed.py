@@ -82,7 +82,8 @@ def main() -> None:
             f"{'exact ratio':>13} {'float ratio':>13}  agreement with decide"
         )
         for case, path in CASES.items():
-            data = arrays(ktokovo.load(path))
+            scenario = ktokovo.load(path)
+            data = arrays(scenario)
             times: dict[str, list[float]] = {"decide": [], "reference": [], "float": []}
             for _ in range(args.repeats):
                 cpu, nbs = _peers.decide_loop(python, path, 10)
@@ -94,7 +95,7 @@ def main() -> None:
                         exact = run
                     else:
                         fast = run
-            names = [issue.name for issue in ktokovo.load(path).issues]
+            names = scenario.issue_names
             gap = max(abs(nbs[name] - value) for name, value in zip(names, exact.forecast[-1], strict=True))
             decide_median = statistics.median(times["decide"])
             ratio = {

@@ -175,11 +175,10 @@ def _program(
                 row[j], row[e + 1 + j] = sign, -1.0
                 rows.append(row)
                 rhs.append(sign * target[j])  # type: ignore[index]
-    box = [(0.0, 100.0)] * n
-    for j, low, high in case:
-        box[j] = (max(box[j][0], low), min(box[j][1], high))
-    if any(low > high for low, high in box):
+    low, high = _case_box(case, n)
+    if np.any(low > high):
         return None
+    box = list(zip(low.tolist(), high.tolist(), strict=True))
     bounds: list[tuple[float | None, float | None]] = [*box, *[(0.0, None)] * n_t, (None, None), *[(0.0, None)] * extra]
     if relax is not None:
         cost = np.zeros(size)
@@ -246,9 +245,8 @@ def _nash(p: _Problem) -> np.ndarray | None:
         return None
     best = None
     for case, (_, z0) in zip(p.cases, starts, strict=False):
-        bounds = [(0.0, 100.0)] * len(z0)
-        for j, low, high in case:
-            bounds[j] = (max(bounds[j][0], low), min(bounds[j][1], high))
+        low, high = _case_box(case, len(z0))
+        bounds = list(zip(low.tolist(), high.tolist(), strict=True))
 
         def objective(z: np.ndarray) -> float:
             # A veto player with no room at all (slack 0 everywhere in the zone) holds its issues in place; the
@@ -514,9 +512,7 @@ def _slack_programs(
     matrix = coo_matrix(
         (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=(count, k_draws * size)
     ).tocsr()
-    low, high = np.zeros(n), np.full(n, 100.0)
-    for j, lo, hi in case:
-        low[j], high[j] = max(low[j], lo), min(high[j], hi)
+    low, high = _case_box(case, n)
     lower = np.tile(np.concatenate([low, np.zeros(n_players * n), [-np.inf]]), k_draws)
     upper = np.tile(np.concatenate([high, np.full(n_players * n, np.inf), [np.inf]]), k_draws)
     cost = np.zeros(k_draws * size)
@@ -532,13 +528,19 @@ def _slack_programs(
     return x[:, -1], x[:, :n], duals
 
 
+def _case_box(case: list[tuple[int, float, float]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The bounds (low, high) on each of n issues that a linkage case leaves of 0–100; low > high on an issue
+    means the case leaves no value there."""
+    low, high = np.zeros(n), np.full(n, 100.0)
+    for j, lo, hi in case:
+        low[j], high[j] = max(low[j], lo), min(high[j], hi)
+    return low, high
+
+
 def _contradictory(case: list[tuple[int, float, float]]) -> bool:
     """Whether a linkage case's bounds leave no value on some issue (as :func:`_program` finds them)."""
-    bounds: dict[int, tuple[float, float]] = {}
-    for j, lo, hi in case:
-        a, b = bounds.get(j, (0.0, 100.0))
-        bounds[j] = (max(a, lo), min(b, hi))
-    return any(a > b for a, b in bounds.values())
+    low, high = _case_box(case, 1 + max((j for j, _, _ in case), default=-1))
+    return bool(np.any(low > high))
 
 
 def _refuted(
@@ -556,15 +558,12 @@ def _refuted(
     right side is cheap: the sum is separable over issues, each a convex piecewise-linear function of z_j whose
     minimum over the case's bounds lies at a bound or at a player's ideal point. When it is below −tolerance
     (with a margin for rounding), no package is within tolerance: what the draw's own program would find."""
-    n = weights.shape[2]
-    low, high = np.zeros(n), np.full(n, 100.0)
-    for j, lo, hi in case:
-        low[j], high[j] = max(low[j], lo), min(high[j], hi)
+    low, high = _case_box(case, weights.shape[2])
     used = mu > 0
     present = np.all(np.isfinite(allowance[:, used]), axis=1)  # the proof needs every player it weighs
     w = weights[:, used] * mu[used][None, :, None]  # (K, U, n)
     x = ideals[:, used]
-    ends = np.broadcast_to(np.stack([low, high]), (len(x), 2, n))
+    ends = np.broadcast_to(np.stack([low, high]), (len(x), 2, len(low)))
     points = np.concatenate([np.clip(x, low, high), ends], axis=1)  # (K, U + 2, n)
     # each issue's Σ_u w_uj |point − x_uj| at each candidate point, its least value, summed over the issues
     cost = (np.abs(points[:, :, None, :] - x[:, None, :, :]) * w[:, None, :, :]).sum(axis=2)
