@@ -11,6 +11,7 @@ from ktokovo.analysis.ledger import as_of, verify_ledger
 from ktokovo.analysis.sensitivity import Sensitivity, sensitivity
 from ktokovo.analysis.uncertainty import SampleResult, sample_forecasts
 from ktokovo.analysis.whatif import what_if
+from ktokovo.core._version import __version__
 from ktokovo.core.errors import KtokovoError, ParameterError, Problem, ScenarioError
 from ktokovo.core.result import ModelResult
 from ktokovo.core.scenario import Actor, Issue, LedgerEntry, Scenario, Shock, Source
@@ -19,6 +20,7 @@ from ktokovo.models import MODELS
 from ktokovo.models.runner import run
 
 __all__ = [
+    "__version__",
     "MODELS",
     "Actor",
     "Issue",

@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 from ktokovo import io as formats
 from ktokovo.analysis import whatif
 from ktokovo.analysis.uncertainty import SampleResult
+from ktokovo.core._version import __version__
 from ktokovo.core.errors import EnvironmentFailure, KtokovoError, ParameterError, Problem, ScenarioError
 from ktokovo.core.jsonable import dumps
 from ktokovo.core.limits import MAX_HORIZON, MAX_ROUNDS, MAX_SEED, max_workers
@@ -42,6 +43,10 @@ class _Group(TyperGroup):
     """The command group whose ``invoke`` is the CLI's one error handler: bad input anywhere below it (a
     :class:`KtokovoError`) ends the command with its message and exit code 2, never a traceback."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _plain_placeholders(self)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -49,10 +54,56 @@ class _Group(TyperGroup):
             fail(error)
 
 
+_PLACEHOLDERS = {"int": "N", "float": "X", "path": "PATH", "str": "TEXT", "datetime": "TIME"}
+
+
+def _plain_placeholders(command: Any) -> None:
+    """Help that shows what to type, not Python's types: typer prints an option's annotation (``<list[str]>``,
+    ``<bool>``); here a flag shows nothing and a value the usual placeholder (TEXT, N, X, PATH), on every
+    command below ``command``."""
+    for sub in getattr(command, "commands", {}).values():
+        _plain_placeholders(sub)
+    help_option = command.get_help_option
+
+    def plain_help_option(ctx: Any) -> Any:
+        option = help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = plain_help_option
+    for param in getattr(command, "params", ()):
+        if param.param_type_name == "argument":  # its name says what it is; no second column
+            param.display_type_rich = lambda ctx: None
+            continue
+        if param.metavar is not None:
+            continue
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+            continue
+        described = param.type_descriptor
+        if described.is_choice and described.choices:
+            param.metavar = "|".join(str(choice) for choice in described.choices)
+            continue
+        kind = param.bare_type().removeprefix("list[").lower()
+        param.metavar = next((v for k, v in _PLACEHOLDERS.items() if kind.startswith(k)), "TEXT")
+
+
 _STARTED: dict[str, str] = {}
 
 
-def _note_start() -> None:
+def _print_version(asked: bool) -> None:
+    if asked:
+        out.print(f"ktokovo {__version__}")
+        raise typer.Exit()
+
+
+def _note_start(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print ktokovo's version and exit."),
+    ] = False,
+) -> None:
     # Runs before every command: the run store records when the command started, not only when it ended
     # (in the store's format, ktokovo.store.now(); the store itself is imported only when a run is recorded).
     _STARTED["at"] = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
@@ -174,8 +225,10 @@ def load_with_changes(
     drop: list[str] | None = None,
     shocks: list[str] | None = None,
     as_of: str | None = None,
+    quiet: bool = False,
 ) -> Scenario:
-    """The scenario as known on ``as_of``, with the what-ifs of ``--set``, ``--drop`` and ``--shock``."""
+    """The scenario as known on ``as_of``, with the what-ifs of ``--set``, ``--drop`` and ``--shock``; unless
+    ``quiet`` (JSON output), a first line says which were applied, so a what-if never reads as the baseline."""
     if as_of is not None:
         from ktokovo.analysis.ledger import parse_date
 
@@ -204,6 +257,10 @@ def load_with_changes(
         loaded = whatif.what_if(loaded, whatif.parse_sets(sets or []), drop or [])
     if shocks:
         loaded = whatif.with_shocks(loaded, [whatif.parse_shock(text) for text in shocks])
+    changes = [*(sets or []), *(f"without {name}" for name in drop or []), *(f"shock {text}" for text in shocks or [])]
+    if changes and not quiet:
+        applied = escape("; ".join(changes))
+        out.print(f"[bold yellow]what if:[/] {applied} (not the scenario as filed)\n", soft_wrap=True)
     return loaded
 
 
@@ -228,14 +285,6 @@ def parse_parameters(items: list[str] | None) -> dict[str, Any]:
 def write_json(data: Any) -> None:
     """One JSON document on stdout, from the one encoder (:func:`ktokovo.core.jsonable.dumps`)."""
     sys.stdout.write(dumps(data) + "\n")
-
-
-def signed(value: float) -> str:
-    return f"{round(value, 1) + 0.0:+.1f}"  # + 0.0 turns -0.0 into 0.0
-
-
-def fmt(value: float) -> str:
-    return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.0f}"
 
 
 def track_record(model: str) -> str:

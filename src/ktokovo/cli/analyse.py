@@ -30,7 +30,6 @@ from ktokovo.cli._common import (
     app,
     check_plots,
     executor_for,
-    fmt,
     load_with_changes,
     out,
     parse_parameters,
@@ -38,12 +37,12 @@ from ktokovo.cli._common import (
     plots_module,
     record,
     require,
-    signed,
     spinner,
     write_json,
 )
 from ktokovo.cli.forecast import print_outlook
 from ktokovo.core.limits import MAX_SAMPLES, MAX_SEED, MAX_SOBOL, MAX_TOP
+from ktokovo.core.numbers import given, point, signed
 
 
 @app.command()
@@ -76,7 +75,7 @@ def sensitivity(
     check_plots(plot)
     if samples:
         require("sensitivity", "SALib")
-    loaded = load_with_changes(scenario, set_, drop, shock, as_of)
+    loaded = load_with_changes(scenario, set_, drop, shock, as_of, quiet=as_json)
     with spinner(f"{model}: sensitivity", as_json):
         result = application.sensitivity(
             loaded,
@@ -106,16 +105,16 @@ def _print_sensitivity(result: SensitivityReport) -> None:
         "their estimates; S1, ST: Sobol first-order and total indices (share of the forecast's variance)[/]\n"
     )
     for j, issue in enumerate(scenario.issues):
-        out.print(f"[bold]{issue.name}[/] (forecast {fmt(float(result.result.estimate[j]))})")
+        out.print(f"[bold]{issue.name}[/] (forecast {point(float(result.result.estimate[j]))})")
         table = Table(show_edge=False, min_width=60)
         for name in ("input", "low", "high", "swing", "S1", "ST"):
             table.add_column(name, justify="left" if name == "input" else "right")
         for row in result.ranking(j):
             table.add_row(
                 row["factor"],
-                fmt(row["low"]),
-                fmt(row["high"]),
-                fmt(row["swing"]),
+                point(row["low"]),
+                point(row["high"]),
+                point(row["swing"]),
                 "" if np.isnan(row["first_order"]) else f"{row['first_order']:.2f}",
                 "" if np.isnan(row["total"]) else f"{row['total']:.2f}",
             )
@@ -158,14 +157,16 @@ def _print_diff(result: Difference) -> None:
     for name in ("issue", "A", "B", "shift", "nearest label in B"):
         table.add_column(name, justify="right" if name in ("A", "B", "shift") else "left")
     for row, issue in zip(result.forecasts, result.a.scenario.issues, strict=True):
-        table.add_row(row["issue"], fmt(row["a"]), fmt(row["b"]), f"{row['shift']:+.3g}", issue.nearest_label(row["b"]))
+        table.add_row(
+            row["issue"], point(row["a"]), point(row["b"]), signed(row["shift"]), issue.nearest_label(row["b"])
+        )
     out.print(table)
     out.print()
     table = Table(title=f"Inputs that differ ({len(result.inputs)})", title_justify="left", show_edge=False)
     for name in ("input", "A", "B"):
         table.add_column(name)
     for row in result.inputs:
-        table.add_row(row["input"], *(fmt(v) if isinstance(v, float) else str(v) for v in (row["a"], row["b"])))
+        table.add_row(row["input"], *(given(v) if isinstance(v, float) else str(v) for v in (row["a"], row["b"])))
     out.print(table)
     out.print()
     table = Table(title="Gains and losses", title_justify="left", show_edge=False)
@@ -204,7 +205,7 @@ def deal(
     nobody knows the others' limits, and when everyone does), where the issues end up counting no deal, how
     long a deal would hold, where each model's settlement lands inside the zone, and what it would take to
     open a closed zone."""
-    loaded = load_with_changes(scenario, set_, drop, as_of=as_of)
+    loaded = load_with_changes(scenario, set_, drop, as_of=as_of, quiet=as_json)
     with executor_for(workers, dask) as executor, spinner("deal or no deal", as_json):
         result = application.deal(loaded, model, samples=samples, seed=seed, horizon=horizon, executor=executor)
     if as_json:
@@ -261,7 +262,7 @@ def _print_deal(result: DealReport) -> None:
     for name in analysis.settlements:
         table.add_column(name, justify="right")
     for j, issue in enumerate(scenario.issues):
-        table.add_row(issue.name, *(fmt(float(v[j])) for v in analysis.settlements.values()))
+        table.add_row(issue.name, *(point(float(v[j])) for v in analysis.settlements.values()))
     out.print(table)
     out.print("\n[bold]How close each veto player is to walking away[/] (slack in points; 0: indifferent)")
     table = Table(show_edge=False)
@@ -269,7 +270,7 @@ def _print_deal(result: DealReport) -> None:
     for veto in scenario.vetoes:
         table.add_column(veto.actor, justify="right")
     for name, slack in analysis.slack.items():
-        table.add_row(name, *(signed(slack[v.actor]).lstrip("+") if v.actor in slack else "—" for v in scenario.vetoes))
+        table.add_row(name, *(point(slack[v.actor]) if v.actor in slack else "—" for v in scenario.vetoes))
     out.print(table)
 
 

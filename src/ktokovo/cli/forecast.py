@@ -34,7 +34,6 @@ from ktokovo.cli._common import (
     app,
     check_plots,
     executor_for,
-    fmt,
     load_with_changes,
     note_interrupted,
     out,
@@ -43,11 +42,11 @@ from ktokovo.cli._common import (
     plots_module,
     progress_bar,
     record,
-    signed,
     track_record,
     write_json,
 )
 from ktokovo.core.limits import MAX_BATCH, MAX_SAMPLES
+from ktokovo.core.numbers import given, point, signed
 from ktokovo.core.result import ModelResult
 from ktokovo.core.scenario import Scenario
 from ktokovo.evaluation.outofsample import OUT_OF_SAMPLE
@@ -92,7 +91,7 @@ def forecast(
     """Forecast every issue of a negotiation with each model, and who gains and who loses; with --samples and
     veto players, first the forecast that counts no deal."""
     check_plots(plot)
-    loaded = load_with_changes(scenario, set_, drop, shock, as_of)
+    loaded = load_with_changes(scenario, set_, drop, shock, as_of, quiet=as_json)
     with executor_for(workers, dask) as executor, progress_bar(as_json, stoppable=samples > 0) as progress:
         result = application.forecast(
             loaded,
@@ -143,10 +142,10 @@ def print_outlook(ahead: Outlook) -> None:
             continue
         table.add_row(
             str(row["issue"]),
-            fmt(row["expected"]),
-            fmt(row["median"]),
-            f"{fmt(row['low80'])}–{fmt(row['high80'])}",
-            f"{fmt(row['low95'])}–{fmt(row['high95'])}",
+            point(row["expected"]),
+            point(row["median"]),
+            f"{point(row['low80'])}–{point(row['high80'])}",
+            f"{point(row['low95'])}–{point(row['high95'])}",
             str(row["nearest"]),
         )
     out.print(table)
@@ -165,8 +164,7 @@ def _print_deal_lead(lead: DealLead, scenario: Scenario) -> None:
     detail = lead.detail
     if lead.zone:
         closest = (
-            f" Under {lead.model}, {detail['actor']} is closest to walking away (slack "
-            f"{signed(detail['slack']).lstrip('+')})."
+            f" Under {lead.model}, {detail['actor']} is closest to walking away (slack {point(detail['slack'])})."
             if detail
             else f" The {lead.model} forecast lies outside the zone; `ktokovo deal` shows where it lands inside."
         )
@@ -225,22 +223,24 @@ def _print_forecast(result: Forecast) -> None:
         table.add_column("DEU error", justify="right")
         for model_result in result.results:
             value = float(model_result.forecast[j])
-            table.add_row(model_result.model, fmt(value), issue.nearest_label(value), track_record(model_result.model))
+            table.add_row(
+                model_result.model, point(value), issue.nearest_label(value), track_record(model_result.model)
+            )
         if views is not None:
             view = views[j]
             snapped_mae = OUT_OF_SAMPLE["mean@table"][0]
             choice_mae = OUT_OF_SAMPLE["choice"][0]
-            table.add_row("mean@table", fmt(view.snapped), issue.nearest_label(view.snapped), f"{snapped_mae:.1f}")
+            table.add_row("mean@table", point(view.snapped), issue.nearest_label(view.snapped), f"{snapped_mae:.1f}")
             table.add_row(
                 "choice",
-                f"{fmt(view.median)} ({fmt(view.low)}–{fmt(view.high)})",
+                f"{point(view.median)} ({point(view.low)}–{point(view.high)})",
                 issue.nearest_label(view.median),
                 f"{choice_mae:.1f}",
             )
         out.print(table)
         if views is not None:
             view = views[j]
-            chances = [f"{fmt(v)} {', '.join(h)} {p:.0%}" for v, h, p in view.positions if p >= 0.05]
+            chances = [f"{given(v)} {', '.join(h)} {p:.0%}" for v, h, p in view.positions if p >= 0.05]
             out.print(f"  on the table: {' · '.join(chances)} · off the table {view.off_table:.0%}", soft_wrap=True)
         column = gains[:, j]
         present = [i for i in range(len(scenario.actors)) if column[i] == column[i] and scenario.saliences[i, j] > 0]
@@ -251,11 +251,18 @@ def _print_forecast(result: Forecast) -> None:
                 out.print(f"  every actor gains or loses the same ({signed(column[best])})\n")
                 continue
             out.print(
-                f"  gains most: {scenario.actors[best].name} ({signed(column[best])}); "
-                f"loses most: {scenario.actors[worst].name} ({signed(column[worst])})\n"
+                f"  {_extremes(scenario.actors[best].name, column[best], scenario.actors[worst].name, column[worst])}\n"
             )
     _print_ranking(result.gains(lead.model), lead.model)
     _print_pairs(pair_rows(lead))
+
+
+def _extremes(best: str, high: float, worst: str, low: float) -> str:
+    """Who gains most and who loses most, in words that match the signs: "gains least" when nobody loses,
+    "loses least" when nobody gains."""
+    first = f"gains most: {best} ({signed(high)})" if round(high, 1) > 0 else f"loses least: {best} ({signed(high)})"
+    second = f"loses most: {worst} ({signed(low)})" if round(low, 1) < 0 else f"gains least: {worst} ({signed(low)})"
+    return f"{first}; {second}"
 
 
 def _print_issue_head(scenario: Scenario, j: int, status_quo: bool = False) -> None:
@@ -263,8 +270,8 @@ def _print_issue_head(scenario: Scenario, j: int, status_quo: bool = False) -> N
     low, high = issue.scale
     out.print(f"[bold]{issue.name}[/]: {issue.question}")
     out.print(
-        f"  [dim]{fmt(low)} = {issue.low_label or '—'}  ·  {fmt(high)} = {issue.high_label or '—'}"
-        + (f"  ·  status quo {fmt(issue.status_quo)}" if status_quo and issue.status_quo is not None else "")
+        f"  [dim]{given(low)} = {issue.low_label or '—'}  ·  {given(high)} = {issue.high_label or '—'}"
+        + (f"  ·  status quo {given(issue.status_quo)}" if status_quo and issue.status_quo is not None else "")
         + "[/]"
     )
 
@@ -355,7 +362,7 @@ def compare(
 ) -> None:
     """Run every model that applies, side by side: per issue each model's forecast and how far apart they are."""
     check_plots(plot)
-    loaded = load_with_changes(scenario, set_, drop, shock, as_of)
+    loaded = load_with_changes(scenario, set_, drop, shock, as_of, quiet=as_json)
     with progress_bar(as_json) as progress:
         result = application.compare(loaded, rounds=rounds, seed=seed, progress=progress)
     if as_json:
@@ -377,12 +384,14 @@ def _print_compare(result: Comparison) -> None:
             table.add_column(name, justify="right" if name in ("forecast", "DEU error") else "left")
         for model_result in result.results:
             value = float(model_result.forecast[j])
-            table.add_row(model_result.model, fmt(value), issue.nearest_label(value), track_record(model_result.model))
+            table.add_row(
+                model_result.model, point(value), issue.nearest_label(value), track_record(model_result.model)
+            )
         out.print(table)
         spread = result.spread(j)
         out.print(
-            f"  models span {fmt(spread['low'])}–{fmt(spread['high'])}: {fmt(spread['span'])} "
-            f"({spread['share_of_scale']:.0f}% of the scale); standard deviation {fmt(spread['std'])}\n"
+            f"  models span {point(spread['low'])}–{point(spread['high'])}: {point(spread['span'])} "
+            f"({spread['share_of_scale']:.0f}% of the scale); standard deviation {point(spread['std'])}\n"
         )
     for name, why in result.skipped.items():
         out.print(f"[dim]{name} not run: {why}[/]")

@@ -27,7 +27,6 @@ from ktokovo.cli._common import (
     app,
     err,
     fail,
-    fmt,
     group,
     load_with_changes,
     open_store,
@@ -41,6 +40,7 @@ from ktokovo.cli._common import (
 from ktokovo.core.errors import ParameterError
 from ktokovo.core.jsonable import dumps
 from ktokovo.core.limits import MAX_LIMIT, MAX_SAMPLES, MAX_SEED, max_workers
+from ktokovo.core.numbers import point
 from ktokovo.io import write_file
 from ktokovo.models import run
 
@@ -156,9 +156,9 @@ def runs_show(run_id: RunId, db: DbOption = None, as_json: JsonOption = False) -
         table.add_row(
             model,
             issue,
-            fmt(row["forecast"]),
-            "" if row["low"] is None or np.isnan(row["low"]) else fmt(row["low"]),
-            "" if row["high"] is None or np.isnan(row["high"]) else fmt(row["high"]),
+            point(row["forecast"]),
+            "" if row["low"] is None or np.isnan(row["low"]) else point(row["low"]),
+            "" if row["high"] is None or np.isnan(row["high"]) else point(row["high"]),
             "" if path is None else str(len(path) - 1),
         )
     out.print(table)
@@ -196,8 +196,8 @@ def runs_diff(first: RunId, second: RunId, db: DbOption = None, as_json: JsonOpt
         table.add_row(
             row["model"],
             row["issue"],
-            "—" if row["a"] is None else fmt(row["a"]),
-            "—" if row["b"] is None else fmt(row["b"]),
+            "—" if row["a"] is None else point(row["a"]),
+            "—" if row["b"] is None else point(row["b"]),
             "" if row["shift"] is None else f"{row['shift']:+.3g}",
         )
     out.print(table)
@@ -393,7 +393,7 @@ def resolve(
             str(r["run"]),
             r["model"],
             r["known_as_of"] + (" (hindsight)" if r["hindsight"] else ""),
-            fmt(r["forecast"]),
+            point(r["forecast"]),
             f"{r['abs_error']:.1f}",
             "" if r["covered95"] is None else ("yes" if r["covered95"] else "no"),
             "" if r["crps"] is None else f"{r['crps']:.2f}",
@@ -465,7 +465,7 @@ def drift(
                 table.add_row(
                     row["date"],
                     "; ".join(row["events"]),
-                    fmt(row["forecast"]),
+                    point(row["forecast"]),
                     "" if row["move"] is None else f"{row['move']:+.2f}",
                     ", ".join(f"{c} ({m:+.2f})" for c, m in row["by"] if abs(m) >= 0.005),
                 )

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ktokovo import io as formats
-from ktokovo.cli._common import DEFAULT_SCENARIO, ForceOption, ScenarioArg, app, fmt, out
+from ktokovo.cli._common import DEFAULT_SCENARIO, ForceOption, ScenarioArg, app, out
+from ktokovo.core.numbers import given
 from ktokovo.core.scenario import Talks
 from ktokovo.models import MODELS
 
@@ -37,8 +39,8 @@ def show(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
         out.print(f"  [{short}] {reference}", markup=False)
 
     def ranged(value: float, bounds: Any) -> str:
-        text = fmt(value)
-        return text if bounds is None or bounds[0] != bounds[0] else f"{text} ({fmt(bounds[0])}–{fmt(bounds[1])})"
+        text = given(value)
+        return text if bounds is None or bounds[0] != bounds[0] else f"{text} ({given(bounds[0])}–{given(bounds[1])})"
 
     actors = Table(title="Actors", title_justify="left", show_edge=False)
     for name in ("actor", "capability (range)", "description"):
@@ -53,8 +55,8 @@ def show(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
         sq = "" if issue.status_quo is None else ranged(issue.status_quo, issue.status_quo_range)
         issues.add_row(
             f"{issue.name}\n[dim]{issue.question}[/]",
-            f"{fmt(issue.scale[0])}: {issue.low_label}",
-            f"{fmt(issue.scale[1])}: {issue.high_label}",
+            f"{given(issue.scale[0])}: {issue.low_label}",
+            f"{given(issue.scale[1])}: {issue.high_label}",
             sq,
         )
     out.print(issues)
@@ -91,13 +93,19 @@ def scenarios() -> None:
 @app.command()
 def models() -> None:
     """List the models, their presets and parameters."""
-    table = Table(show_edge=False)
-    for name in ("model", "what", "presets", "parameters (default)"):
-        table.add_column(name, overflow="fold")
     for name, model in MODELS.items():
-        parameters = ", ".join(f"{k}={v}" for k, v in model.defaults().as_dict().items()) or "—"
-        table.add_row(name, model.description, ", ".join(model.presets) or "—", parameters)
-    out.print(table)
+        out.print(f"[bold]{name}[/]: {escape(model.description)}")
+        out.print(f"  presets: {', '.join(model.presets) or '—'}")
+        defaults = model.defaults().as_dict()
+        if defaults:
+            table = Table(show_header=False, show_edge=False, box=None, padding=(0, 1, 0, 3))
+            table.add_column("parameter", no_wrap=True)
+            table.add_column("default", overflow="fold")
+            for key, value in defaults.items():
+                table.add_row(key, escape(str(value)))
+            out.print("  parameters (default):")
+            out.print(table)
+        out.print()
 
 
 @app.command()

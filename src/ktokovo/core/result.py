@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from importlib.metadata import PackageNotFoundError, version
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
+from ktokovo.core._version import __version__
 from ktokovo.core.jsonable import to_jsonable
 from ktokovo.core.scenario import Scenario
 
 
-@functools.cache
 def package_version() -> str:
-    """ktokovo's installed version (read once: the metadata lookup costs a millisecond)."""
-    try:
-        return version("ktokovo")
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "0+unknown"
+    """ktokovo's version (:mod:`ktokovo.core._version`), recorded with every result."""
+    return __version__
 
 
 @dataclass(frozen=True, eq=False)

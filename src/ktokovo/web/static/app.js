@@ -273,7 +273,16 @@ function save(blob, filename) {
 
 // -- running ----------------------------------------------------------------------------------------------
 const chosenModels = () => [...document.querySelectorAll("#model-choice input:checked")].map((box) => box.value);
-const fmt = (value) => (value === null || value === undefined ? "—" : Number(value).toPrecision(4).replace(/\.?0+$/, ""));
+// Numbers as ktokovo.core.numbers writes them: a point on a scale with one decimal, a change signed with one
+// decimal and zero unsigned (never "-0.0"), a share as a whole percentage ("<1%" and ">99%" at the ends), a
+// value the user typed as given.
+const round1 = (value) => Math.round(Number(value) * 10) / 10 + 0;
+const fmt = (value) => (value === null || value === undefined ? "—" : (round1(value) || 0).toFixed(1));
+const signed = (value) => {
+  const r = round1(value) || 0;
+  return r === 0 ? "0.0" : (r > 0 ? "+" : "") + r.toFixed(1);
+};
+const given = (value) => (value === null || value === undefined ? "—" : String(Number(value)));
 
 async function runModels() {
   const models = chosenModels();
@@ -325,11 +334,11 @@ function forecastTable(table, result, highlight = null) {
       return cell;
     });
     table.append(el("tr", {}, el("td", { title: issue.question }, issue.name), ...cells,
-      el("td", { class: "num" }, fmt(issue.status_quo)), el("td", {}, issue.nearest[models[0]])));
+      el("td", { class: "num" }, given(issue.status_quo)), el("td", {}, issue.nearest[models[0]])));
   }
 }
 
-const percent = (x) => `${Math.round(100 * x)}%`;
+const percent = (x) => (x > 0 && x < 0.005 ? "<1%" : x >= 0.995 && x < 1 ? ">99%" : `${Math.round(100 * x)}%`);
 
 // The forecast that counts "no deal" (present when the scenario names veto players and draws were made).
 function renderOutlook(outlook) {
@@ -376,7 +385,7 @@ function renderOnTable(onTable) {
     el("th", {}, "chance of each position (who holds it)"), el("th", { class: "num" }, "off the table")));
   for (const view of views) {
     const chances = view.positions.filter((p) => p.probability >= 0.05)
-      .map((p) => `${fmt(p.value)} ${p.held_by.join(", ")} ${percent(p.probability)}`).join(" · ");
+      .map((p) => `${given(p.value)} ${p.held_by.join(", ")} ${percent(p.probability)}`).join(" · ");
     table.append(el("tr", {}, el("td", {}, view.issue), el("td", { class: "num" }, fmt(view.mean_on_table)),
       el("td", { class: "num" }, fmt(view.median)),
       el("td", { class: "num" }, `${fmt(view.interval80[0])} – ${fmt(view.interval80[1])}`),
@@ -398,7 +407,7 @@ function renderResults() {
   gains.replaceChildren(el("tr", {}, el("th", {}, "actor"), el("th", { class: "num" }, "gain"),
     el("th", {}, "best issue"), el("th", {}, "worst issue")));
   for (const row of result.gains[lead]) {
-    gains.append(el("tr", {}, el("td", {}, row.actor), el("td", { class: "num" }, (row.gain >= 0 ? "+" : "") + row.gain.toFixed(1)),
+    gains.append(el("tr", {}, el("td", {}, row.actor), el("td", { class: "num" }, signed(row.gain)),
       el("td", {}, row.best_issue), el("td", {}, row.worst_issue)));
   }
   const roundModels = Object.keys(result.charts.rounds);
@@ -459,7 +468,7 @@ function pickWhatIf() {
   slider.max = option.dataset.high;
   slider.step = (Number(option.dataset.high) - Number(option.dataset.low)) / 100;
   slider.value = option.dataset.value;
-  $("whatif-value").textContent = fmt(option.dataset.value);
+  $("whatif-value").textContent = given(option.dataset.value);
 }
 function whatIfMoved() {
   $("whatif-value").textContent = fmt($("whatif-slider").value);
@@ -518,8 +527,8 @@ async function runDrift() {
     for (const row of answer.rows) {
       if (row.move !== null && Math.abs(row.move) < 0.005) continue; // only the moves, and where each issue starts
       table.append(el("tr", {}, el("td", {}, row.issue), el("td", {}, row.date), el("td", {}, row.events.join("; ")),
-        el("td", { class: "num" }, fmt(row.forecast)), el("td", { class: "num" }, row.move === null ? "" : row.move.toFixed(2)),
-        el("td", {}, row.by.filter(([, move]) => Math.abs(move) >= 0.005).map(([change, move]) => `${change} (${move.toFixed(2)})`).join(", "))));
+        el("td", { class: "num" }, fmt(row.forecast)), el("td", { class: "num" }, row.move === null ? "" : signed(row.move)),
+        el("td", {}, row.by.filter(([, move]) => Math.abs(move) >= 0.005).map(([change, move]) => `${change} (${signed(move)})`).join(", "))));
     }
   } catch (error) { say(error.message, "error"); }
 }
@@ -543,7 +552,7 @@ async function runCompare() {
       el("th", { class: "num" }, "shift")));
     for (const row of answer.forecasts) {
       table.append(el("tr", {}, el("td", {}, row.issue), el("td", { class: "num" }, fmt(row.a)),
-        el("td", { class: "num" }, fmt(row.b)), el("td", { class: "num" }, fmt(row.shift))));
+        el("td", { class: "num" }, fmt(row.b)), el("td", { class: "num" }, signed(row.shift))));
     }
     say(`${answer.inputs.length} inputs differ`);
   } catch (error) { say(error.message, "error"); }
