@@ -20,7 +20,7 @@ def test_all_lists_exactly_the_public_names() -> None:
         for name, value in vars(ktokovo).items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
-    assert set(ktokovo.__all__) == public
+    assert set(ktokovo.__all__) == public | {"__version__"}  # the version is dunder by convention, and exported
 
 
 def test_importing_does_no_work() -> None:
@@ -73,3 +73,22 @@ def test_gains_without_status_quo_are_minus_the_distance() -> None:
     )
     gains = ktokovo.issue_gains(ktokovo.run(scenario, "mean"))
     assert gains[:, 0].tolist() == pytest.approx([-20.0, -20.0])
+
+
+def test_jupyter_shows_scenarios_and_results_as_tables() -> None:
+    """_repr_html_: the scenario's inputs as given, a result's forecasts with one decimal (ktokovo.core.numbers),
+    names escaped; the numbers are the scenario's own and the models' own."""
+    from ktokovo.application import forecast
+    from ktokovo.core.numbers import given, point
+
+    scenario = ktokovo.load("ukraine-2025")
+    shown = scenario._repr_html_()
+    assert shown.count("<table") == 2 and "4 actors, 7 issues" in shown
+    russia, crimea = scenario.actor_index("Russia"), scenario.issue_index("crimea")
+    assert f"<td>{given(scenario.positions[russia, crimea])}</td>" in shown
+    result = ktokovo.run(scenario, "bdm")
+    assert f"<td>{point(result.forecast[crimea])}</td>" in result._repr_html_()
+    both = forecast(scenario, ["mean", "bdm"])._repr_html_()
+    assert "<th>mean</th>" in both and f"<td>{point(result.forecast[crimea])}</td>" in both
+    odd = scenario.replace(title="<script>alert(1)</script>")
+    assert "<script>" not in odd._repr_html_() and "&lt;script&gt;" in odd._repr_html_()

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import ktokovo
 from ktokovo.cli import app
+from ktokovo.core.numbers import point
 
 # The flags the machine's notes give for Chromium on a closed network (no background connections).
 CHROMIUM_FLAGS = [
@@ -61,10 +62,10 @@ def test_the_report_holds_every_part_the_issue_asks_for(report: Path, flagship: 
     ):
         assert f">{heading}</h2>" in html, heading
     mean = ktokovo.run(flagship, "mean").forecast
-    assert f"{mean[flagship.issue_index('crimea')]:.4g}" in html  # 75.38: the forecast shown as computed
+    assert f">{point(mean[flagship.issue_index('crimea')])}<" in html  # 75.4, one decimal (core.numbers)
     draws = ktokovo.sample_forecasts(flagship, "mean", samples=50, seed=0).forecasts[:, 0]
     low, high = np.quantile(draws, [0.025, 0.975])
-    assert f"{low:.4g} – {high:.4g}" in html  # the ceasefire interval from the same 50 draws
+    assert f"{point(low)} – {point(high)}" in html  # the ceasefire interval from the same 50 draws
     assert "within 24 hours" in html and "Pope’s funeral" in html  # ledger entries with their quotes
     assert "Russia.ceasefire.position=10" in html  # a drift move put down to its input change
     assert "What moves the mean forecast most" in html
@@ -74,7 +75,7 @@ def test_the_report_holds_every_part_the_issue_asks_for(report: Path, flagship: 
 
     assert ">On the table</h3>" in html
     for view in table_view(flagship, mean):
-        assert f'<tr><td>{view.issue}</td><td class="num">{view.snapped:.4g}</td>' in html
+        assert f'<tr><td>{view.issue}</td><td class="num">{point(view.snapped)}</td>' in html
 
 
 def test_chromium_renders_the_report(report: Path, tmp_path: Path) -> None:

@@ -109,20 +109,63 @@ class Sensitivity:
         return np.abs(self.high - self.low)
 
     def ranking(self, issue: int, top: int = 10) -> list[dict[str, Any]]:
-        """The factors that move one issue's forecast most, by Sobol total index (by swing without Sobol)."""
-        key = self.total[:, issue] if np.isfinite(self.total[:, issue]).any() else self.swing()[:, issue]
-        order = np.argsort(-np.nan_to_num(key, nan=-1.0), kind="stable")[:top]
+        """The inputs that move one issue's forecast most, in the one order the table, the tornado, the JSON
+        and the report share: by Sobol total index when it was computed, else by swing (ties by swing, then
+        as the scenario lists them). Only inputs that can move the forecast are listed: a nonzero swing, or a
+        total index whose 95% interval lies above zero (an input of another issue that a model keeps apart
+        moves nothing, and shows neither)."""
+        swing = self.swing()[:, issue]
+        total, total_conf = self.total[:, issue], self.total_conf[:, issue]
+        sobol = np.isfinite(total).any()
+        moves = (swing > 0) | (np.nan_to_num(total - total_conf, nan=0.0) > 0)
+        candidates = np.flatnonzero(moves)
+        primary = np.nan_to_num(total[candidates], nan=-1.0) if sobol else swing[candidates]
+        order = candidates[np.lexsort((np.arange(len(candidates)), -swing[candidates], -primary))][:top]
         return [
             {
                 "factor": self.labels[f],
                 "low": float(self.low[f, issue]),
                 "high": float(self.high[f, issue]),
-                "swing": float(self.swing()[f, issue]),
+                "swing": float(swing[f]),
                 "first_order": float(self.first_order[f, issue]),
                 "total": float(self.total[f, issue]),
+                "first_order_conf": float(self.first_order_conf[f, issue]),
+                "total_conf": float(self.total_conf[f, issue]),
             }
             for f in order
         ]
+
+    def noise(self, issue: int, top: int = 10) -> str | None:
+        """A warning when the Sobol estimates of the listed inputs are too noisy to read at this number of
+        samples: a first-order index below zero or above its total index beyond rounding, or a 95% interval
+        wider than ±0.1 (a tenth of the forecast's variance). None when they read true (or were not computed)."""
+        rows = [row for row in self.ranking(issue, top) if np.isfinite(row["total"])]
+        if not rows:
+            return None
+
+        def bad(row: dict[str, Any]) -> bool:
+            inconsistent = row["first_order"] < -0.005 or row["first_order"] > row["total"] + 0.005
+            return inconsistent or max(row["first_order_conf"], row["total_conf"]) > NOISE
+
+        worst = max(rows, key=lambda row: (bad(row), max(row["first_order_conf"], row["total_conf"])))
+        if not bad(worst):
+            return None
+        width = max(worst["first_order_conf"], worst["total_conf"])
+        # Saltelli's estimators' error shrinks as 1/sqrt(N): the samples that bring ±width to ±NOISE / 2.
+        enough = int(2 ** np.ceil(np.log2(self.sobol_samples * (2 * width / NOISE) ** 2)))
+
+        def interval(value: float, half: float) -> str:
+            return f"{value:.2f} (95% interval {value - half:.2f} to {value + half:.2f})"
+
+        return (
+            f"the Sobol indices are too noisy to read at {self.sobol_samples} samples: {worst['factor']} has "
+            f"S1 {interval(worst['first_order'], worst['first_order_conf'])} and "
+            f"ST {interval(worst['total'], worst['total_conf'])}; rank by swing, or use --samples {enough} or more"
+        )
+
+
+NOISE = 0.1
+"""The widest 95% half-width of a Sobol index that :meth:`Sensitivity.noise` lets pass without a warning."""
 
 
 def sensitivity(

@@ -124,6 +124,21 @@ class Forecast:
         """What the run store keeps beyond the models' results and draws: the forecast that counts no deal."""
         return None if self.outlook is None else to_jsonable({"outlook": self.outlook.to_dict()})
 
+    def _repr_html_(self) -> str:
+        """In Jupyter: one row per issue, one column per model (one decimal), as ``ktokovo forecast`` prints."""
+        import html
+
+        import pandas as pd
+
+        from ktokovo.core.numbers import point
+
+        table = pd.DataFrame(
+            {result.model: [point(v) for v in result.forecast] for result in self.results},
+            index=pd.Index(self.scenario.issue_names, name="issue"),
+        )
+        title = html.escape(self.scenario.title or self.scenario.name)
+        return f"<h4>{title}: where each model expects the talks to land</h4>" + table.to_html()
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON that ``ktokovo forecast --json`` prints and ``POST /api/forecast`` answers with."""
         return to_jsonable(

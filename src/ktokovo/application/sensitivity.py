@@ -39,7 +39,11 @@ class SensitivityReport:
                 "model": self.model,
                 "sobol_samples": self.sobol_samples,
                 "issues": {
-                    issue.name: {"estimate": float(self.result.estimate[j]), "factors": self.ranking(j)}
+                    issue.name: {
+                        "estimate": float(self.result.estimate[j]),
+                        "factors": self.ranking(j),
+                        "warning": self.result.noise(j, self.top),
+                    }
                     for j, issue in enumerate(self.scenario.issues)
                 },
             }

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import numpy as np
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ktokovo import application
@@ -42,7 +43,7 @@ from ktokovo.cli._common import (
 )
 from ktokovo.cli.forecast import print_outlook
 from ktokovo.core.limits import MAX_SAMPLES, MAX_SEED, MAX_SOBOL, MAX_TOP
-from ktokovo.core.numbers import given, point, signed
+from ktokovo.core.numbers import given, index, point, signed
 
 
 @app.command()
@@ -102,7 +103,8 @@ def _print_sensitivity(result: SensitivityReport) -> None:
     out.print(f"[bold]{scenario.title or scenario.name}[/]: what moves the {result.model} forecast most")
     out.print(
         "[dim]low / high: the forecast with one input at the low or high end of its range, the rest at "
-        "their estimates; S1, ST: Sobol first-order and total indices (share of the forecast's variance)[/]\n"
+        "their estimates; S1, ST: Sobol first-order and total indices (share of the forecast's variance). "
+        "Ranked by ST (by swing without Sobol); only inputs that can move the forecast are listed[/]\n"
     )
     for j, issue in enumerate(scenario.issues):
         out.print(f"[bold]{issue.name}[/] (forecast {point(float(result.result.estimate[j]))})")
@@ -115,10 +117,17 @@ def _print_sensitivity(result: SensitivityReport) -> None:
                 point(row["low"]),
                 point(row["high"]),
                 point(row["swing"]),
-                "" if np.isnan(row["first_order"]) else f"{row['first_order']:.2f}",
-                "" if np.isnan(row["total"]) else f"{row['total']:.2f}",
+                "" if np.isnan(row["first_order"]) else index(row["first_order"]),
+                "" if np.isnan(row["total"]) else index(row["total"]),
             )
-        out.print(table)
+        if table.row_count:
+            out.print(table)
+        else:
+            out.print("  no input moves this forecast")
+        warning = result.result.noise(j, result.top)
+        if warning:
+            out.print(f"  [yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+        out.print()
 
 
 @app.command()

@@ -89,6 +89,18 @@ class ModelResult:
         )
         return frame.dropna(subset=["position"]).reset_index(drop=True)
 
+    def _repr_html_(self) -> str:
+        """In Jupyter: the model, its rounds, and per issue the forecast (one decimal) with its nearest words."""
+        import html
+
+        from ktokovo.core.numbers import point
+
+        frame = self.forecast_frame()
+        frame["forecast"] = [point(v) for v in frame["forecast"]]
+        frame["mean"] = [point(v) for v in frame["mean"]]
+        title = html.escape(f"{self.model} on {self.scenario.title or self.scenario.name}")
+        return f"<h4>{title}</h4><p>{self.positions.shape[0] - 1} rounds</p>" + frame.to_html(index=False)
+
     def forecast_frame(self) -> Any:
         """One row per issue: the forecast, the weighted mean, and the words of the nearest labelled point."""
         import pandas as pd

@@ -343,9 +343,35 @@ class Scenario:
                             value=value,
                         )
                     )
+        problems += self._check_ranges()
         for shock in self.shocks:
             problems += _check_shock(self, shock)
         problems += _check_deal_rules(self)
+        return problems
+
+    def _check_ranges(self) -> list[Problem]:
+        """Every confidence range given holds its estimate (low <= estimate <= high); the loaders check the
+        same with the file's row, this catches a scenario built in Python."""
+        problems: list[Problem] = []
+        names = [a.name for a in self.actors]
+        issues = [i.name for i in self.issues]
+        for kind, estimates, ranges in (
+            ("capability", self.capabilities[:, None], self.capability_ranges[:, None, :]),
+            ("position", self.positions, self.position_ranges),
+            ("salience", self.saliences, self.salience_ranges),
+        ):
+            given = ~np.isnan(ranges).any(axis=-1) & ~np.isnan(estimates)
+            outside = given & ((ranges[..., 0] > estimates) | (estimates > ranges[..., 1]))
+            for i, j in zip(*np.nonzero(outside), strict=True):
+                where = names[i] if kind == "capability" else f"{names[i]}.{issues[j]}"
+                low, high = ranges[i, j]
+                problems.append(
+                    Problem(
+                        f"the {kind} {estimates[i, j]:g} lies outside its own confidence range {low:g}–{high:g}",
+                        field=f"{where}.{kind}_range",
+                        value=(float(low), float(high)),
+                    )
+                )
         return problems
 
     # -- derived views -------------------------------------------------------------------------
@@ -356,6 +382,43 @@ class Scenario:
     @property
     def issue_names(self) -> tuple[str, ...]:
         return tuple(i.name for i in self.issues)
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the title, the issues with the words at their ends, and the table of capabilities,
+        positions and saliences (inputs as given; "—" where an actor holds no position)."""
+        import html
+
+        import pandas as pd
+
+        from ktokovo.core.numbers import given
+
+        def cell(value: float) -> str:
+            return "—" if np.isnan(value) else given(value)
+
+        issues = pd.DataFrame(
+            {
+                "issue": [i.name for i in self.issues],
+                "question": [i.question for i in self.issues],
+                "low end": [f"{given(i.scale[0])} = {i.low_label}" for i in self.issues],
+                "high end": [f"{given(i.scale[1])} = {i.high_label}" for i in self.issues],
+                "status quo": ["—" if i.status_quo is None else given(i.status_quo) for i in self.issues],
+            }
+        )
+        columns = pd.MultiIndex.from_tuples(
+            [("", "capability")] + [(i.name, kind) for i in self.issues for kind in ("position", "salience")]
+        )
+        rows = [
+            [given(self.capabilities[a])]
+            + [cell(v) for j in range(len(self.issues)) for v in (self.positions[a, j], self.saliences[a, j])]
+            for a in range(len(self.actors))
+        ]
+        table = pd.DataFrame(rows, index=pd.Index(self.actor_names, name="actor"), columns=columns)
+        title = html.escape(self.title or self.name) + (f" ({html.escape(self.date)})" if self.date else "")
+        return (
+            f"<h4>{title}</h4><p>{len(self.actors)} actors, {len(self.issues)} issues</p>"
+            + issues.to_html(index=False)
+            + table.to_html()
+        )
 
     def unit_positions(self) -> np.ndarray:
         """Positions mapped to 0–100 on every issue: (n_actors, n_issues), NaN where none."""

@@ -217,16 +217,22 @@ def _run_shocked(
 def _phase(
     scenario: Scenario, capabilities: np.ndarray, positions: np.ndarray, saliences: np.ndarray, active: np.ndarray
 ) -> Scenario:
-    """The scenario of one phase: the active actors with the current inputs, no shocks."""
+    """The scenario of one phase: the active actors with the current inputs, no shocks. An input a shock
+    changed loses its confidence range (the range described the estimate before the shock)."""
     keep = np.flatnonzero(active)
+
+    def ranges(held: np.ndarray, now: np.ndarray, before: np.ndarray) -> np.ndarray:
+        same = (now == before) | (np.isnan(now) & np.isnan(before))
+        return np.where(same[..., None], held, np.nan)
+
     return scenario.replace(
         actors=tuple(scenario.actors[i] for i in keep),
         capabilities=capabilities[keep],
         positions=positions[keep],
         saliences=saliences[keep],
-        capability_ranges=scenario.capability_ranges[keep],
-        position_ranges=scenario.position_ranges[keep],
-        salience_ranges=scenario.salience_ranges[keep],
+        capability_ranges=ranges(scenario.capability_ranges, capabilities, scenario.capabilities)[keep],
+        position_ranges=ranges(scenario.position_ranges, positions, scenario.positions)[keep],
+        salience_ranges=ranges(scenario.salience_ranges, saliences, scenario.saliences)[keep],
         shocks=(),
         vetoes=(),
         linkages=(),

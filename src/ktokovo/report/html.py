@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ktokovo.application.report import Report
+from ktokovo.core import numbers
 from ktokovo.models import DESCRIPTIONS
 
 
@@ -42,9 +43,13 @@ def _drift_figure(report: Report) -> Any:
 
 
 def _fmt(value: float | None) -> str:
-    if value is None or not np.isfinite(value):
-        return "—"
-    return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    """A computed point on a scale (ktokovo.core.numbers.point); "—" where there is none."""
+    return "—" if value is None or not np.isfinite(value) else numbers.point(value)
+
+
+def _given(value: float | None) -> str:
+    """An input as the user typed it (ktokovo.core.numbers.given); "—" where the actor holds none."""
+    return "—" if value is None or not np.isfinite(value) else numbers.given(value)
 
 
 def context(report: Report, stored_sensitivity: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -77,9 +82,9 @@ def context(report: Report, stored_sensitivity: dict[str, Any] | None = None) ->
             stances.append(
                 {
                     "actor": actor.name,
-                    "position": _fmt(float(scenario.positions[i, j])),
+                    "position": _given(float(scenario.positions[i, j])),
                     "position_range": _range(scenario.position_ranges[i, j]),
-                    "salience": _fmt(float(scenario.saliences[i, j])),
+                    "salience": _given(float(scenario.saliences[i, j])),
                     "source": str(scenario.sources.get(f"position/{actor.name}/{issue.name}", "")),
                     "salience_source": str(scenario.sources.get(f"salience/{actor.name}/{issue.name}", "")),
                 }
@@ -94,7 +99,7 @@ def context(report: Report, stored_sensitivity: dict[str, Any] | None = None) ->
                 "low": f"{issue.scale[0]:g} = {issue.low_label}",
                 "high": f"{issue.scale[1]:g} = {issue.high_label}",
                 "points": [f"{v:g} = {words}" for v, words in issue.points],
-                "status_quo": None if issue.status_quo is None else _fmt(issue.status_quo),
+                "status_quo": None if issue.status_quo is None else _given(issue.status_quo),
                 "status_quo_source": str(scenario.sources.get(f"status_quo/{issue.name}", "")),
                 "rows": rows,
                 "stances": stances,
@@ -123,7 +128,7 @@ def context(report: Report, stored_sensitivity: dict[str, Any] | None = None) ->
             {
                 "name": actor.name,
                 "description": actor.description,
-                "capability": _fmt(float(scenario.capabilities[i])),
+                "capability": _given(float(scenario.capabilities[i])),
                 "range": _range(scenario.capability_ranges[i]),
                 "source": str(scenario.sources.get(f"capability/{actor.name}", "")),
             }
@@ -152,7 +157,7 @@ def context(report: Report, stored_sensitivity: dict[str, Any] | None = None) ->
 
 
 def _range(values: np.ndarray) -> str:
-    return "" if np.isnan(values).any() else f"{_fmt(float(values[0]))}–{_fmt(float(values[1]))}"
+    return "" if np.isnan(values).any() else f"{_given(float(values[0]))}–{_given(float(values[1]))}"
 
 
 def _sensitivity_rows(report: Report, stored: dict[str, Any] | None, issue: int, name: str) -> list[dict[str, str]]:
@@ -236,7 +241,9 @@ def _on_table(report: Report) -> dict[str, Any] | None:
             "snapped": _fmt(v.snapped),
             "median": _fmt(v.median),
             "i80": f"{_fmt(v.low)}–{_fmt(v.high)}",
-            "chances": " · ".join(f"{_fmt(x)} {', '.join(h)} {p:.0%}" for x, h, p in v.positions if p >= 0.05),
+            "chances": " · ".join(
+                f"{_given(x)} {', '.join(h)} {numbers.share(p)}" for x, h, p in v.positions if p >= 0.05
+            ),
             "off": f"{v.off_table:.0%}",
         }
         for v in views

@@ -222,7 +222,7 @@ def samples_figure(result: SampleResult) -> Figure:
 def tornado_figure(result: Any, issue: int, top: int = 10) -> Figure:
     """One-at-a-time swings of the inputs that move one issue's forecast most, around the estimate."""
     this = result.scenario.issues[issue]
-    rows = sorted(result.ranking(issue, len(result.labels)), key=lambda r: -r["swing"])[:top][::-1]
+    rows = result.ranking(issue, top)[::-1]  # the table's order, the first at the top
     figure, axis = plt.subplots(figsize=(10, 0.45 * len(rows) + 2.2), layout="constrained")
     estimate = float(result.estimate[issue])
     for k, row in enumerate(rows):  # two thin bars per input, so both show when they point the same way

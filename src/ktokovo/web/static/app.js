@@ -440,6 +440,7 @@ async function runSensitivity() {
           el("td", { class: "num" }, fmt(row.high)), el("td", { class: "num" }, fmt(row.swing))));
       }
       box.append(table);
+      if (found.warning) box.append(el("p", { class: "warning" }, `warning: ${found.warning}`));
     }
   } catch (error) { say(error.message, "error"); }
 }
