@@ -123,7 +123,7 @@ stances:
   - {actor: Z, issue: x, position: 90, salience: 50}
 """
     problems = _errors(tmp_path, text, "talks.yaml")
-    assert any(p.line == 7 and p.field == "stances.2.actor" and p.value == "Z" for p in problems)
+    assert any(p.line == 7 and p.field == "stances[2].actor" and p.value == "Z" for p in problems)
 
 
 def test_empty_file(tmp_path: Path) -> None:

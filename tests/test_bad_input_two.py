@@ -428,3 +428,25 @@ def test_a_linkage_off_its_issues_scale_is_refused(tmp_path: Path) -> None:
     text += 'linkages:\n  - {if: "x >= 500", then: "y <= 20"}\n'
     [problem] = _problems(_write(tmp_path, "t.yaml", text))
     assert "x's scale 0–100" in problem.message and problem.line == text.splitlines().index("linkages:") + 1
+
+
+def test_problems_name_the_actor_and_the_issue_not_a_list_index() -> None:
+    """The web service sends YAML-shaped data; its problems read like --set names them (Russia.crimea.position),
+    with the estimate's {value: ...} wrapper left out; an entry without names keeps its place in the list."""
+    from ktokovo.io.yaml_format import read_data
+
+    data = {
+        "name": "t",
+        "actors": [{"name": "North", "capability": -1}, {"capability": 5}],
+        "issues": [{"name": "border"}],
+        "stances": [
+            {"actor": "North", "issue": "border", "position": {"value": 300}, "salience": 50},
+            {"actor": "South", "issue": "border", "position": 20, "salience": "lots"},
+        ],
+    }
+    with pytest.raises(ktokovo.ScenarioError) as caught:
+        read_data(data, file="scenario data")
+    fields = {p.field for p in caught.value.problems}
+    assert "North.border.position" in fields and "South.border.salience" in fields
+    assert "North.capability" in fields and "actors[1].name" in fields
+    assert not any(field and field.startswith("stances.") for field in fields)

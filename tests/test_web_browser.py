@@ -3,6 +3,7 @@ load the flagship, run bdm, see the chart and the table, move a what-if slider a
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import os
 import shutil
@@ -126,6 +127,107 @@ def test_the_dashboard_runs_bdm_and_a_what_if(server: str, tmp_path: Path, flags
             if keep:
                 Path(keep).mkdir(parents=True, exist_ok=True)
                 shutil.copy(shot, Path(keep) / "dashboard.png")
+        finally:
+            browser.close()
+    assert errors == []
+
+
+def _in_view(page, selector: str) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the element is visible inside the window as it is scrolled now (not somewhere off-screen)."""
+    box = page.locator(selector).bounding_box()
+    size = page.viewport_size
+    return bool(box and size and box["y"] >= 0 and box["y"] + box["height"] <= size["height"] and box["width"] > 0)
+
+
+def test_the_dashboard_answers_where_you_look(server: str, tmp_path: Path) -> None:
+    """Feedback beside the control and in a toast that stays on screen; a visible error when a run cannot
+    start, naming the actor and the issue; results cleared when the scenario changes; an upload's errors
+    listed once, by actor and issue; every model of the registry offered; intervals in the chart when there
+    are draws. Screenshots of each state go to $KTOKOVO_SCREENSHOTS when it is set (to look at them)."""
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium package is needed for this test (.ci/run installs it)"
+    keep = os.environ.get("KTOKOVO_SCREENSHOTS")
+    errors: list[str] = []
+
+    def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+        shot = tmp_path / f"{name}.png"
+        page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 10_000
+        if keep:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            shutil.copy(shot, Path(keep) / shot.name)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS[1:])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(server)
+            page.wait_for_selector("#stances tr:nth-child(29)")
+            # Every model of the registry is offered.
+            offered = {box.get_attribute("value") for box in page.query_selector_all("#model-choice input")}
+            assert offered == set(ktokovo.MODELS)
+
+            # Compare, far down the page: the answer shows beside the button and in the toast, in view.
+            page.click("#run-compare")
+            page.wait_for_selector("#run-compare-note.ok")
+            assert "0 inputs differ between A and B" in page.inner_text("#run-compare-note")
+            assert _in_view(page, "#toast") and "inputs differ" in page.inner_text("#toast")
+            assert _in_view(page, "#run-compare-note")
+            shoot(page, "feedback-beside-compare")
+
+            # A run with an invalid cell: the error shows where the progress bar was, naming actor and issue.
+            page.fill("#stances tr:nth-child(3) td:nth-child(3) input", "300")  # United States on crimea
+            page.dispatch_event("#stances tr:nth-child(3) td:nth-child(3) input", "change")
+            for box in page.query_selector_all("#model-choice input"):
+                box.set_checked(box.get_attribute("value") == "mean")
+            page.fill("#samples", "0")
+            page.click("#run")
+            page.wait_for_selector("#progress-text.error")
+            said = page.inner_text("#progress-text")
+            assert "the run did not complete" in said and "United States.crimea.position" in said, said
+            assert page.is_hidden("#progress") and _in_view(page, "#toast")
+            shoot(page, "run-cannot-start")
+
+            # Back to the flagship, a run with draws: the results appear, with intervals in the chart.
+            page.click("#load-builtin")
+            page.wait_for_selector("#load-builtin-note.ok")
+            assert page.inner_text("#progress-text") == ""  # the failed run's message went with its scenario
+            page.fill("#samples", "40")
+            page.click("#run")
+            page.wait_for_selector("#results:not([hidden])", timeout=120_000)
+            page.wait_for_selector("#compare-chart[src^='data:image/svg+xml']")
+
+            chart = page.get_attribute("#compare-chart", "src") or ""
+            assert "bars: 80% interval" in base64.b64decode(chart.split(",", 1)[1]).decode("utf-8")  # its title
+            assert page.inner_text("#forecast-table td[data-model='mean'] .interval")  # the table's interval too
+
+            # Start an empty one: nothing of the flagship's results stays on screen.
+            page.click("#new-empty")
+            page.wait_for_selector("#new-empty-note.ok")
+            assert page.is_hidden("#results") and page.is_hidden("#outlook")
+            assert page.query_selector_all("#forecast-table tr") == []
+            assert page.get_attribute("#compare-chart", "src") is None
+            shoot(page, "empty-scenario-cleared")
+
+            # A bad upload: its problems listed once each, by actor and issue, in the toast and beside the input.
+            bad = tmp_path / "bad.yaml"
+            bad.write_text(
+                "name: bad\nactors: [{name: A, capability: 1}, {name: B, capability: 1}]\n"
+                "issues: [{name: border}]\nstances:\n"
+                "  - {actor: A, issue: border, position: 300, salience: 50}\n"
+                "  - {actor: B, issue: border, position: 20, salience: 'lots'}\n",
+                encoding="utf-8",
+            )
+            page.set_input_files("#upload", str(bad))
+            page.wait_for_selector("#upload-note.error")
+            said = page.inner_text("#message")
+            assert said.count("A.border.position") == 1 and said.count("B.border.salience") == 1, said
+            assert "stances.0" not in said and "line 5" in said
+            assert _in_view(page, "#toast")
+            shoot(page, "bad-upload")
+            page.click("#toast-close")
+            assert page.is_hidden("#toast")
         finally:
             browser.close()
     assert errors == []

@@ -234,6 +234,29 @@ def read_yaml(text: str, file: str | None) -> Scenario:
     return read_data(data, file, _line_map(root) if root is not None else {})
 
 
+def _named(data: dict[str, Any], path: tuple[Any, ...]) -> str:
+    """A field's name in a message, by the actor and issue it belongs to, as ``--set`` writes them
+    (``Russia.crimea.position``, ``Russia.capability``, ``crimea.status_quo``), rather than by list index;
+    an entry without a usable name keeps its place (``stances[3].position``)."""
+    if len(path) >= 2 and path[0] in ("actors", "issues", "stances") and isinstance(path[1], int):
+        entries = data.get(path[0])
+        entry = entries[path[1]] if isinstance(entries, list) and path[1] < len(entries) else None
+        rest = [str(p) for p in path[2:]]
+        if rest[-1:] == ["value"] and len(rest) > 1:  # {value: ..., confidence: ...}: the estimate itself
+            rest = rest[:-1]
+        if isinstance(entry, dict):
+            if path[0] == "stances":
+                actor, issue = entry.get("actor"), entry.get("issue")
+                if isinstance(actor, str) and isinstance(issue, str) and rest not in (["actor"], ["issue"]):
+                    return ".".join([actor, issue, *rest])
+            else:
+                name = entry.get("name")
+                if isinstance(name, str) and name:
+                    return ".".join([name, *rest])
+        return ".".join([f"{path[0]}[{path[1]}]", *rest])
+    return ".".join(str(p) for p in path)
+
+
 def read_data(data: Any, file: str | None = None, lines: dict[tuple[Any, ...], int] | None = None) -> Scenario:
     """A scenario from YAML-shaped data (as :func:`scenario_to_data` gives; the web service's JSON).
     ``lines`` maps each key's path to its line in the file, for messages."""
@@ -267,7 +290,7 @@ def read_data(data: Any, file: str | None = None, lines: dict[tuple[Any, ...], i
                 )
 
     def cell(value: Any, *path: Any) -> Cell:
-        return Cell(value, where(*path), ".".join(str(p) for p in path))
+        return Cell(value, where(*path), _named(data, path))
 
     def items(key: str) -> list[tuple[int, dict[str, Any]]]:
         value = data.get(key)

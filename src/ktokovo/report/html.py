@@ -27,13 +27,15 @@ def _svg(figure: Any) -> str:
 def _drift_figure(report: Report) -> Any:
     import matplotlib.pyplot as plt
 
+    from ktokovo.report.plots import line_style
+
     steps = report.drift or []
     scenario = report.scenario
     figure, axis = plt.subplots(figsize=(9, 4.5), layout="constrained")
     dates = np.arange(len(steps))
     for j, issue in enumerate(scenario.issues):
         values = [float(issue.to_unit(s.forecast[j])) for s in steps]
-        axis.plot(dates, values, marker="o", markersize=4, label=issue.name)
+        axis.plot(dates, values, label=issue.name, **line_style(j, len(scenario.issues)))
     axis.set_xticks(dates, [s.date for s in steps], rotation=30, ha="right", fontsize=8)
     axis.set_ylabel("forecast, 0–100 along each issue's scale")
     axis.set_title(f"How the {report.drift_model} forecast moved as events arrived", fontsize=10)
@@ -139,7 +141,7 @@ def context(report: Report, stored_sensitivity: dict[str, Any] | None = None) ->
         "samples": max((len(s.forecasts) for s in report.samples), default=0),
         "interval_models": [s.model for s in report.samples],
         "issues": issues,
-        "compare_svg": _svg(plots.compare_figure(report.results)),
+        "compare_svg": _svg(plots.compare_figure(report.results, report.samples)),
         "gains_model": lead.model,
         "gains": gains,
         "gains_svg": _svg(plots.gains_figure(report.results)),

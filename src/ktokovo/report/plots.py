@@ -22,6 +22,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from ktokovo.analysis.gains import gain_rows  # noqa: E402
 from ktokovo.analysis.uncertainty import SampleResult  # noqa: E402
+from ktokovo.core.numbers import point  # noqa: E402
 from ktokovo.core.result import ModelResult  # noqa: E402
 from ktokovo.core.scenario import Issue  # noqa: E402
 
@@ -73,6 +74,34 @@ def _mark_shocks(axis: plt.Axes, shocks: tuple[Any, ...], last_round: int) -> No
         )
 
 
+_STYLES = ("-", "--", "-.", ":")
+_MARKERS = "osD^vP*X"
+
+
+def line_style(k: int, n: int) -> dict[str, Any]:
+    """The k-th of n lines drawn over each other: its own marker and dash, and a width that shrinks from the
+    first line to the last, so a line that runs on top of another leaves the one below visible as a border."""
+    return {
+        "linestyle": _STYLES[k % len(_STYLES)],
+        "marker": _MARKERS[k % len(_MARKERS)],
+        "markersize": 3.5,
+        "linewidth": 1.2 + 2.4 * (n - 1 - k) / max(1, n - 1),
+        "alpha": 0.9,
+    }
+
+
+def _label_levels(values: list[float], width: float) -> list[int]:
+    """For labels placed at ``values`` along an axis ``width`` wide: the row of each label (0, 1, 2, ...),
+    so that labels closer than ~9% of the axis go on different rows instead of on top of each other."""
+    levels = [0] * len(values)
+    placed: list[tuple[float, int]] = []
+    for k in sorted(range(len(values)), key=lambda k: values[k]):
+        taken = {level for x, level in placed if abs(values[k] - x) < 0.09 * width}
+        levels[k] = next(level for level in range(len(values) + 1) if level not in taken)
+        placed.append((values[k], levels[k]))
+    return levels
+
+
 def trajectory_figure(result: ModelResult, issue: int) -> Figure:
     """Every actor's position over the rounds of ``result`` on one issue, with the forecast as a dashed line
     (and the status quo as a dotted one, where the scenario gives it)."""
@@ -81,11 +110,10 @@ def trajectory_figure(result: ModelResult, issue: int) -> Figure:
     figure, axis = plt.subplots(figsize=(9, 5.2), layout="constrained")
     rounds = np.arange(result.positions.shape[0])
     labelled: list[float] = []
-    for i, actor in enumerate(scenario.actors):
-        path = result.positions[:, i, issue]
-        if np.isnan(path[0]):
-            continue
-        (line,) = axis.plot(rounds, path, marker="o", markersize=3, linewidth=1.6, label=actor.name)
+    holders = [i for i in range(len(scenario.actors)) if not np.isnan(result.positions[0, i, issue])]
+    for k, i in enumerate(holders):
+        actor, path = scenario.actors[i], result.positions[:, i, issue]
+        (line,) = axis.plot(rounds, path, label=actor.name, **line_style(k, len(holders)))
         low, high = this.scale
         if all(abs(path[-1] - v) > 0.04 * (high - low) for v in labelled):  # no end label on top of another
             labelled.append(path[-1])
@@ -103,7 +131,7 @@ def trajectory_figure(result: ModelResult, issue: int) -> Figure:
         color="black",
         linestyle="--",
         linewidth=1.2,
-        label=f"forecast {result.forecast[issue]:.3g}",
+        label=f"forecast {point(result.forecast[issue])}",
     )
     if this.status_quo is not None:
         axis.axhline(
@@ -119,33 +147,40 @@ def trajectory_figure(result: ModelResult, issue: int) -> Figure:
     return figure
 
 
-def compare_figure(results: list[ModelResult]) -> Figure:
-    """Each model's forecast on every issue, over the actors' positions (grey ticks) and the status quo."""
+def compare_figure(results: list[ModelResult], samples: list[SampleResult] | None = None) -> Figure:
+    """Each model's forecast on every issue, over the actors' positions (grey ticks, names on rows of their
+    own where they would overlap) and the status quo; with ``samples`` (draws of the same models), each
+    forecast's 80% interval as a bar through its marker."""
     scenario = results[0].scenario
     n = len(scenario.issues)
-    figure, axes = plt.subplots(n, 1, figsize=(10, 1.9 * n + 1.2), layout="constrained", squeeze=False)
-    markers = "osD^vP*X"
+    figure, axes = plt.subplots(n, 1, figsize=(10, 2.1 * n + 1.2), layout="constrained", squeeze=False)
+    markers = _MARKERS
+    drawn = {s.model: s for s in samples or () if len(s.forecasts)}
     for j, (axis, issue) in enumerate(zip(axes[:, 0], scenario.issues, strict=True)):
-        for i, actor in enumerate(scenario.actors):
+        holders = [i for i in range(len(scenario.actors)) if not np.isnan(scenario.positions[i, j])]
+        levels = _label_levels([float(scenario.positions[i, j]) for i in holders], issue.scale[1] - issue.scale[0])
+        for i, level in zip(holders, levels, strict=True):
             value = scenario.positions[i, j]
-            if not np.isnan(value):
-                axis.plot([value], [0], marker="|", markersize=16, color="0.6")
-                axis.annotate(
-                    actor.name,
-                    (value, 0),
-                    xytext=(0, -14),
-                    textcoords="offset points",
-                    fontsize=6,
-                    ha="center",
-                    color="0.35",
-                    rotation=0,
-                )
+            axis.plot([value], [0], marker="|", markersize=16, color="0.6")
+            axis.annotate(
+                scenario.actors[i].name,
+                (value, 0),
+                xytext=(0, -14 - 9 * level),
+                textcoords="offset points",
+                fontsize=6,
+                ha="center",
+                color="0.35",
+            )
         if issue.status_quo is not None:
             axis.plot([issue.status_quo], [0], marker="s", markersize=9, markerfacecolor="none", color="black")
         for k, result in enumerate(results):
+            row = 0.25 + 0.5 * k / max(1, len(results) - 1)  # one row per model: equal forecasts stay visible
+            if result.model in drawn:
+                low, high = drawn[result.model].quantiles([0.1, 0.9])[:, j]
+                axis.plot([low, high], [row, row], color=f"C{k}", linewidth=2.5, alpha=0.45, solid_capstyle="butt")
             axis.plot(
                 [result.forecast[j]],
-                [0.25 + 0.5 * k / max(1, len(results) - 1)],  # one row per model: equal forecasts stay visible
+                [row],
                 marker=markers[k % len(markers)],
                 markersize=7,
                 linestyle="none",
@@ -154,14 +189,18 @@ def compare_figure(results: list[ModelResult]) -> Figure:
             )
         _scale_ticks(axis, issue, which="x")
         axis.set_yticks([])
-        axis.set_ylim(-0.9, 0.95)
+        axis.set_ylim(-0.6 - 0.32 * max(levels, default=0), 0.95)
         axis.set_title(f"{issue.name}: {issue.question}", fontsize=9, loc="left")
         for side in ("left", "right", "top"):
             axis.spines[side].set_visible(False)
     figure.legend(loc="outside lower center", ncols=len(results), fontsize=9, frameon=False)
     figure.suptitle(
-        f"{scenario.title or scenario.name}: each model's forecast (markers), actors' positions "
-        "(grey), status quo (square)",
+        _wrap(
+            f"{scenario.title or scenario.name}: each model's forecast (markers"
+            + (", bars: 80% interval from the draws" if drawn else "")
+            + "), actors' positions (grey), status quo (square)",
+            100,
+        ),
         fontsize=10,
     )
     return figure
@@ -206,7 +245,7 @@ def samples_figure(result: SampleResult) -> Figure:
         axis.hist(result.forecasts[:, j], bins=40, range=(low, high), color="C0", alpha=0.75)
         row = summary[j]
         axis.axvspan(row["low80"], row["high80"], color="C1", alpha=0.15, label="80% interval")
-        axis.axvline(row["median"], color="C1", linewidth=2, label=f"median {row['median']:.3g}")
+        axis.axvline(row["median"], color="C1", linewidth=2, label=f"median {point(row['median'])}")
         _scale_ticks(axis, issue, which="x")
         axis.set_yticks([])
         axis.set_title(f"{issue.name}: {_wrap(issue.question, 60)}", fontsize=9, loc="left")
@@ -242,7 +281,7 @@ def tornado_figure(result: Any, issue: int, top: int = 10) -> Figure:
             height=0.34,
             label="input at its high end" if k == 0 else None,
         )
-    axis.axvline(estimate, color="black", linewidth=1, label=f"forecast {estimate:.3g}")
+    axis.axvline(estimate, color="black", linewidth=1, label=f"forecast {point(estimate)}")
     axis.set_yticks(range(len(rows)), [r["factor"] for r in rows], fontsize=8)
     _scale_ticks(axis, this, which="x")
     axis.set_title(
@@ -285,7 +324,7 @@ def diff_figure(a: ModelResult, b: ModelResult, issue: str, labels: tuple[str, s
                 )
     for result, style, label in ((a, "-", labels[0]), (b, "--", labels[1])):
         value = float(result.forecast[result.scenario.issue_index(issue)])
-        axis.axhline(value, color="black", linestyle=style, linewidth=1.2, label=f"forecast {label}: {value:.3g}")
+        axis.axhline(value, color="black", linestyle=style, linewidth=1.2, label=f"forecast {label}: {point(value)}")
     _mark_shocks(axis, b.scenario.shocks, b.positions.shape[0] - 1)
     _scale_ticks(axis, this)
     axis.set_xlabel("round")
@@ -402,7 +441,7 @@ def save_all(
 ) -> list[Path]:
     """Write every chart as PNG and SVG into ``directory``; return the paths written."""
     makers: list[tuple[str, Callable[[], Figure]]] = [
-        ("compare", lambda: compare_figure(results)),
+        ("compare", lambda: compare_figure(results, samples)),
         ("gains", lambda: gains_figure(results)),
     ]
     for result in results:

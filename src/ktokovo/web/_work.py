@@ -65,7 +65,7 @@ def forecast(
     beyond results and draws (``Forecast.details``), in one worker call."""
     result = application.forecast(scenario, models, seed=seed, samples=samples, batch_size=500, horizon=horizon)
     answer = result.to_dict()
-    answer["charts"] = charts_of(list(result.results)) if charts else None
+    answer["charts"] = charts_of(list(result.results), list(result.samples)) if charts else None
     return answer, list(result.results), list(result.samples), result.details()
 
 
@@ -83,11 +83,13 @@ def finish(
     return result.to_dict(), result.details()
 
 
-def charts_of(results: list[ModelResult]) -> dict[str, Any]:
+def charts_of(results: list[ModelResult], drawn: list[SampleResult] | None = None) -> dict[str, Any]:
+    """The dashboard's charts as data URIs: the models side by side (with their 80% intervals when there are
+    draws), the gains, and every model in rounds on every issue."""
     from ktokovo.report import plots
 
     return {
-        "compare": _data_uri(plots.compare_figure(results)),
+        "compare": _data_uri(plots.compare_figure(results, drawn)),
         "gains": _data_uri(plots.gains_figure(results)),
         "rounds": {
             r.model: {issue.name: _data_uri(plots.trajectory_figure(r, j)) for j, issue in enumerate(r.scenario.issues)}
@@ -265,7 +267,7 @@ class Jobs:
                 parts = await asyncio.gather(*(step(evaluate_chunk, chunk) for chunk in plans[name]))
                 drawn.append(collect(plans[name], dict(parts)))
             answer, details = await step(finish, scenario, results, drawn, samples, seed, horizon)
-            answer["charts"] = await step(charts_of, results) if charts else None
+            answer["charts"] = await step(charts_of, results, drawn) if charts else None
             answer["run_id"] = await on_done(scenario, results, drawn, details)
             job.result, job.status = answer, "done"
         except KtokovoError as error:

@@ -16,11 +16,28 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 
-function say(text, kind = "ok") {
+// Feedback where the user is looking: beside the control that caused it (`near`, an element's id) and in a
+// toast fixed at the bottom of the window, which stays until it is closed or the next message replaces it.
+function say(text, kind = "ok", near = null) {
   const box = $("message");
   box.textContent = text;
   box.className = kind;
+  $("toast").className = kind;
+  $("toast").hidden = false;
+  if (near) {
+    for (const old of document.querySelectorAll(".note")) if (old.id !== `${near}-note`) old.remove();
+    const control = $(near);
+    const anchor = control.closest("label") || control;
+    let note = $(`${near}-note`);
+    if (!note) {
+      note = el("span", { id: `${near}-note`, role: "status" });
+      anchor.after(note);
+    }
+    note.textContent = text;
+    note.className = `note ${kind}`;
+  }
 }
+const fail = (near) => (error) => say(error.message, "error", near);
 
 async function api(path, body, { raw = false } = {}) {
   const options = body === undefined ? {} : body instanceof FormData
@@ -31,9 +48,11 @@ async function api(path, body, { raw = false } = {}) {
     let detail = `${response.status} ${response.statusText}`;
     try {
       const problem = await response.json();
-      const more = (problem.problems || []).join("\n");
-      detail = typeof problem.detail === "string" ? problem.detail + (more && !problem.detail.includes(more) ? "\n" + more : "")
-        : JSON.stringify(problem.detail);
+      const problems = problem.problems || [];
+      // One list, once: each problem names its file, line and field (by actor and issue).
+      if (problems.length > 1) detail = `${problems.length} problems:\n` + problems.map((p) => `  - ${p}`).join("\n");
+      else if (problems.length === 1) detail = problems[0];
+      else detail = typeof problem.detail === "string" ? problem.detail : JSON.stringify(problem.detail);
     } catch (error) { /* not JSON: keep the status */ }
     throw new Error(detail);
   }
@@ -225,12 +244,32 @@ function scenarioRef() {
 }
 
 // -- loading ----------------------------------------------------------------------------------------------
+// A new scenario on screen: nothing computed for the old one stays (forecast, charts, gains, what-if,
+// sensitivity, comparison, drift, the run's progress).
+function clearResults() {
+  state.result = null;
+  $("results").hidden = true;
+  $("outlook").hidden = true;
+  $("on-table").hidden = true;
+  for (const id of ["forecast-table", "gains-table", "outlook-table", "on-table-table", "sensitivity", "whatif-table",
+    "compare-table", "drift-table"]) $(id).replaceChildren();
+  for (const id of ["outlook-lead", "outlook-holds", "gains-model", "whatif-value"]) $(id).textContent = "";
+  for (const id of ["compare-chart", "gains-chart", "rounds-chart"]) $(id).removeAttribute("src");
+  $("progress").hidden = true;
+  $("progress-text").textContent = "";
+  $("progress-text").className = "muted";
+  for (const note of document.querySelectorAll(".note")) note.remove();
+}
+function useScenario(data) {
+  state.data = data;
+  state.data.stances = state.data.stances || [];
+  clearResults();
+  renderScenario();
+}
 async function loadBuiltin() {
   const name = $("builtin").value;
-  state.data = await api(`/api/scenarios/${encodeURIComponent(name)}`);
-  state.data.stances = state.data.stances || [];
-  renderScenario();
-  say(`loaded ${name}`);
+  useScenario(await api(`/api/scenarios/${encodeURIComponent(name)}`));
+  say(`loaded ${name}`, "ok", "load-builtin");
 }
 // Reads the file chosen in a file input with the service (any supported format); `use` takes the scenario data.
 async function parseChosen(event, use) {
@@ -240,29 +279,26 @@ async function parseChosen(event, use) {
   form.append("file", file);
   try {
     use(await api("/api/scenarios/parse", form), file.name);
-  } catch (error) { say(error.message, "error"); }
+  } catch (error) { say(`${file.name}: ${error.message}`, "error", event.target.id); }
   event.target.value = "";
 }
 function upload(event) {
   return parseChosen(event, (data, name) => {
-    state.data = data;
-    state.data.stances = state.data.stances || [];
-    renderScenario();
-    say(`loaded ${name}`);
+    useScenario(data);
+    say(`loaded ${name}`, "ok", "upload");
   });
 }
 function newEmpty() {
-  state.data = { name: "new-talks", title: "", actors: [{ name: "A", capability: 50 }, { name: "B", capability: 50 }],
-    issues: [{ name: "issue-1", question: "", low: "", high: "" }], stances: [] };
-  renderScenario();
-  say("an empty scenario: name the actors and issues, then give positions and saliences");
+  useScenario({ name: "new-talks", title: "", actors: [{ name: "A", capability: 50 }, { name: "B", capability: 50 }],
+    issues: [{ name: "issue-1", question: "", low: "", high: "" }], stances: [] });
+  say("an empty scenario: name the actors and issues, then give positions and saliences", "ok", "new-empty");
 }
 
 async function download(format) {
   try {
     const response = await api(`/api/scenarios/export?format=${format}`, scenarioRef(), { raw: true });
     save(await response.blob(), `${cleanData().name}.${format}`);
-  } catch (error) { say(error.message, "error"); }
+  } catch (error) { say(error.message, "error", `download-${format}`); }
 }
 function save(blob, filename) {
   const link = el("a", { href: URL.createObjectURL(blob), download: filename });
@@ -286,12 +322,14 @@ const given = (value) => (value === null || value === undefined ? "—" : String
 
 async function runModels() {
   const models = chosenModels();
-  if (!models.length) { say("choose at least one model", "error"); return; }
+  if (!models.length) { say("choose at least one model", "error", "run"); return; }
   const body = { scenario: scenarioRef(), models, samples: Number($("samples").value || 0), charts: true };
   const bar = $("progress");
   bar.hidden = false;
   bar.value = 0;
   $("run").disabled = true;
+  $("progress-text").className = "muted";
+  $("progress-text").textContent = "starting…";
   try {
     let job = await api("/api/jobs", body);
     while (job.status === "running") {
@@ -306,11 +344,14 @@ async function runModels() {
     $("progress-text").textContent = `done: run ${job.result.run_id ?? "(not stored)"}`;
     state.result = job.result;
     renderResults();
-    say(`ran ${models.join(", ")}`);
+    say(`ran ${models.join(", ")}`, "ok", "run");
     refreshRuns();
   } catch (error) {
+    // The run could not start or failed: say so where the bar was, not only in the toast.
+    bar.hidden = true;
+    $("progress-text").textContent = `the run did not complete: ${error.message}`;
+    $("progress-text").className = "error";
     say(error.message, "error");
-    $("progress-text").textContent = "";
   } finally {
     $("run").disabled = false;
   }
@@ -442,7 +483,8 @@ async function runSensitivity() {
       box.append(table);
       if (found.warning) box.append(el("p", { class: "warning" }, `warning: ${found.warning}`));
     }
-  } catch (error) { say(error.message, "error"); }
+    say(`what moves the ${$("sensitivity-model").value} forecast: ${Object.keys(answer.issues).length} issues`, "ok", "run-sensitivity");
+  } catch (error) { say(error.message, "error", "run-sensitivity"); }
 }
 
 // -- what if ----------------------------------------------------------------------------------------------
@@ -492,7 +534,7 @@ async function runWhatIf() {
     const before = Object.fromEntries(base.issues.map((issue) => [issue.name, issue.forecasts]));
     forecastTable($("whatif-table"), changed, before);
     $("whatif-table").dataset.input = `${key}=${value}`;
-  } catch (error) { say(error.message, "error"); }
+  } catch (error) { say(error.message, "error", "whatif-value"); }
 }
 
 // -- the ledger -------------------------------------------------------------------------------------------
@@ -507,16 +549,16 @@ async function addEvent() {
   try {
     state.data = await api("/api/ledger/add", { data: cleanData(), entry });
     renderScenario();
-    say(`added "${entry.title}" to the ledger`);
-  } catch (error) { say(error.message, "error"); }
+    say(`added "${entry.title}" to the ledger`, "ok", "event-add");
+  } catch (error) { say(error.message, "error", "event-add"); }
 }
 
 async function verifyLedger() {
   try {
     const verdict = await api("/api/ledger/verify", { data: cleanData() });
-    if (verdict.ok) say(`the ledger's ${verdict.entries} entries are intact`);
-    else say(`ledger entry ${verdict.bad} is bad: ${verdict.reason}`, "error");
-  } catch (error) { say(error.message, "error"); }
+    if (verdict.ok) say(`the ledger's ${verdict.entries} entries are intact`, "ok", "ledger-verify");
+    else say(`ledger entry ${verdict.bad} is bad: ${verdict.reason}`, "error", "ledger-verify");
+  } catch (error) { say(error.message, "error", "ledger-verify"); }
 }
 
 async function runDrift() {
@@ -531,7 +573,8 @@ async function runDrift() {
         el("td", { class: "num" }, fmt(row.forecast)), el("td", { class: "num" }, row.move === null ? "" : signed(row.move)),
         el("td", {}, row.by.filter(([, move]) => Math.abs(move) >= 0.005).map(([change, move]) => `${change} (${signed(move)})`).join(", "))));
     }
-  } catch (error) { say(error.message, "error"); }
+    say(`how the ${$("drift-model").value} forecast moved: ${answer.rows.length} steps`, "ok", "run-drift");
+  } catch (error) { say(error.message, "error", "run-drift"); }
 }
 
 // -- compare, runs, report --------------------------------------------------------------------------------
@@ -540,7 +583,7 @@ function uploadB(event) {
     state.compareB = data;
     $("compare-b").append(el("option", { value: "(uploaded)" }, `uploaded: ${name}`));
     $("compare-b").value = "(uploaded)";
-    say(`B is ${name}`);
+    say(`B is ${name}`, "ok", "compare-upload");
   });
 }
 
@@ -555,8 +598,9 @@ async function runCompare() {
       table.append(el("tr", {}, el("td", {}, row.issue), el("td", { class: "num" }, fmt(row.a)),
         el("td", { class: "num" }, fmt(row.b)), el("td", { class: "num" }, signed(row.shift))));
     }
-    say(`${answer.inputs.length} inputs differ`);
-  } catch (error) { say(error.message, "error"); }
+    const differ = answer.inputs.length;
+    say(`${differ} ${differ === 1 ? "input differs" : "inputs differ"} between A and B`, "ok", "run-compare");
+  } catch (error) { say(error.message, "error", "run-compare"); }
 }
 
 async function refreshRuns() {
@@ -571,24 +615,30 @@ async function refreshRuns() {
         el("td", { class: "num" }, run.samples || ""),
         el("td", {}, el("button", { class: "small", onclick: () => reopen(run.id) }, "reopen"))));
     }
-  } catch (error) { say(error.message, "error"); }
+  } catch (error) { say(error.message, "error", "refresh-runs"); }
 }
 async function reopen(id) {
   try {
     const run = await api(`/api/runs/${id}`);
-    state.data = run.scenario;
-    renderScenario();
-    say(`reopened the scenario of run ${id}`);
-  } catch (error) { say(error.message, "error"); }
+    useScenario(run.scenario);
+    say(`reopened the scenario of run ${id}`, "ok", "refresh-runs");
+  } catch (error) { say(error.message, "error", "refresh-runs"); }
 }
 
 async function downloadReport() {
-  say("writing the report…");
+  const button = $("download-report");
+  button.disabled = true;
+  const started = Date.now();
+  const tick = setInterval(() => say(`writing the report… ${Math.round((Date.now() - started) / 1000)} s`, "busy", "download-report"), 1000);
+  say("writing the report… (the models, 100 draws and the charts; about 15 s)", "busy", "download-report");
   try {
     const response = await api("/api/report", { scenario: scenarioRef(), samples: 100 }, { raw: true });
     save(await response.blob(), `${cleanData().name}-report.html`);
-    say("report written");
-  } catch (error) { say(error.message, "error"); }
+    say(`report written in ${Math.round((Date.now() - started) / 1000)} s: ${cleanData().name}-report.html`, "ok", "download-report");
+  } catch (error) { say(error.message, "error", "download-report"); } finally {
+    clearInterval(tick);
+    button.disabled = false;
+  }
 }
 
 // -- start ------------------------------------------------------------------------------------------------
@@ -598,14 +648,15 @@ async function start() {
   fill($("builtin"), Object.keys(scenarios));
   fill($("compare-b"), Object.keys(scenarios));
   fill($("compare-model"), Object.keys(models));
-  fill($("drift-model"), Object.keys(models).filter((name) => name !== "procedural"));
+  fill($("drift-model"), Object.keys(models));
   $("compare-model").value = "bdm";
   $("compare-b").value = "ukraine-2025";
-  $("model-choice").replaceChildren(...Object.entries(models).filter(([name]) => name !== "procedural").map(([name, text]) =>
+  $("model-choice").replaceChildren(...Object.entries(models).map(([name, text]) =>
     el("label", { title: text }, el("input", { type: "checkbox", value: name, ...(["mean", "bdm"].includes(name) ? { checked: "" } : {}) }), name)));
-  $("load-builtin").addEventListener("click", () => loadBuiltin().catch((error) => say(error.message, "error")));
+  $("load-builtin").addEventListener("click", () => loadBuiltin().catch(fail("load-builtin")));
   $("upload").addEventListener("change", upload);
   $("new-empty").addEventListener("click", newEmpty);
+  $("toast-close").addEventListener("click", () => { $("toast").hidden = true; });
   $("add-actor").addEventListener("click", () => { state.data.actors.push({ name: `actor-${state.data.actors.length + 1}`, capability: 50 }); renderScenario(); });
   $("add-issue").addEventListener("click", () => { state.data.issues.push({ name: `issue-${state.data.issues.length + 1}`, question: "", low: "", high: "" }); renderScenario(); });
   $("download-yaml").addEventListener("click", () => download("yaml"));
