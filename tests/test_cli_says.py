@@ -86,3 +86,12 @@ def test_models_fits_80_columns_and_keeps_names_whole() -> None:
     for name, model in ktokovo.MODELS.items():
         assert f"{name}:" in words
         assert set(model.defaults().as_dict()) <= words  # no parameter name broken across lines
+
+
+@pytest.mark.parametrize(
+    "command", [["forecast"], ["compare"], ["deal"], ["sensitivity", "-m", "mean", "--samples", "8"], ["show"]]
+)
+def test_every_line_fits_80_columns(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--no-store"] if command[0] != "show" else command, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80

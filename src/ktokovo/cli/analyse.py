@@ -126,7 +126,7 @@ def _print_sensitivity(result: SensitivityReport) -> None:
             out.print("  no input moves this forecast")
         warning = result.result.noise(j, result.top)
         if warning:
-            out.print(f"  [yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+            out.print(f"  [yellow]warning:[/] {escape(warning)}")
         out.print()
 
 
@@ -147,7 +147,8 @@ def diff(
     """Two scenarios' forecasts side by side: the shift per issue, the inputs that differ, gains and losses."""
     check_plots(plot)
     a, b = load_with_changes(first, as_of=as_of), load_with_changes(second, as_of=as_of)
-    result = application.diff(a, b, model, preset=preset, rounds=rounds, seed=seed, labels=(first, second))
+    with spinner(f"{model}: both scenarios", as_json):
+        result = application.diff(a, b, model, preset=preset, rounds=rounds, seed=seed, labels=(first, second))
     if as_json:
         write_json(result.to_dict())
     else:

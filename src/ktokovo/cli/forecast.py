@@ -46,7 +46,7 @@ from ktokovo.cli._common import (
     write_json,
 )
 from ktokovo.core.limits import MAX_BATCH, MAX_SAMPLES
-from ktokovo.core.numbers import given, point, signed
+from ktokovo.core.numbers import given, point, share, signed
 from ktokovo.core.result import ModelResult
 from ktokovo.core.scenario import Scenario
 from ktokovo.evaluation.outofsample import OUT_OF_SAMPLE
@@ -240,8 +240,8 @@ def _print_forecast(result: Forecast) -> None:
         out.print(table)
         if views is not None:
             view = views[j]
-            chances = [f"{given(v)} {', '.join(h)} {p:.0%}" for v, h, p in view.positions if p >= 0.05]
-            out.print(f"  on the table: {' · '.join(chances)} · off the table {view.off_table:.0%}", soft_wrap=True)
+            chances = [f"{given(v)} {', '.join(h)} {share(p)}" for v, h, p in view.positions if p >= 0.05]
+            out.print(f"  on the table: {' · '.join(chances)} · off the table {share(view.off_table)}")
         column = gains[:, j]
         present = [i for i in range(len(scenario.actors)) if column[i] == column[i] and scenario.saliences[i, j] > 0]
         if present:

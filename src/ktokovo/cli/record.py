@@ -40,7 +40,7 @@ from ktokovo.cli._common import (
 from ktokovo.core.errors import ParameterError
 from ktokovo.core.jsonable import dumps
 from ktokovo.core.limits import MAX_LIMIT, MAX_SAMPLES, MAX_SEED, max_workers
-from ktokovo.core.numbers import point
+from ktokovo.core.numbers import point, signed
 from ktokovo.io import write_file
 from ktokovo.models import run
 
@@ -449,8 +449,9 @@ def drift(
     """How each issue's forecast moved as the ledger's events arrived, each move put down to the input changes
     that made it."""
     loaded = formats.load(scenario)
-    result = application.drift(loaded, model)
-    rows = result.rows()
+    with spinner(f"{model}: the forecast at each event of the ledger", as_json):
+        result = application.drift(loaded, model)
+        rows = result.rows()
     if as_json:
         write_json(result.to_dict())
     else:
@@ -466,8 +467,8 @@ def drift(
                     row["date"],
                     "; ".join(row["events"]),
                     point(row["forecast"]),
-                    "" if row["move"] is None else f"{row['move']:+.2f}",
-                    ", ".join(f"{c} ({m:+.2f})" for c, m in row["by"] if abs(m) >= 0.005),
+                    "" if row["move"] is None else signed(row["move"]),
+                    ", ".join(f"{c} ({signed(m)})" for c, m in row["by"] if abs(m) >= 0.05),
                 )
             out.print(table)
             out.print()

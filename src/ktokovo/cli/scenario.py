@@ -76,7 +76,7 @@ def show(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
     if sources:
         out.print("\n[bold]Sources[/]")
         for key, source in sources.items():
-            out.print(f"  {key.replace('/', ' · ')}: {source}", soft_wrap=True, markup=False)
+            out.print(f"  {key.replace('/', ' · ')}: {source}", markup=False)
 
 
 @app.command()
