@@ -6,6 +6,7 @@ HTTP, files or the run store.
 """
 
 from ktokovo.application.backtest import BacktestReport, backtest
+from ktokovo.application.citations import CitationReport, cite_check
 from ktokovo.application.compare import Comparison, compare
 from ktokovo.application.deal import DealReport, deal
 from ktokovo.application.diff import Difference, diff
@@ -16,6 +17,7 @@ from ktokovo.application.sensitivity import SensitivityReport, sensitivity
 
 __all__ = [
     "BacktestReport",
+    "CitationReport",
     "Comparison",
     "DealLead",
     "DealReport",
@@ -29,6 +31,7 @@ __all__ = [
     "assemble",
     "backtest",
     "build_report",
+    "cite_check",
     "compare",
     "deal",
     "diff",

@@ -1,5 +1,5 @@
-"""``ktokovo check``, ``show``, ``scenarios``, ``models`` and ``convert``: scenarios and models, listed and
-converted."""
+"""``ktokovo check``, ``show``, ``scenarios``, ``models``, ``convert`` and ``cite-check``: scenarios and models,
+listed, converted and their citations checked."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ktokovo import application
 from ktokovo import io as formats
-from ktokovo.cli._common import DEFAULT_SCENARIO, ForceOption, ScenarioArg, app, out
+from ktokovo.cli._common import DEFAULT_SCENARIO, ForceOption, JsonOption, ScenarioArg, app, out, write_json
+from ktokovo.core.errors import ParameterError
 from ktokovo.core.numbers import given
 from ktokovo.core.scenario import Talks
 from ktokovo.models import MODELS
@@ -128,3 +130,92 @@ def convert(
             f"note: {written.name} holds the table; the scenario's {', '.join(held)} are kept only in YAML{as_of}",
             soft_wrap=True,
         )
+
+
+@app.command("cite-check")
+def cite_check(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    document: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--document",
+            "-d",
+            help="NAME=FILE: the text of a document the scenario cites (repeatable), e.g. article=article.txt.",
+        ),
+    ] = None,
+    paragraphs: Annotated[
+        str,
+        typer.Option(
+            help="How paragraphs are counted for ¶N: 'line' (every non-empty line, as the flagship counts them) "
+            "or 'blank' (separated by blank lines)."
+        ),
+    ] = "line",
+    as_json: JsonOption = False,
+) -> None:
+    """Check that every quote of the scenario's sources appears in the document and paragraph it cites; each
+    quote not found is listed with its nearest match. Exit 1 if any fails."""
+    loaded = formats.load(scenario)
+    texts = _documents(document or [], loaded)
+    result = application.cite_check(loaded, texts, paragraphs)
+    if as_json:
+        write_json(result.to_dict())
+    else:
+        _print_citations(result)
+    if result.failed:
+        raise typer.Exit(1)
+
+
+def _documents(items: list[str], scenario: Any) -> dict[str, str]:
+    """``NAME=FILE`` pairs read as UTF-8 text, each NAME one the scenario cites."""
+    if not items:
+        raise ParameterError(
+            "give the text of at least one cited document: --document NAME=FILE "
+            f"(the scenario cites: {', '.join(scenario.documents) or 'no documents'})"
+        )
+    texts: dict[str, str] = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise ParameterError(f"--document takes NAME=FILE, not {item!r}")
+        if name not in scenario.documents:
+            cited = ", ".join(scenario.documents) or "none"
+            raise ParameterError(
+                f"--document {item}: the scenario cites no document {name!r} (it cites: {cited})"
+            )
+        try:
+            texts[name] = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ParameterError(f"--document {item}: no such file {path}") from None
+        except UnicodeDecodeError as error:
+            raise ParameterError(f"--document {item}: {path} is not UTF-8 text (byte {error.start})") from None
+        except OSError as error:
+            raise ParameterError(f"--document {item}: cannot read {path}: {error.strerror}") from None
+    return texts
+
+
+def _print_citations(result: Any) -> None:
+    checked = len(result.citations) - len(result.unchecked)
+    found = checked - len(result.failed)
+    unplaced = sum(c.status == "found-unplaced" for c in result.citations)
+    out.print(
+        f"[bold]{escape(result.scenario.title or result.scenario.name)}[/]: {checked} quotes checked against "
+        f"{', '.join(result.documents)} (paragraphs: {result.paragraphs}); {found} found"
+        + (f" ({unplaced} with a locator that names no paragraph, found elsewhere in the document)" if unplaced else "")
+        + f", {len(result.failed)} not found"
+    )
+    if result.unchecked:
+        missing = sorted({c.document for c in result.unchecked})
+        out.print(f"  not checked: {len(result.unchecked)} quotes of {', '.join(missing)} (no --document given)")
+    if not result.failed:
+        return
+    table = Table(show_edge=False)
+    for name in ("cites", "where", "quote", "nearest match"):
+        table.add_column(name, overflow="fold")
+    for c in result.failed:
+        if c.near is None:
+            near = "—"
+        else:
+            near = f'"{escape(c.near)}" ({c.similarity:.0%} alike, ¶{c.near_paragraph})'
+        where = c.locator + (" (no such paragraph)" if c.status == "no-paragraph" else "")
+        table.add_row(escape(c.where), escape(f"{c.document}, {where}"), escape(f'"{c.quote}"'), near)
+    out.print(table)
