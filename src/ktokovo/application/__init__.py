@@ -12,10 +12,12 @@ from ktokovo.application.deal import DealReport, deal
 from ktokovo.application.diff import Difference, diff
 from ktokovo.application.drift import Drift, drift
 from ktokovo.application.forecast import DealLead, Forecast, Progress, applicable, assemble, forecast
+from ktokovo.application.panel import PANEL_MODELS, PanelReport, panel
 from ktokovo.application.report import Report, build_report
 from ktokovo.application.sensitivity import SensitivityReport, sensitivity
 
 __all__ = [
+    "PANEL_MODELS",
     "BacktestReport",
     "CitationReport",
     "Comparison",
@@ -24,6 +26,7 @@ __all__ = [
     "Difference",
     "Drift",
     "Forecast",
+    "PanelReport",
     "Progress",
     "Report",
     "SensitivityReport",
@@ -37,5 +40,6 @@ __all__ = [
     "diff",
     "drift",
     "forecast",
+    "panel",
     "sensitivity",
 ]

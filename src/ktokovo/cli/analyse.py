@@ -1,7 +1,8 @@
-"""``ktokovo sensitivity``, ``diff`` and ``deal``: parse, call :mod:`ktokovo.application`, render."""
+"""``ktokovo sensitivity``, ``diff``, ``deal`` and ``panel``: parse, call :mod:`ktokovo.application`, render."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import numpy as np
@@ -10,12 +11,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from ktokovo import application
+from ktokovo import io as formats
 from ktokovo.application import DealReport, Difference, SensitivityReport
 from ktokovo.cli._common import (
     DEFAULT_SCENARIO,
     AsOfOption,
     DbOption,
     DropOption,
+    ForceOption,
     HorizonOption,
     JsonOption,
     NoStoreOption,
@@ -302,3 +305,77 @@ def _print_no_zone(result: DealReport) -> None:
     for row in analysis.would_take[:10]:
         table.add_row(row["change"], f"{row['size']:.1f}")
     out.print(table)
+
+
+@app.command()
+def panel(
+    files: Annotated[list[str], typer.Argument(help="Two or more experts' files of the same negotiation.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the panel's scenario here (its suffix picks the format)."),
+    ] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model", "-m", help="Models to compare each expert's version with (default: mean, median, bdm)."
+        ),
+    ] = None,
+    top: Annotated[int, typer.Option(help="Inputs to list that the experts disagree on most.", min=1, max=MAX_TOP)] = 8,
+    seed: SeedOption = 0,
+    force: ForceOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Combine several analysts' estimates of one negotiation: each input the experts' median, its range
+    their envelope, every source kept; how far they agree (Krippendorff's alpha), where they disagree most,
+    and how far each expert's version moves each forecast from the panel's."""
+    require("panel", "krippendorff")
+    loaded = [formats.load(name) for name in files]
+    labels = [Path(name).name for name in files]
+    if len(set(labels)) < len(labels):
+        labels = list(files)
+    with spinner("the panel and each expert's version", as_json):
+        result = application.panel(loaded, labels, model or application.PANEL_MODELS, top=top, seed=seed)
+    if output is not None:
+        written = formats.save(result.scenario, output, overwrite=force)
+    if as_json:
+        write_json(result.to_dict())
+    else:
+        _print_panel(result)
+        if output is not None:
+            out.print(f"wrote {written}")
+
+
+def _print_panel(result: application.PanelReport) -> None:
+    scenario = result.scenario
+    out.print(f"[bold]{escape(scenario.title)}[/]: {len(result.labels)} experts ({escape(', '.join(result.labels))})")
+    alpha = result.alpha
+    shown = "; ".join(f"{kind} {'—' if alpha[kind] is None else f'{alpha[kind]:.2f}'}" for kind in alpha)
+    out.print(f"agreement (Krippendorff's alpha, interval; 1 = the same, 0 = chance): {shown}\n")
+    table = Table(
+        title="Where they disagree most (spread on 0–100; capability as a share of the total)", show_edge=False
+    )
+    table.add_column("input")
+    for label in result.labels:
+        table.add_column(label, justify="right")
+    table.add_column("spread", justify="right")
+    for row in result.spread:
+        table.add_row(row.input, *("—" if v is None else point(v) for v in row.values), point(row.spread))
+    out.print(table)
+    out.print()
+    shifts = Table(
+        title="How far each expert's version moves the forecast from the panel's (mean |shift| on 0–100)",
+        show_edge=False,
+    )
+    shifts.add_column("expert")
+    models = [r.model for r in result.panel]
+    for name in models:
+        shifts.add_column(name, justify="right")
+    rows = result.shifts()
+    for label in result.labels:
+        mine = {row["model"]: row for row in rows if row["expert"] == label}
+        cells = [
+            point(mine[m]["mean_abs_shift"]) + (f" ({mine[m]['largest']})" if mine[m]["mean_abs_shift"] >= 0.05 else "")
+            for m in models
+        ]
+        shifts.add_row(label, *cells)
+    out.print(shifts)

@@ -179,9 +179,7 @@ def _documents(items: list[str], scenario: Any) -> dict[str, str]:
             raise ParameterError(f"--document takes NAME=FILE, not {item!r}")
         if name not in scenario.documents:
             cited = ", ".join(scenario.documents) or "none"
-            raise ParameterError(
-                f"--document {item}: the scenario cites no document {name!r} (it cites: {cited})"
-            )
+            raise ParameterError(f"--document {item}: the scenario cites no document {name!r} (it cites: {cited})")
         try:
             texts[name] = Path(path).read_text(encoding="utf-8")
         except FileNotFoundError:
