@@ -13,6 +13,7 @@ from ktokovo.application.diff import Difference, diff
 from ktokovo.application.drift import Drift, drift
 from ktokovo.application.forecast import DealLead, Forecast, Progress, applicable, assemble, forecast
 from ktokovo.application.panel import PANEL_MODELS, PanelReport, panel
+from ktokovo.application.power import PowerReport, voting_power
 from ktokovo.application.report import Report, build_report
 from ktokovo.application.sensitivity import SensitivityReport, sensitivity
 
@@ -27,6 +28,7 @@ __all__ = [
     "Drift",
     "Forecast",
     "PanelReport",
+    "PowerReport",
     "Progress",
     "Report",
     "SensitivityReport",
@@ -42,4 +44,5 @@ __all__ = [
     "forecast",
     "panel",
     "sensitivity",
+    "voting_power",
 ]

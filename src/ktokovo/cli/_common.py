@@ -168,6 +168,13 @@ HorizonOption = Annotated[int, typer.Option(help="Months a deal must hold (durab
 ScenarioArg = Annotated[
     str, typer.Argument(help="A scenario file (YAML, CSV, xlsx, BDM, KTAB, decide) or a built-in scenario's name.")
 ]
+PowerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--power",
+        help="Capabilities from voting power under the scenario's voting rule: shapley or banzhaf (×100).",
+    ),
+]
 AsOfOption = Annotated[
     str | None,
     typer.Option(
@@ -226,6 +233,7 @@ def load_with_changes(
     shocks: list[str] | None = None,
     as_of: str | None = None,
     quiet: bool = False,
+    power: str | None = None,
 ) -> Scenario:
     """The scenario as known on ``as_of``, with the what-ifs of ``--set``, ``--drop`` and ``--shock``; unless
     ``quiet`` (JSON output), a first line says which were applied, so a what-if never reads as the baseline."""
@@ -257,7 +265,13 @@ def load_with_changes(
         loaded = whatif.what_if(loaded, whatif.parse_sets(sets or []), drop or [])
     if shocks:
         loaded = whatif.with_shocks(loaded, [whatif.parse_shock(text) for text in shocks])
+    if power is not None:
+        from ktokovo.analysis.power import as_capabilities
+
+        loaded = as_capabilities(loaded, power)
     changes = [*(sets or []), *(f"without {name}" for name in drop or []), *(f"shock {text}" for text in shocks or [])]
+    if power is not None:
+        changes.append(f"capabilities = {power} voting power × 100")
     if changes and not quiet:
         applied = escape("; ".join(changes))
         out.print(f"[bold yellow]what if:[/] {applied} (not the scenario as filed)\n", soft_wrap=True)

@@ -49,8 +49,8 @@ def backtest(
     capabilities: Annotated[
         str,
         typer.Option(
-            help="DEU capabilities: equal, council (voting weights of the treaty "
-            "period), or a CSV file of actor,weight."
+            help="DEU capabilities: equal, council (voting weights of the treaty period), shapley or banzhaf "
+            "(voting power under the period's qualified majority), or a CSV file of actor,weight."
         ),
     ] = "equal",
     bootstrap: Annotated[
@@ -160,7 +160,7 @@ def _read_cases(sources: list[str], capabilities: str) -> tuple[list[Case], list
     if not path.is_file():
         raise ScenarioError(Problem("no such file", file=str(path)))
     deu, skipped = read_deu(path.read_bytes(), str(path))
-    if capabilities in ("equal", "council"):
+    if capabilities in ("equal", "council", "shapley", "banzhaf"):
         return cases_from_deu(deu, capabilities), skipped, CITATION
     return cases_from_deu(deu, "table", read_weights(Path(capabilities))), skipped, CITATION
 

@@ -24,6 +24,7 @@ from ktokovo.cli._common import (
     NoStoreOption,
     ParamOption,
     PlotOption,
+    PowerOption,
     PresetOption,
     RoundsOption,
     ScenarioArg,
@@ -65,6 +66,7 @@ def forecast(
     set_: SetOption = None,
     drop: DropOption = None,
     shock: ShockOption = None,
+    power: PowerOption = None,
     samples: Annotated[
         int,
         typer.Option(
@@ -91,7 +93,7 @@ def forecast(
     """Forecast every issue of a negotiation with each model, and who gains and who loses; with --samples and
     veto players, first the forecast that counts no deal."""
     check_plots(plot)
-    loaded = load_with_changes(scenario, set_, drop, shock, as_of, quiet=as_json)
+    loaded = load_with_changes(scenario, set_, drop, shock, as_of, quiet=as_json, power=power)
     with executor_for(workers, dask) as executor, progress_bar(as_json, stoppable=samples > 0) as progress:
         result = application.forecast(
             loaded,
@@ -356,13 +358,14 @@ def compare(
     set_: SetOption = None,
     drop: DropOption = None,
     shock: ShockOption = None,
+    power: PowerOption = None,
     as_of: AsOfOption = None,
     db: DbOption = None,
     no_store: NoStoreOption = False,
 ) -> None:
     """Run every model that applies, side by side: per issue each model's forecast and how far apart they are."""
     check_plots(plot)
-    loaded = load_with_changes(scenario, set_, drop, shock, as_of, quiet=as_json)
+    loaded = load_with_changes(scenario, set_, drop, shock, as_of, quiet=as_json, power=power)
     with progress_bar(as_json) as progress:
         result = application.compare(loaded, rounds=rounds, seed=seed, progress=progress)
     if as_json:

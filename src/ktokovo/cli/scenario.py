@@ -14,7 +14,7 @@ from ktokovo import application
 from ktokovo import io as formats
 from ktokovo.cli._common import DEFAULT_SCENARIO, ForceOption, JsonOption, ScenarioArg, app, out, write_json
 from ktokovo.core.errors import ParameterError
-from ktokovo.core.numbers import given
+from ktokovo.core.numbers import given, index
 from ktokovo.core.scenario import Talks
 from ktokovo.models import MODELS
 
@@ -216,4 +216,34 @@ def _print_citations(result: Any) -> None:
             near = f'"{escape(c.near)}" ({c.similarity:.0%} alike, ¶{c.near_paragraph})'
         where = c.locator + (" (no such paragraph)" if c.status == "no-paragraph" else "")
         table.add_row(escape(c.where), escape(f"{c.document}, {where}"), escape(f'"{c.quote}"'), near)
+    out.print(table)
+
+
+@app.command()
+def power(scenario: ScenarioArg = DEFAULT_SCENARIO, as_json: JsonOption = False) -> None:
+    """Each actor's voting power under the scenario's voting rule (voting: in its YAML): Shapley–Shubik and
+    Banzhaf indices, with its blocs and without them."""
+    loaded = formats.load(scenario)
+    result = application.voting_power(loaded)
+    if as_json:
+        write_json(result.to_dict())
+        return
+    voting = loaded.voting
+    assert voting is not None
+    played = result.with_blocs.game
+    out.print(f"[bold]{escape(loaded.title or loaded.name)}[/]: voting power under the {voting.rule} rule")
+    criteria = "; ".join(
+        f"{'or ' if k and played.clauses[k] != played.clauses[k - 1] else ''}at least {q:g}"
+        for k, q in enumerate(played.quotas)
+    )
+    out.print(f"[dim]{len(played.players)} voters; a coalition wins with {criteria} (criteria in the JSON)[/]\n")
+    table = Table(show_edge=False)
+    columns = ["actor", "bloc", "Shapley–Shubik", "Banzhaf"] + (["SS alone", "Banzhaf alone"] if result.alone else [])
+    for name in columns:
+        table.add_column(name, justify="left" if name in ("actor", "bloc") else "right")
+    for row in result.rows():
+        cells = [row["actor"], row["bloc"] or "—", index(row["shapley"]), index(row["banzhaf"])]
+        if result.alone:
+            cells += [index(row["shapley_alone"]), index(row["banzhaf_alone"])]
+        table.add_row(*cells)
     out.print(table)

@@ -153,6 +153,22 @@ class Talks:
 
 
 @dataclass(frozen=True)
+class Voting:
+    """How the actors decide when they vote: a ``rule`` (``weighted``, ``majority``, ``unanimity``,
+    ``qmv-nice``, ``qmv-pre-nice``, ``qmv-lisbon``; see :mod:`ktokovo.analysis.power`), the ``weights``
+    (actor, votes) of a weighted rule (the QMV rules take the treaty's), its ``quota`` (votes needed; the QMV
+    rules know theirs), the ``population`` (actor, people) the Lisbon rule weighs, and ``blocs``: groups of
+    actors that vote together."""
+
+    rule: str
+    weights: tuple[tuple[str, float], ...] = ()
+    quota: float | None = None
+    population: tuple[tuple[str, float], ...] = ()
+    blocs: tuple[tuple[str, ...], ...] = ()
+    source: Source | None = None
+
+
+@dataclass(frozen=True)
 class Linkage:
     """A condition tying two issues: a package with ``if_issue if_op if_value`` must have
     ``then_issue then_op then_value`` (for example: sanctions relief only with a ceasefire). Values on the
@@ -199,6 +215,7 @@ _SHARED = frozenset(
         "vetoes",
         "linkages",
         "talks",
+        "voting",
         "model_parameters",
         "ledger",
     )
@@ -256,6 +273,7 @@ class Scenario:
     vetoes: tuple[Veto, ...] = ()
     linkages: tuple[Linkage, ...] = ()
     talks: Talks = Talks()
+    voting: Voting | None = None
     model_parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     ledger: tuple[LedgerEntry, ...] = ()
     as_of: str = ""
@@ -479,6 +497,7 @@ class Scenario:
             "vetoes",
             "linkages",
             "talks",
+            "voting",
             "ledger",
         )
         return (
@@ -585,6 +604,7 @@ def _check_deal_rules(scenario: Scenario) -> list[Problem]:
                     problems.append(Problem(f"walk_away off the scale {low:g}–{high:g}", field=where, value=value))
         problems += _check_rule_ranges(scenario, veto, where)
     problems += _check_talks(scenario)
+    problems += _check_voting(scenario)
     for link in scenario.linkages:
         where = f"linkage {link.if_issue} -> {link.then_issue}"
         for name in (link.if_issue, link.then_issue):
@@ -641,6 +661,51 @@ def _check_rule_ranges(scenario: Scenario, veto: Veto, where: str) -> list[Probl
             problems.append(Problem("drift names an unknown issue", field=where, value=name))
         elif not np.isfinite(sd) or sd < 0:
             problems.append(Problem("a drift is a finite standard deviation >= 0", field=where, value=sd))
+    return problems
+
+
+VOTING_RULES = ("weighted", "majority", "unanimity", "qmv-nice", "qmv-pre-nice", "qmv-lisbon")
+
+
+def _check_voting(scenario: Scenario) -> list[Problem]:
+    voting, problems = scenario.voting, []
+    if voting is None:
+        return problems
+    if voting.rule not in VOTING_RULES:
+        problems.append(
+            Problem(f"unknown voting rule; known: {', '.join(VOTING_RULES)}", field="voting.rule", value=voting.rule)
+        )
+    names = set(scenario.actor_names)
+    for label, pairs in (("weights", voting.weights), ("population", voting.population)):
+        for actor, value in pairs:
+            if actor not in names:
+                problems.append(Problem("unknown actor", field=f"voting.{label}", value=actor))
+            if isinstance(value, bool) or not np.isfinite(value) or value < 0:
+                problems.append(Problem("must be a finite number >= 0", field=f"voting.{label}.{actor}", value=value))
+    if voting.rule == "weighted":
+        total = sum(v for _, v in voting.weights)
+        if not voting.weights:
+            problems.append(Problem("a weighted rule needs weights: {actor: votes}", field="voting.weights"))
+        if voting.quota is None or not (0 < voting.quota <= total):
+            problems.append(
+                Problem(
+                    f"a weighted rule needs a quota above 0 and at most the {total:g} votes",
+                    field="voting.quota",
+                    value=voting.quota,
+                )
+            )
+    if voting.rule == "qmv-lisbon" and not voting.population:
+        problems.append(
+            Problem("the Lisbon rule weighs population: give population: {member: people}", field="voting.population")
+        )
+    seen: set[str] = set()
+    for bloc in voting.blocs:
+        for actor in bloc:
+            if actor not in names:
+                problems.append(Problem("unknown actor", field="voting.blocs", value=actor))
+            elif actor in seen:
+                problems.append(Problem("an actor can be in one bloc only", field="voting.blocs", value=actor))
+            seen.add(actor)
     return problems
 
 

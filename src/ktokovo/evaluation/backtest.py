@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ktokovo.analysis.power import NICE, NICE_QUOTA, PRE_NICE, PRE_NICE_QUOTA
 from ktokovo.core.errors import KtokovoError, ParameterError
 from ktokovo.core.result import ModelResult
 from ktokovo.core.scenario import Actor, Scenario
@@ -41,67 +42,7 @@ unless ``--crossval`` scores them out of sample."""
 BASELINE = "status_quo"
 """The reference point itself as a forecast: what happens if nothing changes."""
 
-# Council votes under qualified majority (Art. 205(2) TEC). Before the Nice reweighting: EU-15 as amended in
-# 1995, with the new members' transitional votes of the 2003 Act of Accession (Art. 26) from 1 May 2004.
-# From 1 November 2004: the Nice weights (Act of Accession 2003, Art. 12; Bulgaria and Romania 2005 Act,
-# Croatia 2012 Act).
-PRE_NICE = {
-    "Germany": 10,
-    "France": 10,
-    "Italy": 10,
-    "United Kingdom": 10,
-    "Spain": 8,
-    "Belgium": 5,
-    "Greece": 5,
-    "Netherlands": 5,
-    "Portugal": 5,
-    "Austria": 4,
-    "Sweden": 4,
-    "Denmark": 3,
-    "Ireland": 3,
-    "Finland": 3,
-    "Luxembourg": 2,
-    "Poland": 8,
-    "Czechia": 5,
-    "Hungary": 5,
-    "Slovakia": 3,
-    "Lithuania": 3,
-    "Latvia": 3,
-    "Slovenia": 3,
-    "Estonia": 3,
-    "Cyprus": 2,
-    "Malta": 2,
-}
-NICE = {
-    "Germany": 29,
-    "France": 29,
-    "Italy": 29,
-    "United Kingdom": 29,
-    "Spain": 27,
-    "Poland": 27,
-    "Romania": 14,
-    "Netherlands": 13,
-    "Belgium": 12,
-    "Czechia": 12,
-    "Greece": 12,
-    "Hungary": 12,
-    "Portugal": 12,
-    "Austria": 10,
-    "Bulgaria": 10,
-    "Sweden": 10,
-    "Denmark": 7,
-    "Ireland": 7,
-    "Lithuania": 7,
-    "Slovakia": 7,
-    "Finland": 7,
-    "Croatia": 7,
-    "Cyprus": 4,
-    "Estonia": 4,
-    "Latvia": 4,
-    "Luxembourg": 4,
-    "Slovenia": 4,
-    "Malta": 3,
-}
+# The Council votes of each treaty period (ktokovo.analysis.power, with their sources).
 NICE_FROM = date(2004, 11, 1)
 LISBON_FROM = date(2014, 11, 1)
 
@@ -126,6 +67,33 @@ def council_weights(introduced: date | None, procedure: str) -> dict[str, float]
     votes = PRE_NICE if introduced is not None and introduced < NICE_FROM else NICE
     largest = max(votes.values())
     return {**votes, "Commission": largest, "Parliament": largest * (0.5 if procedure == "CNS" else 1.0)}
+
+
+def council_power(scenario: Any, introduced: date | None, index: str) -> np.ndarray:
+    """Each actor's voting power (×100) in the Council of the treaty period, as capabilities: the member
+    states in the case under the qualified majority of the period (pre-Nice weights and quota; from
+    November 2004 the Nice weights and quota with a majority of the states, the rule also standing in for
+    Lisbon's as ``council_weights`` does). A membership whose total weight has no treaty quota (a case that
+    lists fewer states) gets the same share of its total, rounded up. The Commission and the Parliament are
+    not Council members; as in ``council_weights`` each gets the index of the largest member state. ktokovo's
+    choice, not a fact of the treaties."""
+    from ktokovo.analysis.power import power
+    from ktokovo.core.scenario import Voting
+
+    nice = introduced is None or introduced >= NICE_FROM
+    votes, quotas, rule = (NICE, NICE_QUOTA, "qmv-nice") if nice else (PRE_NICE, PRE_NICE_QUOTA, "qmv-pre-nice")
+    members = {n: float(votes[n]) for n in scenario.actor_names if n in votes}
+    total = round(sum(members.values()))
+    quota = quotas.get(total)
+    if quota is None:
+        share = max(quotas.items())[1] / max(quotas.items())[0]
+        quota = int(np.ceil(share * total - 1e-9))
+    found = power(scenario, Voting(rule=rule, weights=tuple(members.items()), quota=float(quota)))
+    largest = max((found.of(n)[index] for n in members), default=0.0)
+    others = {"Commission": largest, "Parliament": largest}
+    return np.array(
+        [100.0 * (found.of(n)[index] if n in members else others.get(n, 0.0)) for n in scenario.actor_names]
+    )
 
 
 @dataclass(frozen=True)
@@ -241,8 +209,12 @@ def apply_scheme(
         weights = np.array([float(votes.get(n, 0.0)) for n in names])
     elif scheme == "table":
         weights = np.array([float((table or {}).get(n, 1.0)) for n in names])
+    elif scheme in ("shapley", "banzhaf"):
+        weights = council_power(case.scenario, introduced, scheme)
     else:
-        raise ParameterError(f"unknown capability scheme {scheme!r}; known: equal, council, or a table file")
+        raise ParameterError(
+            f"unknown capability scheme {scheme!r}; known: equal, council, shapley, banzhaf, or a table file"
+        )
     return Case(
         case.issue_id,
         case.proposal,

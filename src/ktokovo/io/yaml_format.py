@@ -17,7 +17,7 @@ import yaml
 
 from ktokovo.analysis import ledger as _ledger
 from ktokovo.core.errors import Problem, ScenarioError
-from ktokovo.core.scenario import LedgerEntry, Linkage, Scenario, Shock, Source, Talks, Veto
+from ktokovo.core.scenario import LedgerEntry, Linkage, Scenario, Shock, Source, Talks, Veto, Voting
 from ktokovo.io._build import Cell, RawScenario, Record, build
 
 SCHEMA_VERSION = 1
@@ -180,6 +180,7 @@ _TOP = {
     "vetoes",
     "linkages",
     "talks",
+    "voting",
     "ledger_head",
     "ledger",
 }
@@ -192,6 +193,7 @@ _ESTIMATE = {"value", "confidence", "source"}
 _VETO = {"actor", "issues", "cost", "walk_away", "delay", "drift", "source"}
 _DRIFT = {"cost", "positions"}
 _TALKS = {"proposer", "rounds", "no_deal", "source"}
+_VOTING = {"rule", "weights", "quota", "population", "blocs", "source"}
 
 
 def _line_map(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
@@ -616,8 +618,19 @@ def read_data(data: Any, file: str | None = None, lines: dict[tuple[Any, ...], i
             continue
         (a, op_a, v_a), (b, op_b, v_b) = parsed  # type: ignore[misc]
         linkages.append(Linkage(a, op_a, v_a, b, op_b, v_b, source=_source_of(item.get("source"))))
+    voting = _voting_of(data.get("voting"), file, where("voting"), problems, unknown) if "voting" in data else None
     if problems:
         raise ScenarioError(problems)
+    if voting is not None:
+        try:
+            scenario = scenario.replace(voting=voting)
+        except ScenarioError as error:
+            raise ScenarioError(
+                [
+                    Problem(p.message, file=file, line=where("voting"), field=p.field, value=p.value)
+                    for p in error.problems
+                ]
+            ) from None
     if vetoes or linkages or talks != Talks():
         try:
             scenario = scenario.replace(vetoes=tuple(vetoes), linkages=tuple(linkages), talks=talks)
@@ -859,6 +872,16 @@ def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
             }
             for v in scenario.vetoes
         ]
+    if scenario.voting is not None:
+        voting = scenario.voting
+        data["voting"] = {
+            "rule": voting.rule,
+            **({"weights": {k: _number(v) for k, v in voting.weights}} if voting.weights else {}),
+            **({"quota": _number(voting.quota)} if voting.quota is not None else {}),
+            **({"population": {k: _number(v) for k, v in voting.population}} if voting.population else {}),
+            **({"blocs": [list(b) for b in voting.blocs]} if voting.blocs else {}),
+            **({"source": _source(voting.source)} if voting.source else {}),
+        }
     if scenario.talks != Talks():
         talks = scenario.talks
         data["talks"] = {
@@ -961,3 +984,37 @@ def inputs_digest(scenario: Scenario) -> str:
 
 def write_yaml(scenario: Scenario) -> str:
     return dump_yaml(scenario_to_data(scenario))
+
+
+def _voting_of(raw: Any, file: str | None, line: int | None, problems: list[Problem], unknown: Any) -> Voting | None:
+    """``voting: {rule, weights: {actor: votes}, quota, population: {actor: people}, blocs: [[actor, ...]]}``."""
+    shape = "voting is {rule: NAME, weights: {actor: votes}, quota: N, population: {actor: people}, blocs: [[...]]}"
+
+    def numbers(value: Any) -> bool:
+        return isinstance(value, dict) and all(
+            not isinstance(v, bool) and isinstance(v, (int, float)) for v in value.values()
+        )
+
+    if not isinstance(raw, dict) or not isinstance(raw.get("rule"), str):
+        problems.append(Problem(shape, file=file, line=line, field="voting"))
+        return None
+    unknown(raw, _VOTING, ("voting",))
+    weights, population = raw.get("weights") or {}, raw.get("population") or {}
+    quota, blocs = raw.get("quota"), raw.get("blocs") or []
+    if (
+        not numbers(weights)
+        or not numbers(population)
+        or (quota is not None and (isinstance(quota, bool) or not isinstance(quota, (int, float))))
+        or not isinstance(blocs, list)
+        or not all(isinstance(b, list) and all(isinstance(a, str) for a in b) for b in blocs)
+    ):
+        problems.append(Problem(shape, file=file, line=line, field="voting"))
+        return None
+    return Voting(
+        rule=raw["rule"],
+        weights=tuple((str(k), float(v)) for k, v in weights.items()),
+        quota=None if quota is None else float(quota),
+        population=tuple((str(k), float(v)) for k, v in population.items()),
+        blocs=tuple(tuple(b) for b in blocs),
+        source=_source_of(raw.get("source")),
+    )
