@@ -60,11 +60,11 @@ def _names(scenarios: Sequence[Scenario], labels: Sequence[str]) -> None:
                 problems.append(Problem(f"{kind} {extra!r} is not in {name}", file=label, field=kind))
         for issue in first.issues:
             if issue.name in other.issue_names:
-                theirs = other.issues[other.issue_index(issue.name)]
-                if tuple(theirs.scale) != tuple(issue.scale):
+                matched = other.issues[other.issue_index(issue.name)]
+                if tuple(matched.scale) != tuple(issue.scale):
                     problems.append(
                         Problem(
-                            f"issue {issue.name!r} is on the scale {theirs.scale[0]:g}–{theirs.scale[1]:g} here but "
+                            f"issue {issue.name!r} is on the scale {matched.scale[0]:g}–{matched.scale[1]:g} here but "
                             f"{issue.scale[0]:g}–{issue.scale[1]:g} in {name}; put it on one scale first",
                             file=label,
                             field=f"{issue.name}.scale",

@@ -11,6 +11,7 @@ from ktokovo.application.compare import Comparison, compare
 from ktokovo.application.deal import DealReport, deal
 from ktokovo.application.diff import Difference, diff
 from ktokovo.application.drift import Drift, drift
+from ktokovo.application.explain import explanation, explanation_dict
 from ktokovo.application.forecast import DealLead, Forecast, Progress, applicable, assemble, forecast
 from ktokovo.application.panel import PANEL_MODELS, PanelReport, panel
 from ktokovo.application.power import PowerReport, voting_power
@@ -41,6 +42,8 @@ __all__ = [
     "deal",
     "diff",
     "drift",
+    "explanation",
+    "explanation_dict",
     "forecast",
     "panel",
     "sensitivity",

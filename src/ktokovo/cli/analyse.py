@@ -379,3 +379,49 @@ def _print_panel(result: application.PanelReport) -> None:
         ]
         shifts.add_row(label, *cells)
     out.print(shifts)
+
+
+@app.command()
+def explain(
+    actor: Annotated[str, typer.Argument(help="The actor whose moves to explain.")],
+    issue: Annotated[str | None, typer.Argument(help="Only this issue (default: every issue).")] = None,
+    model: Annotated[str, typer.Option("--model", "-m", help="bdm, smp or exchange.")] = "bdm",
+    scenario: Annotated[
+        str, typer.Option("--scenario", "-s", help="A scenario file or a built-in scenario's name.")
+    ] = DEFAULT_SCENARIO,
+    preset: PresetOption = None,
+    rounds: RoundsOption = None,
+    seed: SeedOption = 0,
+    param: ParamOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Why the actor moved, round by round: the challenge or offer it accepted (bdm), the bargain that won
+    (smp), the trades it made (exchange); from the model's own run."""
+    loaded = formats.load(scenario)
+    with spinner(f"{model}: recording why each actor moved", as_json):
+        found = application.explanation(
+            loaded, actor, model, issue, preset=preset, rounds=rounds, seed=seed, parameters=parse_parameters(param)
+        )
+    if as_json:
+        write_json(application.explanation_dict(found))
+        return
+    what = f" on {issue}" if issue else ""
+    out.print(f"[bold]{escape(actor)}[/]{escape(what)} under {model}, {found.result.rounds} rounds\n")
+    from ktokovo.analysis.explain import narrative
+
+    for line in narrative(found):
+        out.print(f"  {escape(line)}")
+    table = Table(show_edge=False)
+    for name in ("round", "issue", "from", "to", "what", "with"):
+        table.add_column(name, justify="right" if name in ("round", "from", "to") else "left")
+    for row in found.rows:
+        table.add_row(
+            str(row["round"]),
+            row["issue"] or "all",
+            "" if row["from"] is None else point(row["from"]),
+            "" if row["to"] is None else point(row["to"]),
+            row["what"],
+            row["partner"] or "—",
+        )
+    out.print()
+    out.print(table)

@@ -668,7 +668,7 @@ VOTING_RULES = ("weighted", "majority", "unanimity", "qmv-nice", "qmv-pre-nice",
 
 
 def _check_voting(scenario: Scenario) -> list[Problem]:
-    voting, problems = scenario.voting, []
+    voting, problems = scenario.voting, list[Problem]()
     if voting is None:
         return problems
     if voting.rule not in VOTING_RULES:

@@ -366,7 +366,8 @@ def turn(
     params: int array (rule, vpm, pcem, stochastic, adjust, range, commit, interp, bargain model).
     draws: (n,) uniforms for the stochastic transition (unused when deterministic).
     Returns (new positions, new ideals, targets (n,), target probabilities (n,), target gains (n,),
-    chosen bargain per actor as (initiator, receiver) (n, 2)).
+    chosen bargain per actor as (initiator, receiver) (n, 2), the chosen bargain's probability in the actor's
+    election among its bargains (n,; 1 where it had one), and how many bargains it chose among (n,)).
     """
     n, dims = x.shape
     rule, vpm, pcem, stochastic = params[0], params[1], params[2], params[3]
@@ -443,8 +444,11 @@ def turn(
 
     new_x = x.copy()
     chosen = np.empty((n, 2), dtype=np.int64)
+    chosen_p = np.ones(n)
+    among = np.empty(n, dtype=np.int64)
     for k in range(n):
         m = length[k]
+        among[k] = m
         value = np.empty((n, m))
         for a in range(n):
             for col in range(m):
@@ -479,6 +483,7 @@ def turn(
                 for col in range(1, m):
                     if p[col] > p[pick]:
                         pick = col
+            chosen_p[k] = p[pick]
         b = queue[k, pick]
         chosen[k, 0] = b_init[b]
         chosen[k, 1] = b_recv[b]
@@ -496,7 +501,7 @@ def turn(
             for j in range(n):
                 acc += accommodation[i, j] * new_x[j, d]
             new_y[i, d] = acc + keep * y[i, d]
-    return new_x, new_y, targets, target_p, target_g, chosen
+    return new_x, new_y, targets, target_p, target_g, chosen, chosen_p, among
 
 
 @jit

@@ -58,6 +58,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ktokovo.models import _why
 from ktokovo.models.contract import IssueModel, IssueSolution, Parameters, between, one_of
 from ktokovo.models.mean import weighted_mean, weights
 from ktokovo.models.median import median_rows, weighted_median
@@ -214,9 +215,17 @@ def risk_exponents(
 
 
 def step(
-    x: np.ndarray, salience: np.ndarray, weight: np.ndarray, span: float | np.ndarray, params: BDMParameters
+    x: np.ndarray,
+    salience: np.ndarray,
+    weight: np.ndarray,
+    span: float | np.ndarray,
+    params: BDMParameters,
+    decisions: list[dict[str, np.ndarray]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One round: (new positions, the risk exponents used). ``x`` (..., n) on any scale; ``span`` = R, per case."""
+    """One round: (new positions, the risk exponents used). ``x`` (..., n) on any scale; ``span`` = R, per case.
+    With ``decisions`` (a list), the round's decision per (case, receiver) is appended to it: ``kind`` (0
+    confrontation, 1 compromise, 2 capitulation, −1 none), the ``proposer`` whose offer was taken, and the
+    expected utilities behind it, ``own`` = E^i(i → j) and ``other`` = E(j → i)."""
     single = x.ndim == 1
     x, salience, weight = np.atleast_2d(x), np.atleast_2d(salience), np.atleast_2d(weight)
     span = np.broadcast_to(np.asarray(span, dtype=float), x.shape[:1])
@@ -256,6 +265,8 @@ def step(
     rows_of = batch * n
     new = x.reshape(rows_of).copy()
     decided = np.zeros(rows_of, dtype=bool)
+    kind_of = np.full(rows_of, -1)
+    from_of = np.full(rows_of, -1)
     flat = {
         name: a.reshape(rows_of, n)
         for name, a in (
@@ -269,10 +280,12 @@ def step(
         )
     }
     # Confrontation before compromise before capitulation, whatever the distances (BDM_SPEC §4.3).
-    for kind, target, order in (
-        ("confront", "proposer", "move"),
-        ("compromise", "offered", "key"),
-        ("capitulate", "proposer", "move"),
+    for code, (kind, target, order) in enumerate(
+        (
+            ("confront", "proposer", "move"),
+            ("compromise", "offered", "key"),
+            ("capitulate", "proposer", "move"),
+        )
     ):
         rows = np.flatnonzero(~decided & flat[kind].any(axis=1))
         if rows.size == 0:
@@ -289,7 +302,19 @@ def step(
         # A confrontation copies the proposer's number exactly (BDM_SPEC §6.2).
         new[rows] = offers[np.arange(len(rows)), pick]
         decided[rows] = True
+        kind_of[rows], from_of[rows] = code, pick
     new = new.reshape(batch, n)
+    if decisions is not None:
+        chosen = np.maximum(from_of, 0)
+        rows = np.arange(rows_of)
+        decisions.append(
+            {
+                "kind": kind_of.reshape(batch, n),
+                "proposer": from_of.reshape(batch, n),
+                "own": own.reshape(rows_of, n)[rows, chosen].reshape(batch, n),
+                "other": other.reshape(rows_of, n)[rows, chosen].reshape(batch, n),
+            }
+        )
     return (new[0], exponent[0]) if single else (new, exponent)
 
 
@@ -327,13 +352,36 @@ def simulate(
     path = np.empty((rounds + 1, *x.shape))
     exponents = np.ones((rounds, *x.shape))
     path[0] = x
+    record = single and _why.active()
     for t in range(rounds):
         # Nothing to negotiate once everyone holds one position (the port divides by zero there).
         active = (span > 0) & ~np.all(x == x[:, :1], axis=1)
+        decisions: list[dict[str, np.ndarray]] | None = [] if record and active.any() else None
         if active.any():
             x = x.copy()
-            x[active], exponents[t, active] = step(x[active], salience[active], weight[active], span[active], settings)
+            x[active], exponents[t, active] = step(
+                x[active], salience[active], weight[active], span[active], settings, decisions
+            )
         path[t + 1] = x
+        for found in decisions or ():
+            for i in range(x.shape[1]):
+                j = int(found["proposer"][0, i])
+                _why.note(
+                    {
+                        "model": "bdm",
+                        "round": t + 1,
+                        "issue": _why.issue(),
+                        "actor": _why.actor(i),
+                        "from": float(path[t, 0, i]),
+                        "to": float(path[t + 1, 0, i]),
+                        "kind": ("confrontation", "compromise", "capitulation")[found["kind"][0, i]]
+                        if found["kind"][0, i] >= 0
+                        else None,
+                        "partner": None if j < 0 else _why.actor(j),
+                        "own": None if j < 0 else float(found["own"][0, i]),
+                        "other": None if j < 0 else float(found["other"][0, i]),
+                    }
+                )
     if single:
         return path[:, 0], exponents[:, 0]
     return path, exponents

@@ -55,6 +55,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ktokovo.models import _why
 from ktokovo.models.contract import ActorOrder, JointModel, JointSolution, between, one_of
 
 
@@ -667,6 +668,26 @@ def solve_joint(
         tie_break=parameters.tie_break,
         randomized=parameters.randomized,
     )
+    if _why.active():
+        with _why.scope(actors=np.flatnonzero(active)):
+            for t, realised in enumerate(run.exchanges, start=1):
+                for order, trade in enumerate(realised, start=1):
+                    _why.note(
+                        {
+                            "model": "exchange",
+                            "round": t,
+                            "order": order,
+                            "actor_i": _why.actor(trade["actor_i"]),
+                            "supply_i": trade["supply_i"],
+                            "actor_j": _why.actor(trade["actor_j"]),
+                            "supply_j": trade["supply_j"],
+                            "gain": float(trade["gain"]),
+                            "start_i": float(trade["start_i"]),
+                            "vote_i": float(trade["vote_i"]),
+                            "start_j": float(trade["start_j"]),
+                            "vote_j": float(trade["vote_j"]),
+                        }
+                    )
     if active.all():
         return JointSolution(run.voting, run.forecast[-1], run.forecast[-1], run.next_start)
     unit = scenario.unit_positions()

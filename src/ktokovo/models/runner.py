@@ -11,6 +11,7 @@ from ktokovo.core.errors import ParameterError
 from ktokovo.core.limits import MAX_ROUNDS
 from ktokovo.core.result import ModelResult, package_version
 from ktokovo.core.scenario import Scenario
+from ktokovo.models import _why
 from ktokovo.models.contract import ActorOrder, JointModel, Parameters
 from ktokovo.models.registry import get
 
@@ -106,7 +107,8 @@ def _run_plain(
             # same way however the scenario lists its actors.
             order = np.array(sorted(range(n_actors), key=lambda i: scenario.actors[i].name))
         inverse = np.argsort(order)
-        solution = spec.solve(scenario.permuted(order), rounds=rounds, rng=generator, parameters=settings)
+        with _why.scope(actors=order):
+            solution = spec.solve(scenario.permuted(order), rounds=rounds, rng=generator, parameters=settings)
         path, value, average = solution.positions[:, inverse], solution.forecast, solution.mean
         carry_unit = path[-1] if solution.carry is None else solution.carry[inverse]
         path = np.where(np.isnan(unit)[None, :, :], np.nan, path)
@@ -124,15 +126,16 @@ def _run_plain(
     for j, issue in enumerate(scenario.issues):
         present = ~np.isnan(unit[:, j])
         status_quo = None if issue.status_quo is None else float(issue.to_unit(issue.status_quo))
-        one = spec.solve(
-            unit[present, j],
-            scenario.capabilities[present],
-            scenario.saliences[present, j],
-            status_quo,
-            rounds=rounds,
-            rng=generator,
-            parameters=settings,
-        )
+        with _why.scope(actors=np.flatnonzero(present), issue=j):
+            one = spec.solve(
+                unit[present, j],
+                scenario.capabilities[present],
+                scenario.saliences[present, j],
+                status_quo,
+                rounds=rounds,
+                rng=generator,
+                parameters=settings,
+            )
         positions[:, present, j] = issue.from_unit(one.positions)
         forecast[j] = issue.from_unit(one.forecast)
         mean[j] = issue.from_unit(one.mean)

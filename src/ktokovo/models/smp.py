@@ -56,6 +56,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ktokovo.core.errors import ParameterError
+from ktokovo.models import _why
 from ktokovo.models.contract import ActorOrder, JointModel, JointSolution, between, one_of
 
 
@@ -207,9 +208,27 @@ def simulate(
     min_turns, stop_ratio = settings.min_turns, settings.stop_ratio
     for t in range(1, turns + 1):
         draws = np.asarray(generator.random(n)) if stochastic else np.zeros(n)
-        new_x, new_ideal, target, _, _, pick = kernels.turn(
+        new_x, new_ideal, target, target_p, target_g, pick, pick_p, among = kernels.turn(
             x, ideal, s, c, accommodation, risk, perspective, codes, draws
         )
+        if _why.active():
+            for k in range(n):
+                _why.note(
+                    {
+                        "model": "smp",
+                        "round": t,
+                        "actor": _why.actor(k),
+                        "from": (100.0 * x[k]).tolist(),
+                        "to": (100.0 * new_x[k]).tolist(),
+                        "initiator": _why.actor(int(pick[k, 0])),
+                        "receiver": _why.actor(int(pick[k, 1])),
+                        "probability": float(pick_p[k]),
+                        "bargains": int(among[k]),
+                        "target": None if target[k] < 0 else _why.actor(int(target[k])),
+                        "target_probability": float(target_p[k]),
+                        "target_gain": float(target_g[k]),
+                    }
+                )
         moved = _ordered_sum(np.sqrt(np.sum((new_x - x) ** 2, axis=1)))  # §7: summed over actors in order
         first = moved if first is None else first
         ratio = moved / (first + 1e-4)
@@ -283,15 +302,16 @@ def solve_joint(
             x[missing, d] = np.sum(capability[~missing] * x[~missing, d]) / np.sum(capability[~missing])
     keep = (s**2).sum(axis=1) > 0  # an actor who cares about nothing cannot be placed by SMP
     accommodation = accommodation_matrix(scenario.actor_names, parameters.accommodation)[keep][:, keep]
-    run = simulate(
-        x[keep] / 100.0,
-        s[keep],
-        capability[keep],
-        accommodation=accommodation,
-        rng=rng,
-        parameters=parameters,
-        max_turns=rounds,
-    )
+    with _why.scope(actors=np.flatnonzero(keep)):
+        run = simulate(
+            x[keep] / 100.0,
+            s[keep],
+            capability[keep],
+            accommodation=accommodation,
+            rng=rng,
+            parameters=parameters,
+            max_turns=rounds,
+        )
     path = np.repeat(x[None, :, :] / 100.0, len(run.positions), axis=0)
     path[:, keep] = run.positions
     final = run.positions[-1]
