@@ -89,7 +89,10 @@ def test_exchange_round_one_trades_are_decides() -> None:
         assert NAMES.get(mine["partner"], mine["partner"]) == row[other[0]]
         assert mine["issue"] == issues[row[usa[1]]] and mine["why"]["partner_moves_on"] == issues[row[other[1]]]
         assert mine["why"]["gain"] == pytest.approx(row[4], rel=5e-6)
-        assert (mine["from"], mine["to"]) == (pytest.approx(row[usa[2]], abs=1e-3), pytest.approx(row[usa[3]], abs=1e-3))
+        assert (mine["from"], mine["to"]) == (
+            pytest.approx(row[usa[2]], abs=1e-3),
+            pytest.approx(row[usa[3]], abs=1e-3),
+        )
 
 
 def test_cli_explain(flagship: ktokovo.Scenario) -> None:

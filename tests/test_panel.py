@@ -58,7 +58,9 @@ def test_each_input_is_the_median_its_range_the_envelope_and_its_sources_kept() 
     assert combined.position_ranges[1, 1].tolist() == [60.0, 80.0]
     assert combined.capability_ranges[0].tolist() == [50.0, 70.0]
     source = combined.sources["position/N/x"]
-    assert source.quote == "north first" and "a: 10" in source.note and "b: 20" in source.note and "c: 30" in source.note
+    assert (
+        source.quote == "north first" and "a: 10" in source.note and "b: 20" in source.note and "c: 30" in source.note
+    )
     assert combined.issues[0].status_quo == 50.0
 
 

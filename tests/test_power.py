@@ -54,7 +54,9 @@ def _brute(weights: np.ndarray, quotas: np.ndarray, clauses: np.ndarray) -> tupl
                 pivots[player] += 1
                 break
     swings = [
-        sum(wins({*s, i}) and not wins(set(s)) for k in range(n) for s in itertools.combinations(set(range(n)) - {i}, k))
+        sum(
+            wins({*s, i}) and not wins(set(s)) for k in range(n) for s in itertools.combinations(set(range(n)) - {i}, k)
+        )
         for i in range(n)
     ]
     return [Fraction(p, math.factorial(n)) for p in pivots], swings
