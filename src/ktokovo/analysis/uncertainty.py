@@ -170,8 +170,16 @@ def _scenario_of(scenario: Scenario, draws: Draws, k: int) -> Scenario:
         positions[:, j] = issue.from_unit(draws.positions[k, :, j])
         sq = draws.status_quo[k, j]
         issues.append(issue if np.isnan(sq) else _with_status_quo(issue, float(issue.from_unit(sq))))
+    # One draw is one set of point inputs: the ranges it was drawn from do not describe it (and a changed input,
+    # as advice tries, may lie outside them).
     return scenario.replace(
-        capabilities=draws.capabilities[k], positions=positions, saliences=draws.saliences[k], issues=tuple(issues)
+        capabilities=draws.capabilities[k],
+        positions=positions,
+        saliences=draws.saliences[k],
+        issues=tuple(issues),
+        capability_ranges=None,
+        position_ranges=None,
+        salience_ranges=None,
     )
 
 

@@ -425,3 +425,48 @@ def explain(
         )
     out.print()
     out.print(table)
+
+
+@app.command()
+def advise(
+    actor: Annotated[str, typer.Argument(help="The actor to advise.")],
+    scenario: Annotated[
+        str, typer.Option("--scenario", "-s", help="A scenario file or a built-in scenario's name.")
+    ] = DEFAULT_SCENARIO,
+    model: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="Models to ask (default: mean, median, nash, bdm).")
+    ] = None,
+    persuade: Annotated[
+        float, typer.Option(help="Points another actor is persuaded to move toward this one.", min=0.5, max=100)
+    ] = 10.0,
+    top: Annotated[int, typer.Option(help="Changes to list.", min=1, max=MAX_TOP)] = 8,
+    rounds: RoundsOption = None,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """What the actor could change to get a better outcome: its own stated position or salience on each
+    issue, or another actor persuaded to move toward it; ranked by how much each raises its salience-weighted
+    gain (judged by its true preferences) under each model."""
+    loaded = formats.load(scenario)
+    with spinner(f"advice for {actor}", as_json):
+        found = application.advice(loaded, actor, model, persuade=persuade, rounds=rounds, seed=seed)
+    if as_json:
+        write_json(application.advice_dict(found, top))
+        return
+    now = ", ".join(f"{m} {signed(g)}" for m, g in zip(found.models, found.base, strict=True))
+    out.print(f"[bold]{escape(actor)}[/]: {len(found.changes)} changes tried; its gain now: {now}")
+    out.print(
+        "[dim]gain: salience-weighted points on 0–100 by which the forecast is nearer its true position than "
+        "the status quo; each change judged by its true preferences[/]\n"
+    )
+    rows = found.best(None, top)
+    if not rows:
+        out.print("  no change it could make or seek raises its gain under these models")
+        return
+    table = Table(title="The best changes, on average over the models", show_edge=False)
+    table.add_column("change")
+    for name in found.models:
+        table.add_column(name, justify="right")
+    for row in rows:
+        table.add_row(escape(row["change"]), *(signed(row["improvement"][m]) for m in found.models))
+    out.print(table)

@@ -1,0 +1,187 @@
+"""Advice for one actor: which change would improve its outcome, and by how much, under each model.
+
+The actor's outcome is its salience-weighted gain (:mod:`ktokovo.analysis.gains`): how many points (on 0–100)
+nearer its own position the forecast lands than the status quo, weighted by how much it cares about each
+issue. The gain is always judged by the actor's **true** positions and saliences, the scenario's. A change
+of what the actor *states* is a strategy; its preferences stay what they are.
+
+The changes tried:
+
+- **its own position** on each issue it holds, stated anywhere on a grid of the 0–100 scale
+  (``POSITION_STEP`` apart). The size of the change is the distance from its true position;
+- **its own salience** on each issue, stated anywhere on a grid of 0–100 (``SALIENCE_STEP`` apart). The
+  size is the difference from its true salience;
+- **another actor persuaded** to move ``persuade`` points (default 10) toward the actor's position on an
+  issue, or all the way if it is nearer. The size is the points moved.
+
+Every candidate is one more set of inputs for the models' batched solvers, the same ones that compute the
+forecast intervals (:func:`ktokovo.analysis.uncertainty.evaluate`). A model with a batched solver (mean,
+median, nash, bdm) runs every candidate in one call; the others (smp, exchange, procedural) run them one by
+one. Nothing is computed for the forecast that counts no deal: a candidate changes what each model
+forecasts if the parties settle, not the probability that they do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ktokovo.analysis.uncertainty import Draws, evaluate, rule_ranges
+from ktokovo.core.errors import ParameterError
+from ktokovo.core.scenario import Scenario
+from ktokovo.models.runner import resolve_parameters
+
+POSITION_STEP = 5.0
+SALIENCE_STEP = 10.0
+ADVICE_MODELS = ("mean", "median", "nash", "bdm")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One candidate: ``kind`` (position, salience, persuade), the ``issue``, the ``other`` actor persuaded
+    (None for the actor's own inputs), the value ``before`` and ``after`` (on the issue's scale for
+    positions, 0–100 for saliences), and its ``size`` (points on 0–100)."""
+
+    kind: str
+    issue: str
+    other: str | None
+    before: float
+    after: float
+    size: float
+
+    def label(self, actor: str) -> str:
+        if self.kind == "persuade":
+            return f"persuade {self.other} to move {self.size:g} toward {actor} on {self.issue}"
+        return f"state {self.kind} {self.after:g} on {self.issue} (true {self.before:g})"
+
+
+@dataclass(frozen=True)
+class Advice:
+    """``changes`` tried; ``gains`` (models, changes) the actor's salience-weighted gain under each; ``base``
+    (models,) its gain as the scenario stands."""
+
+    scenario: Scenario
+    actor: str
+    models: tuple[str, ...]
+    changes: tuple[Change, ...]
+    gains: np.ndarray
+    base: np.ndarray
+
+    def best(self, model: str | None = None, top: int = 10) -> list[dict[str, Any]]:
+        """The changes that improve the actor's gain most, under ``model`` (None: on average over the models),
+        each with its improvement under every model. Only changes that improve it are listed."""
+        improvement = self.gains - self.base[:, None]
+        key = improvement.mean(axis=0) if model is None else improvement[self.models.index(model)]
+        order = [k for k in np.argsort(-key, kind="stable") if key[k] > 1e-9][:top]
+        return [
+            {
+                "change": self.changes[k].label(self.actor),
+                "kind": self.changes[k].kind,
+                "issue": self.changes[k].issue,
+                "other": self.changes[k].other,
+                "before": self.changes[k].before,
+                "after": self.changes[k].after,
+                "size": self.changes[k].size,
+                "improvement": {m: float(improvement[i, k]) for i, m in enumerate(self.models)},
+                "mean_improvement": float(improvement[:, k].mean()),
+            }
+            for k in order
+        ]
+
+
+def _grid(step: float) -> np.ndarray:
+    return np.arange(0.0, 100.0 + 1e-9, step)
+
+
+def candidates(scenario: Scenario, actor: str, persuade: float = 10.0) -> list[tuple[Change, str, int, int, float]]:
+    """Each candidate with how to apply it: (change, input kind, actor index, issue index, new value on 0–100)."""
+    if not 0 < persuade <= 100:
+        raise ParameterError(f"persuade must be more than 0 and at most 100 points, not {persuade!r}")
+    a = scenario.actor_index(actor)
+    unit = scenario.unit_positions()
+    out: list[tuple[Change, str, int, int, float]] = []
+    for j, issue in enumerate(scenario.issues):
+        own = unit[a, j]
+        if np.isnan(own):
+            continue
+        for value in _grid(POSITION_STEP):
+            if abs(value - own) > 1e-9:
+                before, after = float(scenario.positions[a, j]), float(issue.from_unit(value))
+                out.append(
+                    (Change("position", issue.name, None, before, after, abs(value - own)), "position", a, j, value)
+                )
+        for value in _grid(SALIENCE_STEP):
+            if abs(value - scenario.saliences[a, j]) > 1e-9:
+                before = float(scenario.saliences[a, j])
+                out.append(
+                    (Change("salience", issue.name, None, before, value, abs(value - before)), "salience", a, j, value)
+                )
+        for b, other in enumerate(scenario.actors):
+            theirs = unit[b, j]
+            if b == a or np.isnan(theirs) or abs(theirs - own) < 1e-9:
+                continue
+            moved = min(persuade, abs(own - theirs))
+            value = theirs + np.sign(own - theirs) * moved
+            change = Change(
+                "persuade",
+                issue.name,
+                other.name,
+                float(scenario.positions[b, j]),
+                float(issue.from_unit(value)),
+                moved,
+            )
+            out.append((change, "position", b, j, float(value)))
+    return out
+
+
+def _draws(scenario: Scenario, applied: Sequence[tuple[Change, str, int, int, float]]) -> Draws:
+    """The scenario's inputs once per candidate (and first as it stands), each candidate's change applied."""
+    k = len(applied) + 1
+    unit = scenario.unit_positions()
+    capabilities = np.tile(scenario.capabilities, (k, 1))
+    positions = np.tile(unit, (k, 1, 1))
+    saliences = np.tile(np.where(np.isnan(unit), 0.0, scenario.saliences), (k, 1, 1))
+    for row, (_, kind, a, j, value) in enumerate(applied, start=1):
+        (positions if kind == "position" else saliences)[row, a, j] = value
+    status_quo = np.array([np.nan if i.status_quo is None else float(i.to_unit(i.status_quo)) for i in scenario.issues])
+    rules = rule_ranges(scenario)
+    return Draws(
+        np.arange(k),
+        capabilities,
+        positions,
+        saliences,
+        np.tile(status_quo, (k, 1)),
+        np.tile(rules["cost"][1], (k, 1)),
+        np.tile(rules["walk_away"][1], (k, 1, 1)),
+    )
+
+
+def advise(
+    scenario: Scenario,
+    actor: str,
+    models: Sequence[str] = ADVICE_MODELS,
+    *,
+    persuade: float = 10.0,
+    rounds: int | None = None,
+    seed: int = 0,
+) -> Advice:
+    """Try every candidate change (module docstring) under each model; the actor's gain under each."""
+    applied = candidates(scenario, actor, persuade)
+    draws = _draws(scenario, applied)
+    a = scenario.actor_index(actor)
+    unit = scenario.unit_positions()[a]
+    weight = np.where(np.isnan(unit), 0.0, scenario.saliences[a])
+    reference = np.array(
+        [unit[j] if i.status_quo is None else float(i.to_unit(i.status_quo)) for j, i in enumerate(scenario.issues)]
+    )
+    held = ~np.isnan(unit)
+    gains = np.empty((len(models), len(applied) + 1))
+    for m, model in enumerate(models):
+        forecasts = evaluate(scenario, model, resolve_parameters(model, None, {}), rounds, draws, seed)
+        on_unit = np.column_stack([issue.to_unit(forecasts[:, j]) for j, issue in enumerate(scenario.issues)])
+        nearer = np.abs(reference - unit)[None, :] - np.abs(on_unit - unit[None, :])
+        gains[m] = (np.where(held, nearer, 0.0) * weight).sum(axis=1) / max(weight.sum(), 1e-12)
+    return Advice(scenario, actor, tuple(models), tuple(c for c, *_ in applied), gains[:, 1:], gains[:, 0])

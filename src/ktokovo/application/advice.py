@@ -1,0 +1,39 @@
+"""``ktokovo advise``: what one actor could change to get a better outcome, and by how much, under each model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ktokovo.analysis.advice import ADVICE_MODELS, Advice, advise
+from ktokovo.core.jsonable import to_jsonable
+from ktokovo.core.scenario import Scenario
+
+
+def advice(
+    scenario: Scenario,
+    actor: str,
+    models: Sequence[str] | None = None,
+    *,
+    persuade: float = 10.0,
+    rounds: int | None = None,
+    seed: int = 0,
+) -> Advice:
+    """:func:`ktokovo.analysis.advice.advise`, by default under mean, median, nash and bdm."""
+    return advise(scenario, actor, tuple(models or ADVICE_MODELS), persuade=persuade, rounds=rounds, seed=seed)
+
+
+def advice_dict(found: Advice, top: int = 10) -> dict[str, Any]:
+    """The JSON of ``ktokovo advise --json``: the actor's gain as things stand, the best changes on average
+    over the models, and under each model."""
+    return to_jsonable(
+        {
+            "scenario": found.scenario.name,
+            "actor": found.actor,
+            "models": list(found.models),
+            "tried": len(found.changes),
+            "gain_now": dict(zip(found.models, map(float, found.base), strict=True)),
+            "best": found.best(None, top),
+            "by_model": {model: found.best(model, top) for model in found.models},
+        }
+    )
