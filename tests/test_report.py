@@ -73,6 +73,9 @@ def test_the_report_holds_every_part_the_issue_asks_for(report: Path, flagship: 
     # the on-table view beside the forecasts: the compromise forecast's on-table variant on each issue
     from ktokovo.evaluation.outofsample import table_view
 
+    # beside each bdm rounds chart, why the actors moved, from the model's own record (ktokovo explain)
+    assert ">Why they moved</h4>" in html
+    assert "round 1: United States accepted Ukraine&#39;s compromise on crimea from 85.0 to 50.3" in html
     assert ">On the table</h3>" in html
     for view in table_view(flagship, mean):
         assert f'<tr><td>{view.issue}</td><td class="num">{point(view.snapped)}</td>' in html

@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 import ktokovo
+from ktokovo import application
 from ktokovo.analysis.outlook import outlook
 from ktokovo.core.numbers import point
 from ktokovo.evaluation.outofsample import table_view
@@ -83,6 +84,24 @@ def test_the_dashboard_runs_bdm_and_a_what_if(server: str, tmp_path: Path, flags
             page.wait_for_load_state("networkidle")
             for chart in ("#compare-chart", "#rounds-chart"):
                 assert page.eval_on_selector(chart, "img => img.complete && img.naturalWidth") > 300
+
+            # Why it moved, beside the rounds chart: the model's own record (ktokovo explain).
+            page.select_option("#rounds-issue", "crimea")
+            page.select_option("#explain-actor", "United States")
+            page.click("#run-explain")
+            page.wait_for_selector("#explain-list li:nth-child(10)")
+            assert page.inner_text("#explain-list li:nth-child(1)").startswith(
+                "round 1: United States accepted Ukraine's compromise on crimea"
+            )
+            # Advice for one actor, and voting power (the flagship declares no voting rule: said beside the button).
+            page.select_option("#advice-actor", "Ukraine")
+            page.click("#run-advice")
+            page.wait_for_selector("#advice-table tr:nth-child(2)", timeout=60_000)
+            best = application.advice_dict(application.advice(flagship, "Ukraine"), 8)["best"][0]["change"]
+            assert page.inner_text("#advice-table tr:nth-child(2) td:nth-child(1)") == best
+            page.click("#run-power")
+            page.wait_for_selector("#run-power-note.error")
+            assert "declares no voting rule" in page.inner_text("#run-power-note")
 
             page.select_option("#whatif-input", "Russia.capability")
             page.fill("#whatif-slider", "10")

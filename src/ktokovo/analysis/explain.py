@@ -63,6 +63,26 @@ def explain(
     where = None if issue is None else scenario.issue_index(issue)
     with _why.recording() as log:
         result = run(scenario, model, **options)
+    return Explanation(result, actor, issue, _rows(scenario, model, log, who, where))
+
+
+def explain_all(scenario: Scenario, model: str, **options: Any) -> dict[str, Explanation]:
+    """Every actor's explanation from one run of ``model`` (as :func:`explain` gives each)."""
+    if model not in EXPLAINED:
+        raise ParameterError(f"explain covers the models that run in rounds ({', '.join(EXPLAINED)}), not {model!r}")
+    if scenario.shocks:
+        raise ScenarioError(Problem("explain follows runs without shocks; drop the shocks first", field="shocks"))
+    with _why.recording() as log:
+        result = run(scenario, model, **options)
+    return {
+        actor: Explanation(result, actor, None, _rows(scenario, model, log, i, None))
+        for i, actor in enumerate(scenario.actor_names)
+    }
+
+
+def _rows(
+    scenario: Scenario, model: str, log: list[dict[str, Any]], who: int, where: int | None
+) -> tuple[dict[str, Any], ...]:
     names, issues = scenario.actor_names, scenario.issues
     rows: list[dict[str, Any]] = []
     for entry in log:
@@ -73,7 +93,7 @@ def explain(
         elif model == "exchange" and who in (entry["actor_i"], entry["actor_j"]):
             if where is None or where in (entry["supply_i"], entry["supply_j"]):
                 rows.append(_exchange_row(entry, who, names, issues))
-    return Explanation(result, actor, issue, tuple(rows))
+    return tuple(rows)
 
 
 def _bdm_row(entry: dict[str, Any], names: tuple[str, ...], issues: tuple[Any, ...]) -> dict[str, Any]:

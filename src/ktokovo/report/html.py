@@ -54,8 +54,37 @@ def _given(value: float | None) -> str:
     return "—" if value is None or not np.isfinite(value) else numbers.given(value)
 
 
+def _explained(report: Report) -> dict[str, dict[str, Any]]:
+    """Every actor's explanation under each model of the report that runs in rounds per issue or trades
+    (bdm, exchange), from one recorded run with the result's own parameters; none for a scenario with shocks."""
+    from ktokovo.analysis.explain import explain_all
+
+    if report.scenario.shocks:
+        return {}
+    return {
+        r.model: explain_all(report.scenario, r.model, rounds=r.rounds, seed=r.seed, **dict(r.parameters))
+        for r in report.results
+        if r.model in ("bdm", "exchange") and r.rounds > 0
+    }
+
+
+def _why_lines(explained: dict[str, Any] | None, issue: str) -> list[str]:
+    """The moves on ``issue`` (not the rounds an actor held), every actor's, in the order of the run."""
+    from ktokovo.analysis.explain import Explanation, narrative
+
+    if not explained:
+        return []
+    lines: list[tuple[int, str]] = []
+    for found in explained.values():
+        rows = tuple(row for row in found.rows if row["issue"] == issue and row["what"] != "held")
+        moved = Explanation(found.result, found.actor, issue, rows)
+        lines += [(row["round"], line) for row, line in zip(rows, narrative(moved), strict=True)]
+    return [line for _, line in sorted(lines, key=lambda pair: pair[0])]
+
+
 def context(report: Report, stored_sensitivity: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything the template shows, as plain values."""
+    why = _explained(report)
     from ktokovo.analysis.gains import gain_rows
     from ktokovo.report import plots
 
@@ -92,7 +121,13 @@ def context(report: Report, stored_sensitivity: dict[str, Any] | None = None) ->
                 }
             )
         rounds = [
-            {"model": r.model, "svg": _svg(plots.trajectory_figure(r, j))} for r in report.results if r.rounds > 0
+            {
+                "model": r.model,
+                "svg": _svg(plots.trajectory_figure(r, j)),
+                "why": _why_lines(why.get(r.model), issue.name),
+            }
+            for r in report.results
+            if r.rounds > 0
         ]
         issues.append(
             {

@@ -19,14 +19,17 @@ from ktokovo.models import DESCRIPTIONS
 from ktokovo.store import now
 from ktokovo.web import _work
 from ktokovo.web._schemas import (
+    AdviceRequest,
     DealRequest,
     DiffRequest,
     DriftRequest,
+    ExplainRequest,
     ForecastAnswer,
     ForecastRequest,
     JobAnswer,
     LedgerAddRequest,
     LedgerVerifyRequest,
+    PowerRequest,
     Problem,
     ReportRequest,
     ScenarioRef,
@@ -151,6 +154,31 @@ async def sensitivity(request: SensitivityRequest, state: StateDep) -> dict[str,
     loaded = await load(request.scenario, state)
     _applicable(loaded, [request.model])
     return await state.workers().call(_work.sensitivity, loaded, request.model, request.top)  # type: ignore[no-any-return]
+
+
+@router.post("/api/explain")
+async def explain(request: ExplainRequest, state: StateDep) -> dict[str, Any]:
+    """Why an actor moved, round by round, from the model's own run (bdm, smp, exchange)."""
+    loaded = await load(request.scenario, state)
+    return await state.workers().call(  # type: ignore[no-any-return]
+        _work.explain, loaded, request.actor, request.issue, request.model
+    )
+
+
+@router.post("/api/advise")
+async def advise(request: AdviceRequest, state: StateDep) -> dict[str, Any]:
+    """What one actor could change to get a better outcome, and by how much, under each model."""
+    loaded = await load(request.scenario, state)
+    return await state.workers().call(  # type: ignore[no-any-return]
+        _work.advise, loaded, request.actor, list(request.models), request.persuade, request.top
+    )
+
+
+@router.post("/api/power")
+async def power(request: PowerRequest, state: StateDep) -> dict[str, Any]:
+    """Each actor's Shapley–Shubik and Banzhaf index under the scenario's voting rule, with its blocs."""
+    loaded = await load(request.scenario, state)
+    return await state.workers().call(_work.power, loaded)  # type: ignore[no-any-return]
 
 
 @router.post("/api/deal")

@@ -51,6 +51,30 @@ class SensitivityRequest(BaseModel):
     top: int = Field(8, ge=1, le=100)
 
 
+class ExplainRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: ScenarioRef
+    actor: str = Field(min_length=1, max_length=200)
+    issue: str | None = Field(None, max_length=200)
+    model: Literal["bdm", "smp", "exchange"] = "bdm"
+
+
+class AdviceRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: ScenarioRef
+    actor: str = Field(min_length=1, max_length=200)
+    models: list[Literal["mean", "median", "nash", "bdm", "procedural"]] = Field(
+        default_factory=lambda: ["mean", "median", "nash", "bdm"], min_length=1
+    )
+    persuade: float = Field(10.0, gt=0, le=100)
+    top: int = Field(8, ge=1, le=100)
+
+
+class PowerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: ScenarioRef
+
+
 class DealRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scenario: ScenarioRef

@@ -109,6 +109,18 @@ def sensitivity(scenario: Scenario, model: str, top: int) -> dict[str, Any]:
     return application.sensitivity(scenario, model, samples=0, top=top).to_dict()
 
 
+def explain(scenario: Scenario, actor: str, issue: str | None, model: str) -> dict[str, Any]:
+    return application.explanation_dict(application.explanation(scenario, actor, model, issue))
+
+
+def advise(scenario: Scenario, actor: str, models: list[str], persuade: float, top: int) -> dict[str, Any]:
+    return application.advice_dict(application.advice(scenario, actor, models, persuade=persuade), top)
+
+
+def power(scenario: Scenario) -> dict[str, Any]:
+    return application.voting_power(scenario).to_dict()
+
+
 def deal(scenario: Scenario, models: list[str], samples: int, seed: int, horizon: int = 12) -> dict[str, Any]:
     return application.deal(scenario, models, samples=samples, seed=seed, horizon=horizon).to_dict()
 

@@ -139,6 +139,9 @@ function renderScenario() {
   if (!(data.ledger || []).length) ledger.append(el("tr", {}, el("td", { colspan: 5, class: "muted" }, "no ledger")));
   renderRules();
   renderWhatIfInputs();
+  const names = data.actors.map((actor) => actor.name);
+  fill($("explain-actor"), names);
+  fill($("advice-actor"), names);
 }
 
 // -- deal rules: vetoes' costs with ranges, walk-away points with ranges, delay; the talks -----------------
@@ -252,7 +255,7 @@ function clearResults() {
   $("outlook").hidden = true;
   $("on-table").hidden = true;
   for (const id of ["forecast-table", "gains-table", "outlook-table", "on-table-table", "sensitivity", "whatif-table",
-    "compare-table", "drift-table"]) $(id).replaceChildren();
+    "compare-table", "drift-table", "explain-list", "advice-table", "power-table"]) $(id).replaceChildren();
   for (const id of ["outlook-lead", "outlook-holds", "gains-model", "whatif-value"]) $(id).textContent = "";
   for (const id of ["compare-chart", "gains-chart", "rounds-chart"]) $(id).removeAttribute("src");
   $("progress").hidden = true;
@@ -487,6 +490,53 @@ async function runSensitivity() {
   } catch (error) { say(error.message, "error", "run-sensitivity"); }
 }
 
+// -- why it moved, advice, voting power ------------------------------------------------------------------
+async function runExplain() {
+  const model = $("rounds-model").value;
+  if (!["bdm", "smp", "exchange"].includes(model)) {
+    say("why it moved: run bdm, smp or exchange first and pick it above", "error", "run-explain");
+    return;
+  }
+  try {
+    const answer = await api("/api/explain", { scenario: scenarioRef(), actor: $("explain-actor").value,
+      issue: model === "smp" || model === "exchange" ? null : $("rounds-issue").value, model });
+    $("explain-list").replaceChildren(...answer.narrative.map((line) => el("li", {}, line)));
+    say(`why ${answer.actor} moved under ${model}: ${answer.rows.length} decisions`, "ok", "run-explain");
+  } catch (error) { say(error.message, "error", "run-explain"); }
+}
+async function runAdvice() {
+  const actor = $("advice-actor").value;
+  try {
+    const answer = await api("/api/advise", { scenario: scenarioRef(), actor, top: 8 });
+    const table = $("advice-table");
+    table.replaceChildren(el("tr", {}, el("th", {}, "change"), ...answer.models.map((m) => el("th", { class: "num" }, m))));
+    for (const row of answer.best) {
+      table.append(el("tr", {}, el("td", {}, row.change),
+        ...answer.models.map((m) => el("td", { class: "num" }, signed(row.improvement[m])))));
+    }
+    say(answer.best.length ? `advice for ${actor}: ${answer.tried} changes tried` : `no change raises ${actor}'s gain`,
+      "ok", "run-advice");
+  } catch (error) { say(error.message, "error", "run-advice"); }
+}
+async function runPower() {
+  if (!cleanData().voting) {
+    say("this scenario declares no voting rule (voting: {rule: ...} in its YAML; see the docs' voting power guide)",
+      "error", "run-power");
+    return;
+  }
+  try {
+    const answer = await api("/api/power", { scenario: scenarioRef() });
+    const table = $("power-table");
+    table.replaceChildren(el("tr", {}, el("th", {}, "actor"), el("th", {}, "bloc"),
+      el("th", { class: "num" }, "Shapley–Shubik"), el("th", { class: "num" }, "Banzhaf")));
+    for (const row of answer.actors) {
+      table.append(el("tr", {}, el("td", {}, row.actor), el("td", {}, row.bloc || "—"),
+        el("td", { class: "num" }, row.shapley.toFixed(2)), el("td", { class: "num" }, row.banzhaf.toFixed(2))));
+    }
+    say(`voting power under the ${answer.rule} rule`, "ok", "run-power");
+  } catch (error) { say(error.message, "error", "run-power"); }
+}
+
 // -- what if ----------------------------------------------------------------------------------------------
 function renderWhatIfInputs() {
   const options = [];
@@ -665,6 +715,9 @@ async function start() {
   $("rounds-model").addEventListener("change", showRounds);
   $("rounds-issue").addEventListener("change", showRounds);
   $("run-sensitivity").addEventListener("click", runSensitivity);
+  $("run-explain").addEventListener("click", runExplain);
+  $("run-advice").addEventListener("click", runAdvice);
+  $("run-power").addEventListener("click", runPower);
   $("whatif-input").addEventListener("change", pickWhatIf);
   $("whatif-slider").addEventListener("input", whatIfMoved);
   $("run-compare").addEventListener("click", runCompare);
