@@ -23,7 +23,9 @@ EEC = Path(__file__).parent.parent / "docs" / "examples" / "eec-1958.yaml"
 runner = CliRunner()
 
 
-def _voters(names: str, voting: Voting) -> ktokovo.Scenario:
+def _voters(names: str | list[str], voting: Voting) -> ktokovo.Scenario:
+    """The actors ``names`` (letters of a string, or a list) on one issue, deciding by ``voting``."""
+    names = list(names)
     n = len(names)
     return ktokovo.Scenario(
         name="vote",
@@ -128,7 +130,7 @@ def test_the_nice_council_of_27() -> None:
     weight rises; the Shapley–Shubik indices sum to 1. Generating functions and enumeration agree on all 2^27
     coalitions."""
     members = [n for n in NICE if n != "Croatia"]
-    scenario = _voters_named(members, Voting("qmv-nice"))
+    scenario = _voters(members, Voting("qmv-nice"))
     played = game(scenario)
     assert played.quotas.tolist() == [255.0, 14.0]
     found = indices(played)
@@ -140,19 +142,6 @@ def test_the_nice_council_of_27() -> None:
     enumerated = kernel._by_enumeration(played.weights, played.quotas, played.clauses, 1)
     by_functions = kernel._by_generating_functions(played.weights.astype(np.int64), played.quotas.astype(np.int64))
     assert np.array_equal(enumerated, by_functions)
-
-
-def _voters_named(names: list[str], voting: Voting) -> ktokovo.Scenario:
-    n = len(names)
-    return ktokovo.Scenario(
-        name="council",
-        actors=tuple(ktokovo.Actor(a) for a in names),
-        issues=(ktokovo.Issue("x"),),
-        capabilities=np.ones(n),
-        positions=np.linspace(0, 100, n)[:, None],
-        saliences=np.full((n, 1), 50.0),
-        voting=voting,
-    )
 
 
 def test_unanimity_majority_and_power_as_capabilities() -> None:

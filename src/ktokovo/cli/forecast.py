@@ -318,7 +318,7 @@ def _print_samples(result: Forecast) -> None:
     first = result.samples[0]
     out.print(
         f"\n[bold]Forecast intervals[/] from {len(first.forecasts)} draws of the inputs (seed {first.seed}); "
-        "estimates without a confidence range vary by the default spread (see the README)"
+        "estimates without a confidence range vary by the default spread (docs/guide/uncertainty.md)"
     )
     for j, issue in enumerate(result.scenario.issues):
         digits = 1 if issue.scale[1] - issue.scale[0] >= 20 else 2

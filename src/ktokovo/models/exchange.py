@@ -24,7 +24,7 @@ reproduces the package exactly (§1.1, §7.1).
 ``arithmetic="float"`` runs the same algorithm in binary floating point, updating weighted sums by the
 change of the moved actors' terms rather than summing afresh: faster, and an equally defensible model, but
 it departs from the reference once a tie is decided by rounding noise (on the shipped cases from round 1 or
-2; the README gives the measured drift).
+2; docs/benchmarks.md gives the measured drift).
 
 ``randomized=p`` with p in (0, 1] runs the randomised equal gain (§6.2): in every exchange one side, drawn at
 random, takes a random share (up to p) of the surplus over the equal gain, or gives up one, with draws from
