@@ -78,7 +78,7 @@ def deal(
     ``samples``, the probabilities of a deal with and without knowledge of the others' limits, and whether a
     deal holds for ``horizon`` months."""
     if not scenario.vetoes:
-        raise ParameterError(f"{scenario.name} names no veto players: add `vetoes:` to the scenario (docs/guide/deal.md)")
+        raise ParameterError(f"{scenario.name} names no veto players: add `vetoes:` (docs/guide/deal.md)")
     if isinstance(samples, bool) or not isinstance(samples, int) or not 0 <= samples <= MAX_SAMPLES:
         raise ParameterError(f"samples must be a whole number from 0 to {MAX_SAMPLES:,}, not {samples!r}")
     results = tuple(run(scenario, name, seed=seed) for name in dict.fromkeys(models or STANDARD))
