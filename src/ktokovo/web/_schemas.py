@@ -59,13 +59,18 @@ class ExplainRequest(BaseModel):
     model: Literal["bdm", "smp", "exchange"] = "bdm"
 
 
+AdviceModel = Literal["mean", "median", "nash", "bdm", "procedural"]
+
+
+def _advice_models() -> list[AdviceModel]:
+    return ["mean", "median", "nash", "bdm"]
+
+
 class AdviceRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scenario: ScenarioRef
     actor: str = Field(min_length=1, max_length=200)
-    models: list[Literal["mean", "median", "nash", "bdm", "procedural"]] = Field(
-        default_factory=lambda: ["mean", "median", "nash", "bdm"], min_length=1
-    )
+    models: list[AdviceModel] = Field(default_factory=_advice_models, min_length=1)
     persuade: float = Field(10.0, gt=0, le=100)
     top: int = Field(8, ge=1, le=100)
 
