@@ -397,3 +397,27 @@ def test_the_time_limit_covers_the_wait_for_a_worker() -> None:
         assert time.perf_counter() - started < 3.0
     finally:
         workers.close()
+
+
+def test_cite_check_and_panel_through_the_api(tmp_path) -> None:
+    """POST /api/cite-check and /api/panel give what the commands give (ktokovo cite-check, ktokovo panel)."""
+    from .conftest import DATA
+
+    with TestClient(create_app(db=str(tmp_path / "runs.sqlite"), workers=1), base_url="http://127.0.0.1") as client:
+        article = (DATA / "ukraine_article.txt").read_text(encoding="utf-8")
+        flagship = {"builtin": "ukraine-2025"}
+        answer = client.post("/api/cite-check", json={"scenario": flagship, "documents": {"article": article}})
+        assert answer.status_code == 200 and answer.json()["checked"] == 69 and answer.json()["failed"] == 0
+        wrong = client.post("/api/cite-check", json={"scenario": flagship, "documents": {"memo": "x"}})
+        assert wrong.status_code == 422 and "cites no document 'memo'" in wrong.json()["detail"]
+        data = client.get("/api/scenarios/ukraine-2025").json()
+        panel = client.post(
+            "/api/panel",
+            json={"scenarios": [flagship, {"data": data}], "labels": ["a", "b"], "models": ["mean"]},
+        )
+        assert panel.status_code == 200, panel.text
+        body = panel.json()
+        assert body["alpha"]["position"] == 1.0 and body["disagreements"] == []  # two copies agree exactly
+        assert body["data"]["title"].endswith("(panel of 2)")
+        one = client.post("/api/panel", json={"scenarios": [flagship]})
+        assert one.status_code == 422

@@ -24,6 +24,7 @@ from ktokovo.analysis.outlook import outlook
 from ktokovo.core.numbers import point
 from ktokovo.evaluation.outofsample import table_view
 
+from .conftest import DATA
 from .test_report import CHROMIUM_FLAGS
 
 
@@ -247,6 +248,25 @@ def test_the_dashboard_answers_where_you_look(server: str, tmp_path: Path) -> No
             shoot(page, "bad-upload")
             page.click("#toast-close")
             assert page.is_hidden("#toast")
+
+            # Citations checked against the article, and a panel of two experts' files, loaded as the scenario.
+            page.click("#load-builtin")
+            page.wait_for_selector("#load-builtin-note.ok")
+            page.set_input_files("#cite-upload", str(DATA / "ukraine_article.txt"))
+            page.wait_for_selector("#cite-upload-note.ok")
+            assert page.inner_text("#cite-upload-note") == "69 quotes checked against article: 69 found, 0 not found"
+            flagship = ktokovo.load("ukraine-2025")
+            experts = [tmp_path / "a.yaml", tmp_path / "b.yaml"]
+            ktokovo.save(flagship, experts[0])
+            ktokovo.save(ktokovo.what_if(flagship, set={"Ukraine.crimea.position": 35}), experts[1])
+            page.set_input_files("#panel-upload", [str(p) for p in experts])
+            page.wait_for_selector("#panel-upload-note.ok", timeout=60_000)
+            assert "Krippendorff's alpha" in page.inner_text("#panel-alpha")
+            assert "Ukraine.crimea.position" in page.inner_text("#panel-table")
+            page.click("#panel-use")
+            page.wait_for_selector("#panel-use-note.ok")
+            assert "(panel of 2)" in page.inner_text("#scenario-title")
+            shoot(page, "panel-loaded")
         finally:
             browser.close()
     assert errors == []

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ktokovo import io as formats
 from ktokovo.application import applicable as _applicable
+from ktokovo.core.errors import ParameterError
 from ktokovo.core.jsonable import to_jsonable
 from ktokovo.core.scenario import Scenario
 from ktokovo.models import DESCRIPTIONS
@@ -20,6 +21,7 @@ from ktokovo.store import now
 from ktokovo.web import _work
 from ktokovo.web._schemas import (
     AdviceRequest,
+    CiteCheckRequest,
     DealRequest,
     DiffRequest,
     DriftRequest,
@@ -29,6 +31,7 @@ from ktokovo.web._schemas import (
     JobAnswer,
     LedgerAddRequest,
     LedgerVerifyRequest,
+    PanelRequest,
     PowerRequest,
     Problem,
     ReportRequest,
@@ -172,6 +175,29 @@ async def advise(request: AdviceRequest, state: StateDep) -> dict[str, Any]:
     return await state.workers().call(  # type: ignore[no-any-return]
         _work.advise, loaded, request.actor, list(request.models), request.persuade, request.top
     )
+
+
+@router.post("/api/cite-check")
+async def cite_check(request: CiteCheckRequest, state: StateDep) -> dict[str, Any]:
+    """Every quote of the scenario's sources checked against the documents given (text by name)."""
+    loaded = await load(request.scenario, state)
+    unknown = sorted(set(request.documents) - set(loaded.documents))
+    if unknown:
+        cited = ", ".join(loaded.documents) or "none"
+        raise ParameterError(f"the scenario cites no document {unknown[0]!r} (it cites: {cited})")
+    return await state.workers().call(  # type: ignore[no-any-return]
+        _work.cite_check, loaded, dict(request.documents), request.paragraphs
+    )
+
+
+@router.post("/api/panel")
+async def panel(request: PanelRequest, state: StateDep) -> dict[str, Any]:
+    """Several experts' scenarios of one negotiation combined: the panel, its agreement, each expert's shift."""
+    loaded = [await load(ref, state) for ref in request.scenarios]
+    labels = request.labels or [f"expert {k + 1}" for k in range(len(loaded))]
+    if len(labels) != len(loaded) or len(set(labels)) != len(labels):
+        raise ParameterError("labels: one distinct name per scenario")
+    return await state.workers().call(_work.panel, loaded, labels, list(request.models))  # type: ignore[no-any-return]
 
 
 @router.post("/api/power")

@@ -75,6 +75,22 @@ class AdviceRequest(BaseModel):
     top: int = Field(8, ge=1, le=100)
 
 
+class CiteCheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: ScenarioRef
+    documents: dict[str, Annotated[str, Field(max_length=5_000_000)]] = Field(
+        min_length=1, description="The text of each cited document, by the name the scenario's documents use."
+    )
+    paragraphs: Literal["line", "blank"] = "line"
+
+
+class PanelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenarios: list[ScenarioRef] = Field(min_length=2, max_length=20)
+    labels: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = None
+    models: list[AdviceModel] = Field(default_factory=_advice_models, min_length=1)
+
+
 class PowerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scenario: ScenarioRef

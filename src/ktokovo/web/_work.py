@@ -117,6 +117,18 @@ def advise(scenario: Scenario, actor: str, models: list[str], persuade: float, t
     return application.advice_dict(application.advice(scenario, actor, models, persuade=persuade), top)
 
 
+def cite_check(scenario: Scenario, documents: dict[str, str], paragraphs: str) -> dict[str, Any]:
+    return application.cite_check(scenario, documents, paragraphs).to_dict()
+
+
+def panel(scenarios: list[Scenario], labels: list[str], models: list[str]) -> dict[str, Any]:
+    """The panel's report, with the panel's scenario as data (for the dashboard to load)."""
+    from ktokovo.io.yaml_format import scenario_to_data
+
+    found = application.panel(scenarios, labels, models)
+    return {**found.to_dict(), "data": scenario_to_data(found.scenario)}
+
+
 def power(scenario: Scenario) -> dict[str, Any]:
     return application.voting_power(scenario).to_dict()
 

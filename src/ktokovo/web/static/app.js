@@ -141,6 +141,7 @@ function renderScenario() {
   renderWhatIfInputs();
   const names = data.actors.map((actor) => actor.name);
   fill($("explain-actor"), names);
+  fill($("cite-document"), Object.keys(data.documents || {}));
   fill($("advice-actor"), names);
 }
 
@@ -255,7 +256,7 @@ function clearResults() {
   $("outlook").hidden = true;
   $("on-table").hidden = true;
   for (const id of ["forecast-table", "gains-table", "outlook-table", "on-table-table", "sensitivity", "whatif-table",
-    "compare-table", "drift-table", "explain-list", "advice-table", "power-table"]) $(id).replaceChildren();
+    "compare-table", "drift-table", "explain-list", "advice-table", "power-table", "cite-table"]) $(id).replaceChildren();
   for (const id of ["outlook-lead", "outlook-holds", "gains-model", "whatif-value"]) $(id).textContent = "";
   for (const id of ["compare-chart", "gains-chart", "rounds-chart"]) $(id).removeAttribute("src");
   $("progress").hidden = true;
@@ -537,6 +538,57 @@ async function runPower() {
   } catch (error) { say(error.message, "error", "run-power"); }
 }
 
+// -- citations and the expert panel ------------------------------------------------------------------------
+async function checkCitations(event) {
+  const file = event.target.files[0];
+  if (!file) return;
+  const name = $("cite-document").value;
+  try {
+    const text = await file.text();
+    const answer = await api("/api/cite-check", { scenario: scenarioRef(), documents: { [name]: text } });
+    const table = $("cite-table");
+    table.replaceChildren();
+    const failed = answer.citations.filter((c) => c.status === "not-found" || c.status === "no-paragraph");
+    if (failed.length) {
+      table.append(el("tr", {}, el("th", {}, "cites"), el("th", {}, "where"), el("th", {}, "quote"), el("th", {}, "nearest match")));
+      for (const c of failed) {
+        const near = c.near === null ? "—" : `"${c.near}" (${Math.round(100 * c.similarity)}% alike, ¶${c.near_paragraph})`;
+        table.append(el("tr", {}, el("td", {}, c.where), el("td", {}, `${c.document}, ${c.locator}`), el("td", {}, `"${c.quote}"`),
+          el("td", {}, near)));
+      }
+    }
+    say(`${answer.checked} quotes checked against ${name}: ${answer.checked - answer.failed} found, ${answer.failed} not found`,
+      answer.failed ? "error" : "ok", "cite-upload");
+  } catch (error) { say(`${file.name}: ${error.message}`, "error", "cite-upload"); }
+  event.target.value = "";
+}
+async function runPanel(event) {
+  const files = [...event.target.files];
+  if (files.length < 2) { say("choose two or more experts' files", "error", "panel-upload"); return; }
+  try {
+    const scenarios = [];
+    for (const file of files) {
+      const form = new FormData();
+      form.append("file", file);
+      scenarios.push({ data: await api("/api/scenarios/parse", form) });
+    }
+    const answer = await api("/api/panel", { scenarios, labels: files.map((f) => f.name) });
+    state.panel = answer.data;
+    $("panel-use").disabled = false;
+    const alpha = Object.entries(answer.alpha).map(([kind, a]) => `${kind} ${a === null ? "—" : a.toFixed(2)}`).join("; ");
+    $("panel-alpha").textContent = `Krippendorff's alpha (interval; 1 = the same, 0 = chance): ${alpha}`;
+    const table = $("panel-table");
+    table.replaceChildren(el("tr", {}, el("th", {}, "where they disagree most"),
+      ...answer.experts.map((e) => el("th", { class: "num" }, e)), el("th", { class: "num" }, "spread")));
+    for (const row of answer.disagreements) {
+      table.append(el("tr", {}, el("td", {}, row.input), ...answer.experts.map((e) => el("td", { class: "num" }, fmt(row.values[e]))),
+        el("td", { class: "num" }, fmt(row.spread))));
+    }
+    say(`a panel of ${files.length} experts`, "ok", "panel-upload");
+  } catch (error) { say(error.message, "error", "panel-upload"); }
+  event.target.value = "";
+}
+
 // -- what if ----------------------------------------------------------------------------------------------
 function renderWhatIfInputs() {
   const options = [];
@@ -718,6 +770,12 @@ async function start() {
   $("run-explain").addEventListener("click", runExplain);
   $("run-advice").addEventListener("click", runAdvice);
   $("run-power").addEventListener("click", runPower);
+  $("cite-upload").addEventListener("change", checkCitations);
+  $("panel-upload").addEventListener("change", runPanel);
+  $("panel-use").addEventListener("click", () => {
+    useScenario(state.panel);
+    say("the panel's scenario is loaded", "ok", "panel-use");
+  });
   $("whatif-input").addEventListener("change", pickWhatIf);
   $("whatif-slider").addEventListener("input", whatIfMoved);
   $("run-compare").addEventListener("click", runCompare);
