@@ -82,3 +82,23 @@ def test_cli_advise() -> None:
     assert text.exit_code == 0 and "The best changes" in text.output
     bad = runner.invoke(app, ["advise", "Atlantis"], env={"COLUMNS": "200"})
     assert bad.exit_code == 2 and "unknown actor" in bad.output
+
+
+def test_the_best_changes_counting_no_deal(flagship: ktokovo.Scenario) -> None:
+    """The actor's expected gain over the outlook's outcome draws (package if they settle, the no-deal point
+    if not), as things stand and with each of the top changes, recomputed here from outlook() itself."""
+    from ktokovo.analysis.advice import _changed, expected_gain, no_deal
+    from ktokovo.analysis.outlook import outlook
+
+    found = advise(flagship, "Ukraine", ["mean", "bdm"])
+    counted = no_deal(found, top=1, samples=40, seed=3)
+    base = outlook(flagship, 40, 3)
+    assert counted["expected_gain_now"] == pytest.approx(expected_gain(flagship, "Ukraine", base.outcomes))
+    assert counted["probability_now"] == base.probability[0]
+    (row,) = counted["changes"]
+    change = next(c for c in found.changes if c.label("Ukraine") == row["change"])
+    ahead = outlook(_changed(flagship, change, "Ukraine"), 40, 3)
+    assert row["expected_gain"] == pytest.approx(expected_gain(flagship, "Ukraine", ahead.outcomes))
+    assert row["improvement"] == pytest.approx(row["expected_gain"] - counted["expected_gain_now"])
+    with pytest.raises(ktokovo.ParameterError, match="names no veto players"):
+        no_deal(advise(_two(), "A", ["mean"]))

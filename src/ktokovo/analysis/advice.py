@@ -17,8 +17,14 @@ The changes tried:
 Every candidate is one more set of inputs for the models' batched solvers, the same ones that compute the
 forecast intervals (:func:`ktokovo.analysis.uncertainty.evaluate`). A model with a batched solver (mean,
 median, nash, bdm) runs every candidate in one call; the others (smp, exchange, procedural) run them one by
-one. Nothing is computed for the forecast that counts no deal: a candidate changes what each model
-forecasts if the parties settle, not the probability that they do.
+one.
+
+With veto players, :func:`no_deal` scores the best candidates once more in **the forecast that counts no deal**
+(:func:`ktokovo.analysis.outlook.outlook`): the rounds of offers over draws of the inputs, each draw ending in
+the agreed package or, without a deal, where the issue stays. The actor's gain is then its expected gain
+over those draws, so a change that makes a deal less likely pays for it. It costs one outlook per change (a
+few seconds each), so it is asked for, and scores the ``top`` candidates of the models' ranking. A changed
+input is drawn with the default spread around its new value (its range described the old one).
 """
 
 from __future__ import annotations
@@ -185,3 +191,60 @@ def advise(
         nearer = np.abs(reference - unit)[None, :] - np.abs(on_unit - unit[None, :])
         gains[m] = (np.where(held, nearer, 0.0) * weight).sum(axis=1) / max(weight.sum(), 1e-12)
     return Advice(scenario, actor, tuple(models), tuple(c for c, *_ in applied), gains[:, 1:], gains[:, 0])
+
+
+def _changed(scenario: Scenario, change: Change, actor: str) -> Scenario:
+    """The scenario with the candidate applied for ``actor`` (the changed input's range dropped: it described
+    the old value)."""
+    who = scenario.actor_index(change.other if change.kind == "persuade" and change.other else actor)
+    j = scenario.issue_index(change.issue)
+    if change.kind == "salience":
+        saliences = scenario.saliences.copy()
+        saliences[who, j] = change.after
+        ranges = scenario.salience_ranges.copy()
+        ranges[who, j] = np.nan
+        return scenario.replace(saliences=saliences, salience_ranges=ranges)
+    positions = scenario.positions.copy()
+    positions[who, j] = change.after
+    ranges = scenario.position_ranges.copy()
+    ranges[who, j] = np.nan
+    return scenario.replace(positions=positions, position_ranges=ranges)
+
+
+def expected_gain(scenario: Scenario, actor: str, outcomes: np.ndarray, judge: Scenario | None = None) -> float:
+    """The actor's salience-weighted gain averaged over outcome draws (K, n_issues; own scale), judged by the
+    true preferences of ``judge`` (default ``scenario``)."""
+    judge = judge or scenario
+    a = judge.actor_index(actor)
+    unit = judge.unit_positions()[a]
+    weight = np.where(np.isnan(unit), 0.0, judge.saliences[a])
+    reference = np.array(
+        [unit[j] if i.status_quo is None else float(i.to_unit(i.status_quo)) for j, i in enumerate(judge.issues)]
+    )
+    on_unit = np.column_stack([issue.to_unit(outcomes[:, j]) for j, issue in enumerate(judge.issues)])
+    nearer = np.abs(reference - unit)[None, :] - np.abs(on_unit - unit[None, :])
+    held = ~np.isnan(unit) & ~np.isnan(on_unit)
+    per_draw = (np.where(held, nearer, 0.0) * weight).sum(axis=1) / max(weight.sum(), 1e-12)
+    return float(per_draw.mean())
+
+
+def no_deal(found: Advice, top: int = 5, samples: int = 200, seed: int = 0) -> dict[str, Any]:
+    """The best ``top`` candidates (by the models' mean improvement) scored in the forecast that counts no
+    deal: the actor's expected gain and the probability of a deal, as the scenario stands and with each."""
+    from ktokovo.analysis.outlook import outlook
+
+    scenario = found.scenario
+    if not scenario.vetoes:
+        raise ParameterError(f"{scenario.name} names no veto players: the forecast that counts no deal needs them")
+    base = outlook(scenario, samples, seed)
+    rows = []
+    for row in found.best(None, top):
+        change = next(c for c in found.changes if c.label(found.actor) == row["change"])
+        ahead = outlook(_changed(scenario, change, found.actor), samples, seed)
+        gain = expected_gain(ahead.scenario, found.actor, ahead.outcomes, judge=scenario)
+        rows.append({"change": row["change"], "expected_gain": gain, "probability": ahead.probability[0]})
+    now = expected_gain(scenario, found.actor, base.outcomes)
+    for row in rows:
+        row["improvement"] = row["expected_gain"] - now
+    rows.sort(key=lambda row: -row["improvement"])
+    return {"samples": samples, "expected_gain_now": now, "probability_now": base.probability[0], "changes": rows}

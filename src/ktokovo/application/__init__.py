@@ -5,7 +5,7 @@ The CLI and the web service parse their input, call these, and render the result
 HTTP, files or the run store.
 """
 
-from ktokovo.application.advice import advice, advice_dict
+from ktokovo.application.advice import advice, advice_counting_no_deal, advice_dict
 from ktokovo.application.backtest import BacktestReport, backtest
 from ktokovo.application.citations import CitationReport, cite_check
 from ktokovo.application.compare import Comparison, compare
@@ -35,6 +35,7 @@ __all__ = [
     "Report",
     "SensitivityReport",
     "advice",
+    "advice_counting_no_deal",
     "advice_dict",
     "applicable",
     "assemble",

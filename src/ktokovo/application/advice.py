@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ktokovo.analysis.advice import ADVICE_MODELS, Advice, advise
+from ktokovo.analysis.advice import ADVICE_MODELS, Advice, advise, no_deal
 from ktokovo.core.jsonable import to_jsonable
 from ktokovo.core.scenario import Scenario
 
@@ -23,11 +23,13 @@ def advice(
     return advise(scenario, actor, tuple(models or ADVICE_MODELS), persuade=persuade, rounds=rounds, seed=seed)
 
 
-def advice_dict(found: Advice, top: int = 10) -> dict[str, Any]:
+def advice_dict(found: Advice, top: int = 10, counting_no_deal: dict[str, Any] | None = None) -> dict[str, Any]:
     """The JSON of ``ktokovo advise --json``: the actor's gain as things stand, the best changes on average
-    over the models, and under each model."""
+    over the models, and under each model; with ``counting_no_deal`` (:func:`ktokovo.analysis.advice.no_deal`),
+    the best changes scored in the forecast that counts no deal."""
     return to_jsonable(
         {
+            **({"counting_no_deal": counting_no_deal} if counting_no_deal is not None else {}),
             "scenario": found.scenario.name,
             "actor": found.actor,
             "models": list(found.models),
@@ -37,3 +39,8 @@ def advice_dict(found: Advice, top: int = 10) -> dict[str, Any]:
             "by_model": {model: found.best(model, top) for model in found.models},
         }
     )
+
+
+def advice_counting_no_deal(found: Advice, top: int = 5, samples: int = 200, seed: int = 0) -> dict[str, Any]:
+    """The ``top`` changes scored in the forecast that counts no deal (the scenario needs veto players)."""
+    return no_deal(found, top, samples, seed)

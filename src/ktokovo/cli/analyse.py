@@ -46,7 +46,7 @@ from ktokovo.cli._common import (
 )
 from ktokovo.cli.forecast import print_outlook
 from ktokovo.core.limits import MAX_SAMPLES, MAX_SEED, MAX_SOBOL, MAX_TOP
-from ktokovo.core.numbers import given, index, point, signed
+from ktokovo.core.numbers import given, index, point, share, signed
 
 
 @app.command()
@@ -440,6 +440,17 @@ def advise(
         float, typer.Option(help="Points another actor is persuaded to move toward this one.", min=0.5, max=100)
     ] = 10.0,
     top: Annotated[int, typer.Option(help="Changes to list.", min=1, max=MAX_TOP)] = 8,
+    no_deal: Annotated[
+        bool,
+        typer.Option(
+            "--no-deal",
+            help="Also score the best five changes in the forecast that counts no deal (veto players; a few "
+            "seconds a change).",
+        ),
+    ] = False,
+    samples: Annotated[
+        int, typer.Option(help="Draws for the forecast that counts no deal (with --no-deal).", min=10, max=5000)
+    ] = 200,
     rounds: RoundsOption = None,
     seed: SeedOption = 0,
     as_json: JsonOption = False,
@@ -450,8 +461,12 @@ def advise(
     loaded = formats.load(scenario)
     with spinner(f"advice for {actor}", as_json):
         found = application.advice(loaded, actor, model, persuade=persuade, rounds=rounds, seed=seed)
+    counted = None
+    if no_deal:
+        with spinner("the best changes in the forecast that counts no deal", as_json):
+            counted = application.advice_counting_no_deal(found, 5, samples, seed)
     if as_json:
-        write_json(application.advice_dict(found, top))
+        write_json(application.advice_dict(found, top, counted))
         return
     now = ", ".join(f"{m} {signed(g)}" for m, g in zip(found.models, found.base, strict=True))
     out.print(f"[bold]{escape(actor)}[/]: {len(found.changes)} changes tried; its gain now: {now}")
@@ -470,3 +485,19 @@ def advise(
     for row in rows:
         table.add_row(escape(row["change"]), *(signed(row["improvement"][m]) for m in found.models))
     out.print(table)
+    if counted is not None:
+        out.print(
+            f"\n[bold]Counting no deal[/] ({counted['samples']} draws): its expected gain now "
+            f"{signed(counted['expected_gain_now'])}, probability of a deal {share(counted['probability_now'])}"
+        )
+        again = Table(show_edge=False)
+        for name in ("change", "expected gain", "change in it", "P(deal)"):
+            again.add_column(name, justify="left" if name == "change" else "right")
+        for row in counted["changes"]:
+            again.add_row(
+                escape(row["change"]),
+                signed(row["expected_gain"]),
+                signed(row["improvement"]),
+                share(row["probability"]),
+            )
+        out.print(again)

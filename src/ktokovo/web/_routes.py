@@ -173,7 +173,14 @@ async def advise(request: AdviceRequest, state: StateDep) -> dict[str, Any]:
     """What one actor could change to get a better outcome, and by how much, under each model."""
     loaded = await load(request.scenario, state)
     return await state.workers().call(  # type: ignore[no-any-return]
-        _work.advise, loaded, request.actor, list(request.models), request.persuade, request.top
+        _work.advise,
+        loaded,
+        request.actor,
+        list(request.models),
+        request.persuade,
+        request.top,
+        request.no_deal,
+        request.samples,
     )
 
 

@@ -73,6 +73,8 @@ class AdviceRequest(BaseModel):
     models: list[AdviceModel] = Field(default_factory=_advice_models, min_length=1)
     persuade: float = Field(10.0, gt=0, le=100)
     top: int = Field(8, ge=1, le=100)
+    no_deal: bool = Field(False, description="Also score the best five changes in the forecast that counts no deal.")
+    samples: int = Field(200, ge=10, le=2_000, description="Draws for the forecast that counts no deal.")
 
 
 class CiteCheckRequest(BaseModel):

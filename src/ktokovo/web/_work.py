@@ -113,8 +113,18 @@ def explain(scenario: Scenario, actor: str, issue: str | None, model: str) -> di
     return application.explanation_dict(application.explanation(scenario, actor, model, issue))
 
 
-def advise(scenario: Scenario, actor: str, models: list[str], persuade: float, top: int) -> dict[str, Any]:
-    return application.advice_dict(application.advice(scenario, actor, models, persuade=persuade), top)
+def advise(
+    scenario: Scenario,
+    actor: str,
+    models: list[str],
+    persuade: float,
+    top: int,
+    no_deal: bool = False,
+    samples: int = 200,
+) -> dict[str, Any]:
+    found = application.advice(scenario, actor, models, persuade=persuade)
+    counted = application.advice_counting_no_deal(found, 5, samples) if no_deal else None
+    return application.advice_dict(found, top, counted)
 
 
 def cite_check(scenario: Scenario, documents: dict[str, str], paragraphs: str) -> dict[str, Any]:
