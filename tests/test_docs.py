@@ -65,3 +65,31 @@ def test_the_tutorial_quotes_the_error_for_a_misplaced_source(tmp_path: Path) ->
     quoted = re.search(r"^error: harbour\.yaml, line 8, .*$", TUTORIAL, flags=re.M)
     assert quoted is not None
     assert quoted.group(0).replace("harbour.yaml", str(tmp_path / "harbour.yaml"), 1) in result.output
+
+
+README = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+TABLE = README.split("## What ktokovo does, one command each", 1)[1].split("\n## ", 1)[0]
+LONG_RUNNING = ("ktokovo serve",)  # a server: started and stopped by the web tests instead
+TRIED = [
+    command
+    for row in TABLE.splitlines()
+    if row.startswith("| ") and "`ktokovo " in row
+    for command in re.findall(r"`(ktokovo [^`]+)`", row.split(" | ")[1])
+    if not command.startswith(LONG_RUNNING)
+]
+
+
+@pytest.mark.parametrize("command", TRIED)
+def test_each_command_of_the_readme_table_runs(command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every command the README's table gives a new user works as written, from a clone's root."""
+    monkeypatch.chdir(DOCS.parent)
+    args = [arg.replace("report.html", str(tmp_path / "report.html")) for arg in shlex.split(command)[1:]]
+    if args[:1] == ["convert"]:
+        args[-1] = str(tmp_path / args[-1])
+    env = {"COLUMNS": "100", "KTOKOVO_DB": str(tmp_path / "runs.sqlite")}
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 0, (command, result.output)
+
+
+def test_the_readme_table_is_read() -> None:
+    assert len(TRIED) >= 15  # the table's commands, serve aside
