@@ -16,6 +16,7 @@ from ktokovo.analysis.explain import explain, narrative
 from ktokovo.cli import app
 
 from .conftest import DATA
+from .test_exchange_reference import NAMES  # decide's spellings of the CoP21 coalitions
 
 runner = CliRunner()
 
@@ -68,10 +69,6 @@ def test_smp_turn_one_bargains_are_ktabs(monkeypatch: pytest.MonkeyPatch) -> Non
         turn = next(r for r in found.rows if r["round"] == 1)
         assert (turn["why"]["initiator"], turn["why"]["receiver"]) == (names[i], names[j])
         assert 0 < turn["why"]["probability"] <= 1 and turn["why"]["bargains"] >= 1
-
-
-NAMES = {"African_grp": "Africangrp", "AILAC2": "AILAC", "AOSISs": "AOSIS", "Arab_statess": "Arabstates",
-         "LDCs_BGD": "LDC", "Umbrella_min": "Umbrellamin"}  # fmt: skip
 
 
 def test_exchange_round_one_trades_are_decides() -> None:

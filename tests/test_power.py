@@ -163,6 +163,7 @@ def test_voting_rules_round_trip_and_bad_ones_are_refused(tmp_path: Path) -> Non
         (text.replace("Luxembourg: 1}", "Monaco: 1}"), "unknown actor"),
         (text.replace("rule: weighted", "rule: plurality"), "unknown voting rule"),
         (text.replace("  quota: 12\n", "  quota: twelve\n"), "voting is {rule: NAME"),
+        (text.replace("  quota: 12\n", "  quota: 12\n  blocs:\n"), "voting is {rule: NAME"),  # null, not none
     ):
         path = tmp_path / "bad.yaml"
         path.write_text(broken, encoding="utf-8")

@@ -27,13 +27,14 @@ def counts_by_weight(game: Any) -> bool:
     return bool(int(game.clauses.max()) == 0 and len(weights) <= 2 and whole)
 
 
-def swings_by_size(weights: np.ndarray, quotas: np.ndarray, clauses: np.ndarray, n_clauses: int) -> np.ndarray:
+def swings_by_size(game: Any) -> np.ndarray:
     """(n, n) int64: entry [i, s] counts the coalitions of size s of the others in which player i swings."""
-    whole = np.all(weights == np.round(weights)) and np.all(weights >= 0)
-    if n_clauses == 1 and len(weights) <= 2 and whole:
+    weights, quotas, clauses = game.weights, game.quotas, game.clauses
+    if counts_by_weight(game):
         rows = np.vstack([weights, np.zeros((2 - len(weights), weights.shape[1]))]).astype(np.int64)
         needs = np.concatenate([quotas, np.zeros(2 - len(quotas))])
         return _by_generating_functions(rows, np.ceil(needs - 1e-9).astype(np.int64))
+    n_clauses = int(clauses.max()) + 1
     return _by_enumeration(weights.astype(np.float64), quotas.astype(np.float64), clauses.astype(np.int64), n_clauses)
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from ktokovo.analysis.gains import weighted_gains
 from ktokovo.analysis.uncertainty import Draws, evaluate, rule_ranges
 from ktokovo.core.errors import ParameterError
 from ktokovo.core.scenario import Scenario
@@ -80,8 +81,6 @@ class Advice:
         """The changes that improve the actor's gain most, under ``model`` (None: on average over the models),
         each with its improvement under every model. Only changes that improve it are listed."""
         improvement = self.gains - self.base[:, None]
-        key = improvement.mean(axis=0) if model is None else improvement[self.models.index(model)]
-        order = [k for k in np.argsort(-key, kind="stable") if key[k] > 1e-9][:top]
         return [
             {
                 "change": self.changes[k].label(self.actor),
@@ -94,8 +93,14 @@ class Advice:
                 "improvement": {m: float(improvement[i, k]) for i, m in enumerate(self.models)},
                 "mean_improvement": float(improvement[:, k].mean()),
             }
-            for k in order
+            for k in self.order(model, top)
         ]
+
+    def order(self, model: str | None = None, top: int = 10) -> list[int]:
+        """The indices of the ``top`` changes that improve the actor's gain most (as :meth:`best` lists them)."""
+        improvement = self.gains - self.base[:, None]
+        key = improvement.mean(axis=0) if model is None else improvement[self.models.index(model)]
+        return [int(k) for k in np.argsort(-key, kind="stable") if key[k] > 1e-9][:top]
 
 
 def _grid(step: float) -> np.ndarray:
@@ -178,18 +183,10 @@ def advise(
     applied = candidates(scenario, actor, persuade)
     draws = _draws(scenario, applied)
     a = scenario.actor_index(actor)
-    unit = scenario.unit_positions()[a]
-    weight = np.where(np.isnan(unit), 0.0, scenario.saliences[a])
-    reference = np.array(
-        [unit[j] if i.status_quo is None else float(i.to_unit(i.status_quo)) for j, i in enumerate(scenario.issues)]
-    )
-    held = ~np.isnan(unit)
     gains = np.empty((len(models), len(applied) + 1))
     for m, model in enumerate(models):
         forecasts = evaluate(scenario, model, resolve_parameters(model, None, {}), rounds, draws, seed)
-        on_unit = np.column_stack([issue.to_unit(forecasts[:, j]) for j, issue in enumerate(scenario.issues)])
-        nearer = np.abs(reference - unit)[None, :] - np.abs(on_unit - unit[None, :])
-        gains[m] = (np.where(held, nearer, 0.0) * weight).sum(axis=1) / max(weight.sum(), 1e-12)
+        gains[m] = weighted_gains(scenario, a, forecasts)
     return Advice(scenario, actor, tuple(models), tuple(c for c, *_ in applied), gains[:, 1:], gains[:, 0])
 
 
@@ -211,21 +208,10 @@ def _changed(scenario: Scenario, change: Change, actor: str) -> Scenario:
     return scenario.replace(positions=positions, position_ranges=ranges)
 
 
-def expected_gain(scenario: Scenario, actor: str, outcomes: np.ndarray, judge: Scenario | None = None) -> float:
-    """The actor's salience-weighted gain averaged over outcome draws (K, n_issues; own scale), judged by the
-    true preferences of ``judge`` (default ``scenario``)."""
-    judge = judge or scenario
-    a = judge.actor_index(actor)
-    unit = judge.unit_positions()[a]
-    weight = np.where(np.isnan(unit), 0.0, judge.saliences[a])
-    reference = np.array(
-        [unit[j] if i.status_quo is None else float(i.to_unit(i.status_quo)) for j, i in enumerate(judge.issues)]
-    )
-    on_unit = np.column_stack([issue.to_unit(outcomes[:, j]) for j, issue in enumerate(judge.issues)])
-    nearer = np.abs(reference - unit)[None, :] - np.abs(on_unit - unit[None, :])
-    held = ~np.isnan(unit) & ~np.isnan(on_unit)
-    per_draw = (np.where(held, nearer, 0.0) * weight).sum(axis=1) / max(weight.sum(), 1e-12)
-    return float(per_draw.mean())
+def expected_gain(scenario: Scenario, actor: str, outcomes: np.ndarray) -> float:
+    """The actor's salience-weighted gain averaged over outcome draws (K, n_issues; own scale), judged by its
+    true preferences, ``scenario``'s."""
+    return float(weighted_gains(scenario, scenario.actor_index(actor), outcomes).mean())
 
 
 def no_deal(found: Advice, top: int = 5, samples: int = 200, seed: int = 0) -> dict[str, Any]:
@@ -237,12 +223,12 @@ def no_deal(found: Advice, top: int = 5, samples: int = 200, seed: int = 0) -> d
     if not scenario.vetoes:
         raise ParameterError(f"{scenario.name} names no veto players: the forecast that counts no deal needs them")
     base = outlook(scenario, samples, seed)
-    rows = []
-    for row in found.best(None, top):
-        change = next(c for c in found.changes if c.label(found.actor) == row["change"])
+    rows: list[dict[str, Any]] = []
+    for k in found.order(None, top):
+        change = found.changes[k]
         ahead = outlook(_changed(scenario, change, found.actor), samples, seed)
-        gain = expected_gain(ahead.scenario, found.actor, ahead.outcomes, judge=scenario)
-        rows.append({"change": row["change"], "expected_gain": gain, "probability": ahead.probability[0]})
+        gain = expected_gain(scenario, found.actor, ahead.outcomes)
+        rows.append({"change": change.label(found.actor), "expected_gain": gain, "probability": ahead.probability[0]})
     now = expected_gain(scenario, found.actor, base.outcomes)
     for row in rows:
         row["improvement"] = row["expected_gain"] - now

@@ -22,6 +22,7 @@ paragraph (or anywhere in the document if the paragraph does not exist), most si
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Iterator, Mapping
@@ -59,17 +60,7 @@ class Citation:
         return self.status in ("found", "found-unplaced")
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "where": self.where,
-            "document": self.document,
-            "locator": self.locator,
-            "quote": self.quote,
-            "status": self.status,
-            "paragraph": self.paragraph,
-            "near": self.near,
-            "similarity": self.similarity,
-            "near_paragraph": self.near_paragraph,
-        }
+        return dataclasses.asdict(self)
 
 
 def paragraphs(text: str, form: str = "line") -> list[str]:

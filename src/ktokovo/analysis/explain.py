@@ -55,10 +55,7 @@ def explain(
 ) -> Explanation:
     """Run ``model`` on ``scenario`` (``options``: rounds, preset, seed, parameters) recording why each actor
     moved; return ``actor``'s decisions (on ``issue`` only, if given)."""
-    if model not in EXPLAINED:
-        raise ParameterError(f"explain covers the models that run in rounds ({', '.join(EXPLAINED)}), not {model!r}")
-    if scenario.shocks:
-        raise ScenarioError(Problem("explain follows runs without shocks; drop the shocks first", field="shocks"))
+    _check(scenario, model)
     who = scenario.actor_index(actor)
     where = None if issue is None else scenario.issue_index(issue)
     with _why.recording() as log:
@@ -66,12 +63,16 @@ def explain(
     return Explanation(result, actor, issue, _rows(scenario, model, log, who, where))
 
 
-def explain_all(scenario: Scenario, model: str, **options: Any) -> dict[str, Explanation]:
-    """Every actor's explanation from one run of ``model`` (as :func:`explain` gives each)."""
+def _check(scenario: Scenario, model: str) -> None:
     if model not in EXPLAINED:
         raise ParameterError(f"explain covers the models that run in rounds ({', '.join(EXPLAINED)}), not {model!r}")
     if scenario.shocks:
         raise ScenarioError(Problem("explain follows runs without shocks; drop the shocks first", field="shocks"))
+
+
+def explain_all(scenario: Scenario, model: str, **options: Any) -> dict[str, Explanation]:
+    """Every actor's explanation from one run of ``model`` (as :func:`explain` gives each)."""
+    _check(scenario, model)
     with _why.recording() as log:
         result = run(scenario, model, **options)
     return {

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ktokovo.core.result import ModelResult
+from ktokovo.core.scenario import Scenario
 
 
 def _unit(result: ModelResult) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -34,6 +35,21 @@ def issue_gains(result: ModelResult) -> np.ndarray:
     the gain is minus the distance to the forecast). NaN where the actor takes no position."""
     own, forecast, reference, _ = _unit(result)
     return np.abs(reference - own) - np.abs(forecast[None, :] - own)
+
+
+def weighted_gains(scenario: Scenario, actor: int, outcomes: np.ndarray) -> np.ndarray:
+    """(k,): actor ``actor``'s salience-weighted gain, as :func:`gain_rows` weighs it, under each row of
+    ``outcomes`` (k, n_issues; each issue's own scale), judged by its positions and saliences in ``scenario``.
+    An issue the actor holds no position on, or a NaN outcome (an issue with no no-deal point), counts 0."""
+    own = scenario.unit_positions()[actor]
+    weight = np.where(np.isnan(own), 0.0, scenario.saliences[actor])
+    reference = np.array(
+        [own[j] if i.status_quo is None else float(i.to_unit(i.status_quo)) for j, i in enumerate(scenario.issues)]
+    )
+    on_unit = np.column_stack([issue.to_unit(outcomes[:, j]) for j, issue in enumerate(scenario.issues)])
+    nearer = np.abs(reference - own)[None, :] - np.abs(on_unit - own[None, :])
+    counted = ~np.isnan(own)[None, :] & ~np.isnan(on_unit)
+    return (np.where(counted, nearer, 0.0) * weight).sum(axis=1) / max(weight.sum(), 1e-12)
 
 
 def gain_rows(result: ModelResult) -> list[dict[str, Any]]:

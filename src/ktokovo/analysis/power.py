@@ -36,9 +36,9 @@ from typing import Any
 import numpy as np
 
 from ktokovo.core.errors import ParameterError, Problem, ScenarioError
-from ktokovo.core.scenario import Scenario, Voting
+from ktokovo.core.scenario import VOTING_RULES, Scenario, Voting
 
-RULES = ("weighted", "majority", "unanimity", "qmv-nice", "qmv-pre-nice", "qmv-lisbon")
+RULES = VOTING_RULES
 MAX_VOTERS = 27
 """Voters (players, after blocs) whose coalitions are enumerated: 2^27 coalitions, about a second."""
 
@@ -121,6 +121,10 @@ class Game:
     quotas: np.ndarray
     clauses: np.ndarray
 
+    def player_of(self, actor: str) -> int | None:
+        """The player ``actor`` votes as (its bloc, or itself), or None if it has no vote."""
+        return next((k for k, members in enumerate(self.members) if actor in members), None)
+
 
 @dataclass(frozen=True)
 class Power:
@@ -134,14 +138,14 @@ class Power:
 
     def of(self, actor: str) -> dict[str, float]:
         """The indices of the player ``actor`` votes in (its bloc's), or zeros if it has no vote."""
-        for k, members in enumerate(self.game.members):
-            if actor in members:
-                return {
-                    "shapley": float(self.shapley[k]),
-                    "banzhaf": float(self.banzhaf[k]),
-                    "absolute": float(self.absolute[k]),
-                }
-        return {"shapley": 0.0, "banzhaf": 0.0, "absolute": 0.0}
+        k = self.game.player_of(actor)
+        if k is None:
+            return {"shapley": 0.0, "banzhaf": 0.0, "absolute": 0.0}
+        return {
+            "shapley": float(self.shapley[k]),
+            "banzhaf": float(self.banzhaf[k]),
+            "absolute": float(self.absolute[k]),
+        }
 
 
 def _weights_of(voting: Voting, scenario: Scenario) -> dict[str, float]:
@@ -231,7 +235,7 @@ def indices(played: Game) -> Power:
         raise ParameterError(
             f"{n} voters under a rule with populations: ktokovo enumerates the coalitions of at most {MAX_VOTERS}"
         )
-    by_size = swings_by_size(played.weights, played.quotas, played.clauses, int(played.clauses.max()) + 1)
+    by_size = swings_by_size(played)
     # by_size[i, s]: coalitions S of the others with |S| = s in which i swings.
     factor = np.array([math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n) for s in range(n)])
     shapley = by_size @ factor
@@ -261,10 +265,13 @@ def to_rows(with_blocs: Power, without: Power | None, scenario: Scenario) -> lis
     """One row per actor: its votes, its bloc, and its indices with the blocs and without them."""
     rows = []
     for actor in scenario.actor_names:
-        bloc = next(
-            (p for p, m in zip(with_blocs.game.players, with_blocs.game.members, strict=True) if actor in m), None
-        )
-        row: dict[str, Any] = {"actor": actor, "bloc": bloc if bloc and "+" in bloc else None, **with_blocs.of(actor)}
+        k = with_blocs.game.player_of(actor)
+        in_bloc = k is not None and len(with_blocs.game.members[k]) > 1
+        row: dict[str, Any] = {
+            "actor": actor,
+            "bloc": with_blocs.game.players[k] if in_bloc and k is not None else None,
+            **with_blocs.of(actor),
+        }
         if without is not None:
             alone = without.of(actor)
             row.update({f"{k}_alone": v for k, v in alone.items()})

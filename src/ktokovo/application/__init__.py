@@ -7,7 +7,7 @@ HTTP, files or the run store.
 
 from ktokovo.application.advice import advice, advice_counting_no_deal, advice_dict
 from ktokovo.application.backtest import BacktestReport, backtest
-from ktokovo.application.citations import CitationReport, cite_check
+from ktokovo.application.citations import CitationReport, cite_check, cited
 from ktokovo.application.compare import Comparison, compare
 from ktokovo.application.deal import DealReport, deal
 from ktokovo.application.diff import Difference, diff
@@ -42,6 +42,7 @@ __all__ = [
     "backtest",
     "build_report",
     "cite_check",
+    "cited",
     "compare",
     "deal",
     "diff",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ktokovo.analysis.citations import Citation, check
+from ktokovo.core.errors import ParameterError
 from ktokovo.core.jsonable import to_jsonable
 from ktokovo.core.scenario import Scenario
 
@@ -45,8 +46,17 @@ class CitationReport:
         )
 
 
+def cited(scenario: Scenario, names: Iterable[str]) -> None:
+    """Refuse document names the scenario does not cite (before anyone reads their texts)."""
+    for name in names:
+        if name not in scenario.documents:
+            known = ", ".join(scenario.documents) or "none"
+            raise ParameterError(f"the scenario cites no document {name!r} (it cites: {known})")
+
+
 def cite_check(scenario: Scenario, documents: Mapping[str, str], paragraphs: str = "line") -> CitationReport:
     """Check every quote of ``scenario`` against ``documents`` (name → text), paragraphs counted by ``paragraphs``
     (``line`` or ``blank``, see :mod:`ktokovo.analysis.citations`)."""
+    cited(scenario, documents)
     found = check(scenario, documents, paragraphs)
     return CitationReport(scenario, tuple(documents), paragraphs, tuple(found))

@@ -402,19 +402,18 @@ def explain(
         found = application.explanation(
             loaded, actor, model, issue, preset=preset, rounds=rounds, seed=seed, parameters=parse_parameters(param)
         )
+    data = application.explanation_dict(found)
     if as_json:
-        write_json(application.explanation_dict(found))
+        write_json(data)
         return
     what = f" on {issue}" if issue else ""
-    out.print(f"[bold]{escape(actor)}[/]{escape(what)} under {model}, {found.result.rounds} rounds\n")
-    from ktokovo.analysis.explain import narrative
-
-    for line in narrative(found):
+    out.print(f"[bold]{escape(actor)}[/]{escape(what)} under {model}, {data['rounds']} rounds\n")
+    for line in data["narrative"]:
         out.print(f"  {escape(line)}")
     table = Table(show_edge=False)
     for name in ("round", "issue", "from", "to", "what", "with"):
         table.add_column(name, justify="right" if name in ("round", "from", "to") else "left")
-    for row in found.rows:
+    for row in data["rows"]:
         table.add_row(
             str(row["round"]),
             row["issue"] or "all",

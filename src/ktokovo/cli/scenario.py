@@ -177,9 +177,10 @@ def _documents(items: list[str], scenario: Any) -> dict[str, str]:
         name, sep, path = item.partition("=")
         if not sep or not name or not path:
             raise ParameterError(f"--document takes NAME=FILE, not {item!r}")
-        if name not in scenario.documents:
-            cited = ", ".join(scenario.documents) or "none"
-            raise ParameterError(f"--document {item}: the scenario cites no document {name!r} (it cites: {cited})")
+        try:
+            application.cited(scenario, [name])
+        except ParameterError as error:
+            raise ParameterError(f"--document {item}: {error}") from None
         try:
             texts[name] = Path(path).read_text(encoding="utf-8")
         except FileNotFoundError:

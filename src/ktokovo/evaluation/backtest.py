@@ -86,8 +86,8 @@ def council_power(scenario: Any, introduced: date | None, index: str) -> np.ndar
     total = round(sum(members.values()))
     quota = quotas.get(total)
     if quota is None:
-        share = max(quotas.items())[1] / max(quotas.items())[0]
-        quota = int(np.ceil(share * total - 1e-9))
+        known = max(quotas)  # the largest membership with a treaty quota: its share of the total
+        quota = int(np.ceil(quotas[known] / known * total - 1e-9))
     found = power(scenario, Voting(rule=rule, weights=tuple(members.items()), quota=float(quota)))
     largest = max((found.of(n)[index] for n in members), default=0.0)
     others = {"Commission": largest, "Parliament": largest}

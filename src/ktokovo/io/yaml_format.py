@@ -999,8 +999,9 @@ def _voting_of(raw: Any, file: str | None, line: int | None, problems: list[Prob
         problems.append(Problem(shape, file=file, line=line, field="voting"))
         return None
     unknown(raw, _VOTING, ("voting",))
-    weights, population = raw.get("weights") or {}, raw.get("population") or {}
-    quota, blocs = raw.get("quota"), raw.get("blocs") or []
+    # Absent is empty; anything else given (null, a list, a number) must have the right shape, or is refused.
+    weights, population = raw.get("weights", {}), raw.get("population", {})
+    quota, blocs = raw.get("quota"), raw.get("blocs", [])
     if (
         not numbers(weights)
         or not numbers(population)

@@ -55,12 +55,12 @@ def actor(k: int) -> int:
     return k
 
 
-def issue(j: int | None = None) -> int | None:
-    """The issue the innermost scope declares, else ``j`` (a model that names its own issues)."""
+def issue() -> int | None:
+    """The issue the innermost scope declares (None outside an issue's scope: joint models name their own)."""
     for _, declared in reversed(_SCOPES.get()):
         if declared is not None:
             return declared
-    return j
+    return None
 
 
 def note(entry: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ktokovo import io as formats
 from ktokovo.application import applicable as _applicable
+from ktokovo.application import cited as _cited
 from ktokovo.core.errors import ParameterError
 from ktokovo.core.jsonable import to_jsonable
 from ktokovo.core.scenario import Scenario
@@ -188,10 +189,7 @@ async def advise(request: AdviceRequest, state: StateDep) -> dict[str, Any]:
 async def cite_check(request: CiteCheckRequest, state: StateDep) -> dict[str, Any]:
     """Every quote of the scenario's sources checked against the documents given (text by name)."""
     loaded = await load(request.scenario, state)
-    unknown = sorted(set(request.documents) - set(loaded.documents))
-    if unknown:
-        cited = ", ".join(loaded.documents) or "none"
-        raise ParameterError(f"the scenario cites no document {unknown[0]!r} (it cites: {cited})")
+    _cited(loaded, sorted(request.documents))
     return await state.workers().call(  # type: ignore[no-any-return]
         _work.cite_check, loaded, dict(request.documents), request.paragraphs
     )
