@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import json
+from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -102,3 +106,77 @@ def test_the_best_changes_counting_no_deal(flagship: ktokovo.Scenario) -> None:
     assert row["improvement"] == pytest.approx(row["expected_gain"] - counted["expected_gain_now"])
     with pytest.raises(ktokovo.ParameterError, match="names no veto players"):
         no_deal(advise(_two(), "A", ["mean"]))
+
+
+EEC = Path(__file__).parent.parent / "docs" / "examples" / "eec-1958.yaml"
+
+
+def _shapley_by_orders(votes: dict[str, int], quota: int) -> dict[str, Fraction]:
+    """Shapley–Shubik from its definition: the share of the n! orders in which each player is pivotal."""
+    pivotal = dict.fromkeys(votes, 0)
+    orders = list(itertools.permutations(votes))
+    for order in orders:
+        total = 0
+        for player in order:
+            total += votes[player]
+            if total >= quota:
+                pivotal[player] += 1
+                break
+    return {player: Fraction(count, len(orders)) for player, count in pivotal.items()}
+
+
+def test_a_bloc_by_hand() -> None:
+    """EEC-1958 (Treaty of Rome, Art. 148(2): France, Germany, Italy 4 votes, Belgium and the Netherlands 2,
+    Luxembourg 1; 12 needed). Luxembourg forming a bloc with France makes a player of 5 votes; over the 120
+    orders of the five players the bloc is pivotal in 28 (7/30, as France alone was: 14/60), Germany and
+    Italy 7/30, Belgium and the Netherlands 3/20. Shared by votes, Luxembourg's capability becomes
+    100 · 7/30 · 1/5 = 4.67 (from 0: it never decides alone) and France's 18.67. The advice's gain for the move
+    is Luxembourg's gain in the compromise forecast run with exactly those capabilities."""
+    eec = ktokovo.load(str(EEC))
+    indices = _shapley_by_orders({"F+L": 5, "G": 4, "I": 4, "B": 2, "N": 2}, 12)
+    assert indices["F+L"] == Fraction(7, 30) and indices["B"] == Fraction(3, 20)
+    found = advise(eec, "Luxembourg", ["mean"], power="shapley")
+    k = next(k for k, c in enumerate(found.changes) if c.kind == "bloc" and c.issue == "form France")
+    change = found.changes[k]
+    assert change.before == 0.0 and change.after == pytest.approx(100 * 7 / 30 / 5)
+    assert change.label("Luxembourg") == "form a bloc with France (power 0.0 → 4.7)"
+    expected = np.array(
+        [100 * float(share) for share in (indices["F+L"] * Fraction(4, 5), indices["G"], indices["I"])]
+        + [100 * float(indices["B"])] * 2
+        + [100 * float(indices["F+L"] / 5)]
+    )
+    changed = eec.replace(capabilities=expected, capability_ranges=None)
+    gain = next(r["gain"] for r in gain_rows(ktokovo.run(changed, "mean")) if r["actor"] == "Luxembourg")
+    assert found.gains[0, k] == pytest.approx(gain)
+    # The bloc moves open to each actor, with a bloc declared: join it, form one with a voter outside it, or
+    # leave one's own; without voting power as capabilities no bloc is tried (no capability would move).
+    with_bloc = eec.replace(voting=dataclasses.replace(eec.voting, blocs=(("Belgium", "Netherlands"),)))
+    moves = {c.issue for c in advise(with_bloc, "Luxembourg", ["mean"], power="shapley").changes if c.kind == "bloc"}
+    assert moves == {"join Belgium+Netherlands", "form France", "form Germany", "form Italy"}
+    moves = {c.issue for c in advise(with_bloc, "Belgium", ["mean"], power="banzhaf").changes if c.kind == "bloc"}
+    assert moves == {"leave Belgium+Netherlands", "form France", "form Germany", "form Italy", "form Luxembourg"}
+    assert not any(c.kind == "bloc" for c in advise(eec, "Luxembourg", ["mean"]).changes)
+
+
+def test_cli_and_api_advise_with_blocs(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from ktokovo.io.yaml_format import scenario_to_data
+    from ktokovo.web import create_app
+
+    result = runner.invoke(app, ["advise", "Luxembourg", "-s", str(EEC), "--power", "shapley", "-m", "mean", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["power"] == "shapley" and any(row["kind"] == "bloc" for row in data["best"])
+    text = runner.invoke(app, ["advise", "Luxembourg", "-s", str(EEC), "--power", "shapley", "-m", "mean"])
+    assert text.output.startswith("what if: capabilities = shapley voting power × 100")
+    assert "form a bloc with France" in text.output
+    none = runner.invoke(app, ["advise", "Ukraine", "--power", "shapley"], env={"COLUMNS": "200"})
+    assert none.exit_code != 0 and "declares no voting rule" in none.output
+    with TestClient(create_app(db=str(tmp_path / "runs.sqlite"), workers=1), base_url="http://127.0.0.1") as client:
+        scenario = {"data": scenario_to_data(ktokovo.load(str(EEC)))}
+        answer = client.post(
+            "/api/advise", json={"scenario": scenario, "actor": "Luxembourg", "models": ["mean"], "power": "shapley"}
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["best"] == data["best"]

@@ -103,6 +103,11 @@ def test_the_dashboard_runs_bdm_and_a_what_if(server: str, tmp_path: Path, flags
             page.click("#run-power")
             page.wait_for_selector("#run-power-note.error")
             assert "declares no voting rule" in page.inner_text("#run-power-note")
+            page.select_option("#advice-power", "shapley")  # blocs and power need a voting rule: said there
+            page.click("#run-advice")
+            page.wait_for_selector("#run-advice-note.error")
+            assert "need a voting rule" in page.inner_text("#run-advice-note")
+            page.select_option("#advice-power", "")
 
             page.select_option("#whatif-input", "Russia.capability")
             page.fill("#whatif-slider", "10")

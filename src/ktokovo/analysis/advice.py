@@ -12,7 +12,12 @@ The changes tried:
 - **its own salience** on each issue, stated anywhere on a grid of 0–100 (``SALIENCE_STEP`` apart). The
   size is the difference from its true salience;
 - **another actor persuaded** to move ``persuade`` points (default 10) toward the actor's position on an
-  issue, or all the way if it is nearer. The size is the points moved.
+  issue, or all the way if it is nearer. The size is the points moved;
+- with ``power`` (the capabilities are the voting power of the scenario's ``voting:`` rule,
+  :func:`ktokovo.analysis.power.as_capabilities`), **a bloc**: joining each bloc the actor is not in,
+  forming a bloc of two with each voter outside every bloc, or leaving its own. A bloc changes every actor's
+  voting power, so every capability changes; the size is the change in the actor's own (×100). Without
+  ``power`` the models read the scenario's capabilities, which no bloc moves, so no bloc is tried.
 
 Every candidate is one more set of inputs for the models' batched solvers, the same ones that compute the
 forecast intervals (:func:`ktokovo.analysis.uncertainty.evaluate`). A model with a batched solver (mean,
@@ -48,9 +53,11 @@ ADVICE_MODELS = ("mean", "median", "nash", "bdm")
 
 @dataclass(frozen=True)
 class Change:
-    """One candidate: ``kind`` (position, salience, persuade), the ``issue``, the ``other`` actor persuaded
-    (None for the actor's own inputs), the value ``before`` and ``after`` (on the issue's scale for
-    positions, 0–100 for saliences), and its ``size`` (points on 0–100)."""
+    """One candidate: ``kind`` (position, salience, persuade, bloc), the ``issue``, the ``other`` actor
+    persuaded (None for the actor's own inputs), the value ``before`` and ``after`` (on the issue's scale for
+    positions, 0–100 for saliences, the actor's voting power ×100 for a bloc), and its ``size`` (points on
+    0–100). A bloc change names the move in ``issue`` ("join A+B", "form B", "leave A+B") and carries the
+    blocs it leads to in ``blocs``."""
 
     kind: str
     issue: str
@@ -58,17 +65,23 @@ class Change:
     before: float
     after: float
     size: float
+    blocs: tuple[tuple[str, ...], ...] | None = None
 
     def label(self, actor: str) -> str:
         if self.kind == "persuade":
             return f"persuade {self.other} to move {self.size:g} toward {actor} on {self.issue}"
+        if self.kind == "bloc":
+            verb, _, whom = self.issue.partition(" ")
+            what = {"join": f"join the bloc {whom}", "form": f"form a bloc with {whom}", "leave": f"leave {whom}"}
+            return f"{what[verb]} (power {self.before:.1f} → {self.after:.1f})"
         return f"state {self.kind} {self.after:g} on {self.issue} (true {self.before:g})"
 
 
 @dataclass(frozen=True)
 class Advice:
     """``changes`` tried; ``gains`` (models, changes) the actor's salience-weighted gain under each; ``base``
-    (models,) its gain as the scenario stands."""
+    (models,) its gain as the scenario stands; ``power`` the voting-power index the capabilities are (None:
+    the scenario's own)."""
 
     scenario: Scenario
     actor: str
@@ -76,6 +89,7 @@ class Advice:
     changes: tuple[Change, ...]
     gains: np.ndarray
     base: np.ndarray
+    power: str | None = None
 
     def best(self, model: str | None = None, top: int = 10) -> list[dict[str, Any]]:
         """The changes that improve the actor's gain most, under ``model`` (None: on average over the models),
@@ -148,15 +162,58 @@ def candidates(scenario: Scenario, actor: str, persuade: float = 10.0) -> list[t
     return out
 
 
-def _draws(scenario: Scenario, applied: Sequence[tuple[Change, str, int, int, float]]) -> Draws:
-    """The scenario's inputs once per candidate (and first as it stands), each candidate's change applied."""
-    k = len(applied) + 1
+def bloc_candidates(scenario: Scenario, actor: str, index: str) -> list[tuple[Change, np.ndarray]]:
+    """Each bloc move open to ``actor`` under the scenario's voting rule (module docstring), with the
+    capabilities (voting power ×100 under ``index``) it leads to."""
+    from dataclasses import replace
+
+    from ktokovo.analysis.power import as_capabilities, game
+
+    voting = scenario.voting
+    if voting is None:
+        raise ParameterError(f"{scenario.name} declares no voting rule (voting:): no voting power to advise on")
+    blocs = [tuple(b) for b in voting.blocs]
+    own = next((b for b in blocs if actor in b), None)
+    without = [tuple(m for m in b if m != actor) for b in blocs]
+    voters = game(scenario, blocs=False).players
+    if actor not in voters:
+        return []
+    inside = {m for b in blocs for m in b}
+    moves: list[tuple[str, list[tuple[str, ...]]]] = []
+    for k, bloc in enumerate(blocs):
+        if bloc != own:
+            moves.append((f"join {'+'.join(bloc)}", [r for i, r in enumerate(without) if i != k] + [(*bloc, actor)]))
+    outside = [other for other in voters if other != actor and other not in inside]
+    moves += [(f"form {other}", [*without, (actor, other)]) for other in outside]
+    if own is not None:
+        moves.append((f"leave {'+'.join(own)}", without))
+    a = scenario.actor_index(actor)
+    now = as_capabilities(scenario, index).capabilities[a]
+    out = []
+    for name, groups in moves:
+        kept = tuple(g for g in groups if len(g) > 1)
+        capabilities = as_capabilities(scenario, index, replace(voting, blocs=kept)).capabilities
+        after = float(capabilities[a])
+        out.append((Change("bloc", name, None, float(now), after, abs(after - now), kept), capabilities))
+    return out
+
+
+def _draws(
+    scenario: Scenario,
+    applied: Sequence[tuple[Change, str, int, int, float]],
+    blocs: Sequence[tuple[Change, np.ndarray]] = (),
+) -> Draws:
+    """The scenario's inputs once per candidate (and first as it stands), each candidate's change applied:
+    the input changes, then the bloc moves' capabilities."""
+    k = len(applied) + len(blocs) + 1
     unit = scenario.unit_positions()
     capabilities = np.tile(scenario.capabilities, (k, 1))
     positions = np.tile(unit, (k, 1, 1))
     saliences = np.tile(np.where(np.isnan(unit), 0.0, scenario.saliences), (k, 1, 1))
     for row, (_, kind, a, j, value) in enumerate(applied, start=1):
         (positions if kind == "position" else saliences)[row, a, j] = value
+    for row, (_, powers) in enumerate(blocs, start=len(applied) + 1):
+        capabilities[row] = powers
     status_quo = np.array([np.nan if i.status_quo is None else float(i.to_unit(i.status_quo)) for i in scenario.issues])
     rules = rule_ranges(scenario)
     return Draws(
@@ -178,21 +235,40 @@ def advise(
     persuade: float = 10.0,
     rounds: int | None = None,
     seed: int = 0,
+    power: str | None = None,
 ) -> Advice:
-    """Try every candidate change (module docstring) under each model; the actor's gain under each."""
+    """Try every candidate change (module docstring) under each model; the actor's gain under each. With
+    ``power`` ("shapley" or "banzhaf") the capabilities are the voting power of the scenario's rule, and the
+    bloc moves are tried too."""
+    blocs: list[tuple[Change, np.ndarray]] = []
+    if power is not None:
+        from ktokovo.analysis.power import as_capabilities
+
+        scenario = as_capabilities(scenario, power)
+        blocs = bloc_candidates(scenario, actor, power)
     applied = candidates(scenario, actor, persuade)
-    draws = _draws(scenario, applied)
+    draws = _draws(scenario, applied, blocs)
     a = scenario.actor_index(actor)
-    gains = np.empty((len(models), len(applied) + 1))
+    gains = np.empty((len(models), len(applied) + len(blocs) + 1))
     for m, model in enumerate(models):
         forecasts = evaluate(scenario, model, resolve_parameters(model, None, {}), rounds, draws, seed)
         gains[m] = weighted_gains(scenario, a, forecasts)
-    return Advice(scenario, actor, tuple(models), tuple(c for c, *_ in applied), gains[:, 1:], gains[:, 0])
+    changes = (*(c for c, *_ in applied), *(c for c, _ in blocs))
+    return Advice(scenario, actor, tuple(models), changes, gains[:, 1:], gains[:, 0], power)
 
 
-def _changed(scenario: Scenario, change: Change, actor: str) -> Scenario:
+def _changed(scenario: Scenario, change: Change, actor: str, power: str | None = None) -> Scenario:
     """The scenario with the candidate applied for ``actor`` (the changed input's range dropped: it described
-    the old value)."""
+    the old value); a bloc move changes the voting rule's blocs and so the capabilities (``power``)."""
+    if change.kind == "bloc":
+        from dataclasses import replace
+
+        from ktokovo.analysis.power import as_capabilities
+
+        if power is None or scenario.voting is None or change.blocs is None:
+            raise ParameterError("a bloc move needs the voting power as capabilities (power=shapley or banzhaf)")
+        voting = replace(scenario.voting, blocs=change.blocs)
+        return as_capabilities(scenario.replace(voting=voting), power)
     who = scenario.actor_index(change.other if change.kind == "persuade" and change.other else actor)
     j = scenario.issue_index(change.issue)
     if change.kind == "salience":
@@ -226,7 +302,7 @@ def no_deal(found: Advice, top: int = 5, samples: int = 200, seed: int = 0) -> d
     rows: list[dict[str, Any]] = []
     for k in found.order(None, top):
         change = found.changes[k]
-        ahead = outlook(_changed(scenario, change, found.actor), samples, seed)
+        ahead = outlook(_changed(scenario, change, found.actor, found.power), samples, seed)
         gain = expected_gain(scenario, found.actor, ahead.outcomes)
         rows.append({"change": change.label(found.actor), "expected_gain": gain, "probability": ahead.probability[0]})
     now = expected_gain(scenario, found.actor, base.outcomes)

@@ -250,15 +250,20 @@ def power(scenario: Scenario, voting: Voting | None = None, blocs: bool = True) 
 
 
 def as_capabilities(scenario: Scenario, index: str = "shapley", voting: Voting | None = None) -> Scenario:
-    """The scenario with each actor's capability its voting power (×100) under the rule, blocs included:
-    a capability scheme for every model. Actors without a vote get 0."""
+    """The scenario with each actor's capability its voting power (×100) under the rule (or ``voting``):
+    a capability scheme for every model. A bloc's index is shared among its members in proportion to their
+    votes (equally where the rule counts heads), so that the members together weigh what the bloc weighs in
+    a model's weighted sums. Actors without a vote get 0."""
     if index not in ("shapley", "banzhaf"):
         raise ParameterError(f"power as capability is 'shapley' or 'banzhaf', not {index!r}")
     found = power(scenario, voting)
-    return scenario.replace(
-        capabilities=np.array([100.0 * found.of(a)[index] for a in scenario.actor_names]),
-        capability_ranges=None,
-    )
+    votes = _weights_of(voting or scenario.voting, scenario)  # type: ignore[arg-type]  # power() checked it
+    capabilities = np.zeros(len(scenario.actors))
+    for k, members in enumerate(found.game.members):
+        share = np.array([votes[a] for a in members]) / sum(votes[a] for a in members)
+        for a, part in zip(members, share, strict=True):
+            capabilities[scenario.actor_index(a)] = 100.0 * float(getattr(found, index)[k]) * part
+    return scenario.replace(capabilities=capabilities, capability_ranges=None)
 
 
 def to_rows(with_blocs: Power, without: Power | None, scenario: Scenario) -> list[dict[str, Any]]:

@@ -18,9 +18,13 @@ def advice(
     persuade: float = 10.0,
     rounds: int | None = None,
     seed: int = 0,
+    power: str | None = None,
 ) -> Advice:
-    """:func:`ktokovo.analysis.advice.advise`, by default under mean, median, nash and bdm."""
-    return advise(scenario, actor, tuple(models or ADVICE_MODELS), persuade=persuade, rounds=rounds, seed=seed)
+    """:func:`ktokovo.analysis.advice.advise`, by default under mean, median, nash and bdm; with ``power``
+    the capabilities are the voting power of the scenario's rule and bloc moves are tried."""
+    return advise(
+        scenario, actor, tuple(models or ADVICE_MODELS), persuade=persuade, rounds=rounds, seed=seed, power=power
+    )
 
 
 def advice_dict(found: Advice, top: int = 10, counting_no_deal: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -32,6 +36,7 @@ def advice_dict(found: Advice, top: int = 10, counting_no_deal: dict[str, Any] |
             **({"counting_no_deal": counting_no_deal} if counting_no_deal is not None else {}),
             "scenario": found.scenario.name,
             "actor": found.actor,
+            "power": found.power,
             "models": list(found.models),
             "tried": len(found.changes),
             "gain_now": dict(zip(found.models, map(float, found.base), strict=True)),

@@ -24,6 +24,7 @@ from ktokovo.cli._common import (
     NoStoreOption,
     ParamOption,
     PlotOption,
+    PowerOption,
     PresetOption,
     RoundsOption,
     ScenarioArg,
@@ -450,16 +451,18 @@ def advise(
     samples: Annotated[
         int, typer.Option(help="Draws for the forecast that counts no deal (with --no-deal).", min=10, max=5000)
     ] = 200,
+    power: PowerOption = None,
     rounds: RoundsOption = None,
     seed: SeedOption = 0,
     as_json: JsonOption = False,
 ) -> None:
     """What the actor could change to get a better outcome: its own stated position or salience on each
-    issue, or another actor persuaded to move toward it; ranked by how much each raises its salience-weighted
-    gain (judged by its true preferences) under each model."""
-    loaded = formats.load(scenario)
+    issue, or another actor persuaded to move toward it (with --power, also a bloc joined, formed or left);
+    ranked by how much each raises its salience-weighted gain (judged by its true preferences) under each
+    model."""
+    loaded = load_with_changes(scenario, quiet=as_json, power=power)
     with spinner(f"advice for {actor}", as_json):
-        found = application.advice(loaded, actor, model, persuade=persuade, rounds=rounds, seed=seed)
+        found = application.advice(loaded, actor, model, persuade=persuade, rounds=rounds, seed=seed, power=power)
     counted = None
     if no_deal:
         with spinner("the best changes in the forecast that counts no deal", as_json):

@@ -178,13 +178,18 @@ class _Round:
                 if a in index:
                     total += (placed[a] * self.s[a, issue]) * self.c[a, issue] - self.terms[issue][index[a]]
             return total
-        start = min(ks)
-        total = self.prefix[issue][start]
-        members, terms = self.members[issue], self.terms[issue]
-        for k in range(start, len(members)):
-            a = members[k]
-            total = total + (((placed[a] * self.s[a, issue]) * self.c[a, issue]) if a in placed else terms[k])
-        return total
+        # From the running sum before the first placed actor, term by term in actor order; ``sum`` adds a run
+        # of unplaced terms one at a time, left to right, so every addition (and rounding) is the same.
+        ks.sort()
+        terms = self.terms[issue]
+        total = self.prefix[issue][ks[0]]
+        previous = ks[0]
+        for k in ks:
+            total = sum(terms[previous:k], total)
+            a = self.members[issue][k]
+            total = total + ((placed[a] * self.s[a, issue]) * self.c[a, issue])
+            previous = k + 1
+        return sum(terms[previous:], total)
 
     def nbs(self, issue: int, placed: dict[int, Any]) -> Any:
         """N_E(issue; ...): round-start positions with ``placed`` actors replaced (§4.3)."""

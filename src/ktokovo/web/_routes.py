@@ -182,6 +182,7 @@ async def advise(request: AdviceRequest, state: StateDep) -> dict[str, Any]:
         request.top,
         request.no_deal,
         request.samples,
+        request.power,
     )
 
 

@@ -75,6 +75,9 @@ class AdviceRequest(BaseModel):
     top: int = Field(8, ge=1, le=100)
     no_deal: bool = Field(False, description="Also score the best five changes in the forecast that counts no deal.")
     samples: int = Field(200, ge=10, le=2_000, description="Draws for the forecast that counts no deal.")
+    power: Literal["shapley", "banzhaf"] | None = Field(
+        None, description="Capabilities from the voting rule's power; bloc moves are tried too."
+    )
 
 
 class CiteCheckRequest(BaseModel):

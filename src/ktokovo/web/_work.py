@@ -121,8 +121,9 @@ def advise(
     top: int,
     no_deal: bool = False,
     samples: int = 200,
+    power: str | None = None,
 ) -> dict[str, Any]:
-    found = application.advice(scenario, actor, models, persuade=persuade)
+    found = application.advice(scenario, actor, models, persuade=persuade, power=power)
     counted = application.advice_counting_no_deal(found, 5, samples) if no_deal else None
     return application.advice_dict(found, top, counted)
 

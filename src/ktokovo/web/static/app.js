@@ -507,8 +507,14 @@ async function runExplain() {
 }
 async function runAdvice() {
   const actor = $("advice-actor").value;
+  const power = $("advice-power").value || null;
+  if (power && !cleanData().voting) {
+    say("capabilities from voting power need a voting rule (voting: {rule: ...} in the scenario's YAML)",
+      "error", "run-advice");
+    return;
+  }
   try {
-    const answer = await api("/api/advise", { scenario: scenarioRef(), actor, top: 8 });
+    const answer = await api("/api/advise", { scenario: scenarioRef(), actor, top: 8, power });
     const table = $("advice-table");
     table.replaceChildren(el("tr", {}, el("th", {}, "change"), ...answer.models.map((m) => el("th", { class: "num" }, m))));
     for (const row of answer.best) {
