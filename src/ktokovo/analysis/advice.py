@@ -22,7 +22,7 @@ The changes tried:
 Every candidate is one more set of inputs for the models' batched solvers, the same ones that compute the
 forecast intervals (:func:`ktokovo.analysis.uncertainty.evaluate`). A model with a batched solver (mean,
 median, nash, bdm) runs every candidate in one call; the others (smp, exchange, procedural) run them one by
-one.
+one, in chunks on an ``executor`` when one is given (worker processes, a Dask cluster).
 
 With veto players, :func:`no_deal` scores the best candidates once more in **the forecast that counts no deal**
 (:func:`ktokovo.analysis.outlook.outlook`): the rounds of offers over draws of the inputs, each draw ending in
@@ -35,6 +35,7 @@ input is drawn with the default spread around its new value (its range described
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,8 +45,11 @@ from ktokovo.analysis.gains import weighted_gains
 from ktokovo.analysis.uncertainty import Draws, evaluate, rule_ranges
 from ktokovo.core.errors import ParameterError
 from ktokovo.core.scenario import Scenario
+from ktokovo.models.registry import get
 from ktokovo.models.runner import resolve_parameters
 
+CHUNKS = 8
+"""How many pieces the candidates of a model without a batched solver are cut into on an executor."""
 POSITION_STEP = 5.0
 SALIENCE_STEP = 10.0
 ADVICE_MODELS = ("mean", "median", "nash", "bdm")
@@ -236,6 +240,7 @@ def advise(
     rounds: int | None = None,
     seed: int = 0,
     power: str | None = None,
+    executor: Executor | None = None,
 ) -> Advice:
     """Try every candidate change (module docstring) under each model; the actor's gain under each. With
     ``power`` ("shapley" or "banzhaf") the capabilities are the voting power of the scenario's rule, and the
@@ -251,7 +256,17 @@ def advise(
     a = scenario.actor_index(actor)
     gains = np.empty((len(models), len(applied) + len(blocs) + 1))
     for m, model in enumerate(models):
-        forecasts = evaluate(scenario, model, resolve_parameters(model, None, {}), rounds, draws, seed)
+        settings = resolve_parameters(model, None, {})
+        if executor is None or get(model).solve_batch is not None:
+            forecasts = evaluate(scenario, model, settings, rounds, draws, seed)
+        else:
+            k = len(draws.indices)
+            step = -(-k // CHUNKS)
+            parts = [
+                executor.submit(evaluate, scenario, model, settings, rounds, draws.rows(slice(lo, lo + step)), seed)
+                for lo in range(0, k, step)
+            ]
+            forecasts = np.concatenate([part.result() for part in parts])
         gains[m] = weighted_gains(scenario, a, forecasts)
     changes = (*(c for c, *_ in applied), *(c for c, _ in blocs))
     return Advice(scenario, actor, tuple(models), changes, gains[:, 1:], gains[:, 0], power)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -55,6 +55,10 @@ class Draws:
     status_quo: np.ndarray
     costs: np.ndarray
     walk_aways: np.ndarray
+
+    def rows(self, rows: slice) -> Draws:
+        """The draws in ``rows`` (their indices kept, so each draw's random stream stays its own)."""
+        return Draws(*(getattr(self, f.name)[rows] for f in fields(self)))
 
     def problem_inputs(self, k: int) -> dict[str, np.ndarray]:
         """Draw k's keyword arguments for :func:`ktokovo.analysis.deal.problem`."""

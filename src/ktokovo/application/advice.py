@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from typing import Any
 
 from ktokovo.analysis.advice import ADVICE_MODELS, Advice, advise, no_deal
@@ -19,11 +20,19 @@ def advice(
     rounds: int | None = None,
     seed: int = 0,
     power: str | None = None,
+    executor: Executor | None = None,
 ) -> Advice:
     """:func:`ktokovo.analysis.advice.advise`, by default under mean, median, nash and bdm; with ``power``
     the capabilities are the voting power of the scenario's rule and bloc moves are tried."""
     return advise(
-        scenario, actor, tuple(models or ADVICE_MODELS), persuade=persuade, rounds=rounds, seed=seed, power=power
+        scenario,
+        actor,
+        tuple(models or ADVICE_MODELS),
+        persuade=persuade,
+        rounds=rounds,
+        seed=seed,
+        power=power,
+        executor=executor,
     )
 
 

@@ -452,6 +452,7 @@ def advise(
         int, typer.Option(help="Draws for the forecast that counts no deal (with --no-deal).", min=10, max=5000)
     ] = 200,
     power: PowerOption = None,
+    workers: WorkersOption = 1,
     rounds: RoundsOption = None,
     seed: SeedOption = 0,
     as_json: JsonOption = False,
@@ -461,8 +462,10 @@ def advise(
     ranked by how much each raises its salience-weighted gain (judged by its true preferences) under each
     model."""
     loaded = load_with_changes(scenario, quiet=as_json, power=power)
-    with spinner(f"advice for {actor}", as_json):
-        found = application.advice(loaded, actor, model, persuade=persuade, rounds=rounds, seed=seed, power=power)
+    with executor_for(workers, None) as executor, spinner(f"advice for {actor}", as_json):
+        found = application.advice(
+            loaded, actor, model, persuade=persuade, rounds=rounds, seed=seed, power=power, executor=executor
+        )
     counted = None
     if no_deal:
         with spinner("the best changes in the forecast that counts no deal", as_json):

@@ -135,6 +135,18 @@ class _Candidate:
     gain: Any = 0
     valid: bool = False
     override: dict[int, dict[int, Any]] = field(default_factory=dict)
+    # The salience ratios of the equal gain (§4.4) and each side's c·s, fixed for the round: computed once,
+    # the same operations as inline (a product's rounding does not depend on the factors' order).
+    ratio_q: Any = field(init=False)  # (s_j + s_i,dem) / (s_j,dem + s_i): r_q from r_p
+    ratio_p: Any = field(init=False)  # (s_i + s_j,dem) / (s_i,dem + s_j): r_p from r_q
+    cs_i: Any = field(init=False)
+    cs_j: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        i, j = self.i, self.j
+        self.ratio_q = (j.s + i.s_dem) / (j.s_dem + i.s)
+        self.ratio_p = (i.s + j.s_dem) / (i.s_dem + j.s)
+        self.cs_i, self.cs_j = i.c * i.s, j.c * j.s
 
 
 class _Round:
@@ -154,6 +166,10 @@ class _Round:
         self.x, self.s, self.c, self.members, self.denominators = x, s, c, members, denominators
         self.exact = exact
         self.randomized, self.uniform = randomized, uniform
+        # The thresholds of §4.5 in the run's own number type: a decimal compares with a float by its exact
+        # binary value, so Decimal(1e-10) gives the same answers as 1e-10, without converting it every time.
+        number: Callable[[Any], Any] = Decimal if exact else float
+        self.tiny, self.zero, self.hundred = number(1e-10), number(0), number(100)
         # Round-start terms (x·s)·c of every participant and their running sums, accumulated left to right
         # from an exact 0 (§1.2). A sum with some actors placed elsewhere starts from the running sum before
         # the first of them and goes on term by term: the same operations in the same order.
@@ -201,18 +217,58 @@ class _Round:
         placed[actor] = position
         return self.nbs(issue, placed)
 
+    def seen_twice(self, candidate: _Candidate, issue: int, actor: int, first: Any, second: Any) -> tuple[Any, Any]:
+        """``seen`` with ``actor`` at ``first`` and at ``second``: in exact mode one pass, the two sums sharing
+        their additions up to the actor's own term (the same operations, in the same order, as two calls)."""
+        if not self.exact:
+            return self.seen(candidate, issue, actor, first), self.seen(candidate, issue, actor, second)
+        denominator = self.denominators[issue]
+        index = self.index[issue]
+        table = candidate.override.get(issue)
+        if denominator == 0:
+            return 0, 0
+        s, c = self.s[actor, issue], self.c[actor, issue]
+        if not table or (len(table) == 1 and actor in table):  # only the actor placed: one term differs
+            k = index[actor]
+            before, after = self.prefix[issue][k], self.terms[issue][k + 1 :]
+            one = sum(after, before + ((first * s) * c))
+            return one / denominator, sum(after, before + ((second * s) * c)) / denominator
+        ks = sorted([index[a] for a in table if a != actor and a in index] + [index[actor]])
+        members, terms, s_all, c_all = self.members[issue], self.terms[issue], self.s, self.c
+        total = self.prefix[issue][ks[0]]
+        previous = ks[0]
+        totals: list[Any] = []
+        for k in ks:
+            a = members[k]
+            if totals:
+                totals = [
+                    (sum(terms[previous:k], t) + ((table[a] * s_all[a, issue]) * c_all[a, issue])) for t in totals
+                ]
+            else:
+                total = sum(terms[previous:k], total)
+                if a == actor:
+                    totals = [total + ((first * s) * c), total + ((second * s) * c)]
+                else:
+                    total = total + ((table[a] * s_all[a, issue]) * c_all[a, issue])
+            previous = k + 1
+        rest = terms[previous:]
+        return sum(rest, totals[0]) / denominator, sum(rest, totals[1]) / denominator
+
     # -- §4.4–4.6 --------------------------------------------------------------------------------------
-    @staticmethod
-    def ok(side: _Side, move: Any) -> bool:
-        if abs(move) > 100 or abs(move) <= 1e-10:
+    def ok(self, side: _Side, move: Any) -> bool:
+        """§4.5 on the side's move, which is its last: ``side.y`` is already ``side.x + move`` (the same
+        operation on the same values, wherever a move is set)."""
+        size = abs(move)
+        if size > self.hundred or size <= self.tiny:
             return False
-        if side.x + move < 0 or side.x + move > 100:
+        moved = side.y
+        if moved < self.zero or moved > self.hundred:
             return False
-        if side.before_sum + side.last > 100:
+        if side.before_sum + side.last > self.hundred:
             return False
-        if side.last < 0 and side.before_negative == side.before_n:
+        if side.last < self.zero and side.before_negative == side.before_n:
             return True
-        return side.last > 0 and side.before_positive == side.before_n
+        return side.last > self.zero and side.before_positive == side.before_n
 
     def evaluate(self, e: _Candidate) -> None:
         i, j = e.i, e.j
@@ -220,14 +276,14 @@ class _Round:
         dist_j = abs(i.d - j.x)
         dist_i = abs(j.d - i.x)
         r_p = ((dist_j * j.s) * j.c) / d_p
-        r_q = ((j.s + i.s_dem) / (j.s_dem + i.s)) * r_p
-        m_i = (r_q * d_q) / (i.c * i.s)
+        r_q = e.ratio_q * r_p
+        m_i = (r_q * d_q) / e.cs_i
         m_j = dist_j
         if m_i > dist_i:
             r_q = ((dist_i * i.s) * i.c) / d_q
-            r_p = ((i.s + j.s_dem) / (i.s_dem + j.s)) * r_q
+            r_p = e.ratio_p * r_q
             m_i = dist_i
-            m_j = (r_p * d_p) / (j.c * j.s)
+            m_j = (r_p * d_p) / e.cs_j
         if i.x > j.d:
             m_i = -m_i
         if j.x > i.d:
@@ -238,7 +294,7 @@ class _Round:
         i.y, j.y = i.x + m_i, j.x + m_j
         e.gain = abs((r_q * i.s) - (r_p * i.s_dem))
         e.valid = self.ok(i, m_i) and self.ok(j, m_j)
-        if e.gain < 1e-10:
+        if e.gain < self.tiny:
             e.valid = False
         if e.valid and self.randomized:
             self.randomize(e, (r_p, d_p, dist_j), (r_q, d_q, dist_i))
@@ -293,18 +349,19 @@ class _Round:
     def cap(self, e: _Candidate, a: _Side, b: _Side) -> None:
         issue = a.sup
         target = b.d
-        n0 = self.seen(e, issue, a.actor, a.x)
-        n1 = self.seen(e, issue, a.actor, a.y)
-        if (target - n0 >= 0 and target - n1 >= 0) or (target - n0 <= 0 and target - n1 <= 0):
+        n0, n1 = self.seen_twice(e, issue, a.actor, a.x, a.y)
+        d0, d1, zero = target - n0, target - n1, self.zero
+        if (d0 >= zero and d1 >= zero) or (d0 <= zero and d1 <= zero):
             return
         placed = {a.actor: a.x}
         placed.update(e.override.get(issue, {}))  # overrides after A's own position here (§4.6)
         weighted = self.weighted_sum(issue, placed)
         denominator = self.denominators[issue]
-        delta = abs(((target * denominator) - weighted) / (a.s * a.c))
+        a_is_i = a is e.i
+        delta = abs(((target * denominator) - weighted) / (e.cs_i if a_is_i else e.cs_j))
         r_a = ((delta * a.s) * a.c) / denominator
-        r_b = ((a.s + b.s_dem) / (a.s_dem + b.s)) * r_a
-        m_b = abs((r_b * self.denominators[b.sup]) / (b.c * b.s))
+        r_b = (e.ratio_p if a_is_i else e.ratio_q) * r_a
+        m_b = abs((r_b * self.denominators[b.sup]) / (e.cs_j if a_is_i else e.cs_i))
         m_a = delta
         if b.x > a.d:
             m_b = -m_b
@@ -332,9 +389,11 @@ class _Round:
             for side in (e.i, e.j):
                 if not any(side is m for m in matched):
                     side.drop_last()
+        ei, ej = e.i, e.j
         for mover, demander in ((r.i, r.j), (r.j, r.i)):
             # Case A (mover = R.I): R.J demands R.I's supply issue; case B is the mirror.
-            if any((demander.actor, demander.dem) == (side.actor, side.dem) for side in (e.i, e.j)):
+            who, dem = demander.actor, demander.dem
+            if (who == ei.actor and dem == ei.dem) or (who == ej.actor and dem == ej.dem):
                 table = e.override.setdefault(mover.sup, {})
                 if mover.actor not in table:
                     table[mover.actor] = mover.y
