@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 import ktokovo
 from ktokovo.analysis.advice import advise
+from ktokovo.application import advice_dict
 from ktokovo.analysis.gains import gain_rows
 from ktokovo.cli import app
 
@@ -180,3 +181,18 @@ def test_cli_and_api_advise_with_blocs(tmp_path: Path) -> None:
         )
         assert answer.status_code == 200, answer.text
         assert answer.json()["best"] == data["best"]
+
+
+def test_advice_on_an_executor_is_the_same() -> None:
+    """Models without a batched solver run the candidates in chunks on an executor: each draw keeps its index
+    (and so its random stream), so the gains equal the serial run's, to the bit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    eec = ktokovo.load(str(EEC))
+    serial = advise(eec, "France", ["smp", "procedural"])
+    with ThreadPoolExecutor(2) as pool:
+        chunked = advise(eec, "France", ["smp", "procedural"], executor=pool)
+    assert np.array_equal(serial.gains, chunked.gains) and np.array_equal(serial.base, chunked.base)
+    result = runner.invoke(app, ["advise", "France", "-s", str(EEC), "-m", "smp", "--workers", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["best"] == advice_dict(advise(eec, "France", ["smp"]), 8)["best"]

@@ -300,9 +300,10 @@ class _Round:
             self.randomize(e, (r_p, d_p, dist_j), (r_q, d_q, dist_i))
             return
         if e.valid:
-            self.cap(e, i, j)
-            self.cap(e, j, i)
-            e.valid = self.ok(i, i.m) and self.ok(j, j.m)
+            capped = self.cap(e, i, j)
+            capped = self.cap(e, j, i) or capped
+            if capped:  # uncapped, the moves are the ones just found valid (the test reads nothing else)
+                e.valid = self.ok(i, i.m) and self.ok(j, j.m)
 
     def randomize(self, e: _Candidate, p_side: tuple[Any, Any, Any], q_side: tuple[Any, Any, Any]) -> None:
         """§6.2, the randomised equal gain: one side, chosen at random, takes a random share of the surplus
@@ -346,13 +347,15 @@ class _Round:
             e.gain = ranking  # the ranking keeps the equal gain (§6.2 step 6)
         e.valid = self.ok(i, i.m) and self.ok(j, j.m)
 
-    def cap(self, e: _Candidate, a: _Side, b: _Side) -> None:
+    def cap(self, e: _Candidate, a: _Side, b: _Side) -> bool:
+        """§4.6: cap the exchange so the weighted mean on A's supply issue does not pass B's position there;
+        whether it changed the exchange."""
         issue = a.sup
         target = b.d
         n0, n1 = self.seen_twice(e, issue, a.actor, a.x, a.y)
         d0, d1, zero = target - n0, target - n1, self.zero
         if (d0 >= zero and d1 >= zero) or (d0 <= zero and d1 <= zero):
-            return
+            return False
         placed = {a.actor: a.x}
         placed.update(e.override.get(issue, {}))  # overrides after A's own position here (§4.6)
         weighted = self.weighted_sum(issue, placed)
@@ -372,6 +375,7 @@ class _Round:
         b.m, a.m = m_b, m_a
         b.y, a.y = b.x + m_b, a.x + m_a
         e.gain = abs((r_b * b.s) - (r_a * b.s_dem))
+        return True
 
     # -- §4.8 ----------------------------------------------------------------------------------------
     def refresh(self, e: _Candidate, r: _Candidate) -> None:
