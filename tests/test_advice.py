@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 import ktokovo
 from ktokovo.analysis.advice import advise
-from ktokovo.application import advice_dict
 from ktokovo.analysis.gains import gain_rows
+from ktokovo.application import advice_dict
 from ktokovo.cli import app
 
 runner = CliRunner()
