@@ -168,7 +168,8 @@ def candidates(scenario: Scenario, actor: str, persuade: float = 10.0) -> list[t
 
 def bloc_candidates(scenario: Scenario, actor: str, index: str) -> list[tuple[Change, np.ndarray]]:
     """Each bloc move open to ``actor`` under the scenario's voting rule (module docstring), with the
-    capabilities (voting power ×100 under ``index``) it leads to."""
+    capabilities (voting power ×100 under ``index``) it leads to. ``scenario``'s own capabilities are already
+    that power as its blocs stand (as :func:`advise` makes them)."""
     from dataclasses import replace
 
     from ktokovo.analysis.power import as_capabilities, game
@@ -192,7 +193,7 @@ def bloc_candidates(scenario: Scenario, actor: str, index: str) -> list[tuple[Ch
     if own is not None:
         moves.append((f"leave {'+'.join(own)}", without))
     a = scenario.actor_index(actor)
-    now = as_capabilities(scenario, index).capabilities[a]
+    now = scenario.capabilities[a]
     out = []
     for name, groups in moves:
         kept = tuple(g for g in groups if len(g) > 1)
