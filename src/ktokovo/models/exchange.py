@@ -47,6 +47,7 @@ has the plain mean as its forecast.
 from __future__ import annotations
 
 import decimal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -543,6 +544,81 @@ def _compiled_round(step: _Round, n_actors: int, n_issues: int) -> tuple[int, li
     return len(gain), chosen
 
 
+COMPILE_FROM = 10
+"""The reference arithmetic runs compiled (``_exchange_exact``) on cases with this many actors or more; smaller
+ones run the object version, which finishes before numba would have started (its start-up costs about a
+second per process, benchmarks/cold_start.py), until a process has spent PLAIN_BUDGET seconds on it (many
+runs: draws, advice); from then on it compiles too. The two give the same numbers
+(tests/test_exchange_kernels.py)."""
+PLAIN_BUDGET = 1.0
+_plain_seconds = [0.0]
+
+
+def _exact_round(step: _Round, n_actors: int, n_issues: int) -> tuple[int, list[_Candidate]]:
+    """One reference round by ``_exchange_exact.round_exact``: how many candidates it generated and the
+    realised exchanges, as the objects (with :class:`~decimal.Decimal` numbers) the rest of the round reads."""
+    from ktokovo.models import _decimal28 as d28
+    from ktokovo.models import _exchange_exact as kernels
+
+    cells = n_actors * n_issues
+    xs = np.zeros((cells, 6), np.int64)
+    ss = np.zeros((cells, 6), np.int64)
+    cs = np.zeros((cells, 6), np.int64)
+    has = np.zeros((n_actors, n_issues), dtype=bool)
+    member = np.full((n_actors, n_issues), -1, np.int64)
+    width = max(1, max(len(m) for m in step.members))
+    terms = np.zeros((n_issues * width, 6), np.int64)
+    prefix = np.zeros((n_issues * (width + 1), 6), np.int64)
+    count = np.array([len(m) for m in step.members], np.int64)
+    for issue, members in enumerate(step.members):
+        for k, a in enumerate(members):
+            row = a * n_issues + issue
+            xs[row], ss[row], cs[row] = (
+                d28.pack(step.x[a, issue]),
+                d28.pack(step.s[a, issue]),
+                d28.pack(step.c[a, issue]),
+            )
+            has[a, issue] = True
+            member[a, issue] = k
+            terms[issue * width + k] = d28.pack(step.terms[issue][k])
+        for k, running in enumerate(step.prefix[issue]):
+            prefix[issue * (width + 1) + k] = d28.pack(running)
+    dens = np.array([d28.pack(d) for d in step.denominators], np.int64).reshape(n_issues, 6)
+    consts = np.array([d28.ZERO, d28.floor28(Decimal(1e-10)), d28.pack(100)], np.int64)
+    f, k_numbers, g, realised = kernels.round_exact(xs, ss, cs, has, member, terms, prefix, count, dens, consts)
+
+    def number(row: list[int]) -> Decimal:
+        sign, exponent, c0, c1, c2, c3 = row
+        return Decimal(f"{'-' if sign else ''}{((c3 * d28.BASE + c2) * d28.BASE + c1) * d28.BASE + c0}E{exponent}")
+
+    rows = {e: f[e * 2 * kernels.NF : (e + 1) * 2 * kernels.NF].tolist() for e in realised.tolist()}
+
+    def side(e: int, which: int) -> _Side:
+        numbers = rows[e][which * kernels.NF : (which + 1) * kernels.NF]
+        keys = g[e, which].tolist()
+        return _Side(
+            actor=keys[kernels.ACTOR],
+            sup=keys[kernels.SUP],
+            dem=keys[kernels.DEM],
+            x=number(numbers[kernels.X]),
+            x0=number(numbers[kernels.X0]),
+            d=number(numbers[kernels.D]),
+            s=number(numbers[kernels.S]),
+            c=number(numbers[kernels.C]),
+            s_dem=number(numbers[kernels.SD]),
+            m=number(numbers[kernels.M]),
+            y=number(numbers[kernels.Y]),
+        )
+
+    chosen = [
+        _Candidate(
+            i=side(e, 0), j=side(e, 1), gain=number(k_numbers[e * kernels.NK + kernels.GAIN].tolist()), valid=False
+        )
+        for e in realised.tolist()
+    ]
+    return len(g), chosen
+
+
 @dataclass(frozen=True)
 class ExchangeRun:
     """A whole run, normalised to 0–100.
@@ -606,6 +682,7 @@ def _simulate(
     randomized: float,
     rng: np.random.Generator | None,
     compile_float: bool = True,
+    compile_exact: bool | None = None,
 ) -> ExchangeRun:
     num = _number(arithmetic)
     n_actors, n_issues = position_text.shape
@@ -655,6 +732,12 @@ def _simulate(
     salience_weight, fixed_weight = _SALIENCE_WEIGHT[arithmetic], _FIXED_WEIGHT[arithmetic]
     # The float mode with the deterministic tie rule runs compiled (the same operations in the same order).
     compiled = arithmetic == "float" and tie_break == "deterministic" and not randomized and compile_float
+    # The reference arithmetic too, where it pays (COMPILE_FROM), or as ``compile_exact`` says.
+    exact_kernel = arithmetic == "reference" and tie_break == "deterministic" and not randomized
+    if compile_exact is None:
+        exact_kernel &= n_actors >= COMPILE_FROM or _plain_seconds[0] >= PLAIN_BUDGET
+    else:
+        exact_kernel &= compile_exact
     for _ in range(rounds):
         step_round = _Round(
             x,
@@ -669,10 +752,16 @@ def _simulate(
         if compiled:
             count, realised = _compiled_round(step_round, n_actors, n_issues)
             generated.append(count)
+        elif exact_kernel:
+            count, realised = _exact_round(step_round, n_actors, n_issues)
+            generated.append(count)
         else:
+            started = time.perf_counter()
             pool = step_round.candidates(n_actors, n_issues)
             generated.append(len(pool))
             realised = step_round.realise(pool, draw)
+            if arithmetic == "reference":
+                _plain_seconds[0] += time.perf_counter() - started
         vote = dict(x)
         for r in realised:
             vote[r.i.actor, r.i.sup] = r.i.y
