@@ -315,3 +315,18 @@ def test_the_forecast_that_counts_no_deal_by_hand() -> None:
     assert ahead.probability[0] == 1.0
     assert ahead.issue_rows()[0]["expected"] == pytest.approx(float(ahead.settlement[0]))  # type: ignore[index]
     assert 40.0 - 1e-6 <= ahead.settlement[0] <= 60.0 + 1e-6  # type: ignore[index]  # the zone is [40, 60]
+
+
+def test_a_forecast_runs_the_rounds_of_offers_alongside_its_draws_with_the_same_result() -> None:
+    """Without an executor, ``application.forecast`` bargains on a thread while the draws run; the outlook is
+    the one :func:`outlook` computes alone on the same draws and seed, and the thread is gone afterwards."""
+    import threading
+
+    from ktokovo.application.forecast import forecast
+
+    flagship = ktokovo.load("ukraine-2025")
+    result = forecast(flagship, ["mean"], samples=40, seed=3)
+    alone = outlook(flagship, 40, seed=3)
+    assert result.outlook is not None
+    assert result.outlook.to_dict() == alone.to_dict()
+    assert not any(t.name.startswith("offers") for t in threading.enumerate())

@@ -4,7 +4,7 @@ who gains and who loses. The CLI's ``forecast``, the web's ``/api/forecast`` and
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -241,41 +241,46 @@ def forecast(
         report("running models", k, len(names))
         results.append(run(scenario, name, preset=preset, rounds=rounds, seed=seed, **parameters))
     report("running models", len(names), len(names))
-    # The rounds of offers need no model's draws: on an executor they run alongside them.
-    pending = (
-        executor.submit(outlook, scenario, samples, seed, horizon=horizon)
-        if executor is not None and samples and scenario.vetoes
-        else None
-    )
-    drawn = []
-    if samples:
-        for name in names:
-            drawn.append(
-                sample_forecasts(
-                    scenario,
-                    name,
-                    samples=samples,
-                    seed=seed,
-                    rounds=rounds,
-                    preset=preset,
-                    batch_size=batch_size,
-                    executor=executor,
-                    progress=_draws_progress(report, name, samples),
-                    **parameters,
+    # The rounds of offers need no model's draws, so they run alongside them: on the executor, or without one
+    # on a thread of this process (their mixed-integer programs run in HiGHS, which releases the GIL, so they
+    # take a second core while the draws run here). Either way the results are the same.
+    offers = executor if executor is not None else ThreadPoolExecutor(max_workers=1, thread_name_prefix="offers")
+    try:
+        pending = (
+            offers.submit(outlook, scenario, samples, seed, horizon=horizon) if samples and scenario.vetoes else None
+        )
+        drawn = []
+        if samples:
+            for name in names:
+                drawn.append(
+                    sample_forecasts(
+                        scenario,
+                        name,
+                        samples=samples,
+                        seed=seed,
+                        rounds=rounds,
+                        preset=preset,
+                        batch_size=batch_size,
+                        executor=executor,
+                        progress=_draws_progress(report, name, samples),
+                        **parameters,
+                    )
                 )
-            )
-    return assemble(
-        scenario,
-        results,
-        drawn,
-        thresholds=thresholds,
-        deal_samples=samples,
-        seed=seed,
-        executor=executor,
-        horizon=horizon,
-        progress=progress,
-        pending=pending,
-    )
+        return assemble(
+            scenario,
+            results,
+            drawn,
+            thresholds=thresholds,
+            deal_samples=samples,
+            seed=seed,
+            executor=executor,
+            horizon=horizon,
+            progress=progress,
+            pending=pending,
+        )
+    finally:
+        if executor is None:
+            offers.shutdown(wait=True, cancel_futures=True)
 
 
 def assemble(

@@ -19,7 +19,9 @@ Two arithmetic modes:
 
 ``arithmetic="reference"`` (default) computes in 28-digit decimal floating point with half-even rounding and
 the package's order of operations. Many ties among candidates are decided in the last digit, so only this
-reproduces the package exactly (§1.1, §7.1).
+reproduces the package exactly (§1.1, §7.1). From :data:`COMPILE_FROM` actors a round runs compiled
+(``_exchange_exact``, on the 28-digit decimals of ``_decimal28``), with the same operations in the same order
+and so the same numbers as the object version here.
 
 ``arithmetic="float"`` runs the same algorithm in binary floating point, updating weighted sums by the
 change of the moved actors' terms rather than summing afresh: faster, and an equally defensible model, but
