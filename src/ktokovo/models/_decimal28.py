@@ -123,6 +123,27 @@ def ndigits(a):  # type: ignore[no-untyped-def]
 
 
 @jit
+def _half_even(sign, exponent, q0, q1, q2, q3, rd, sticky):  # type: ignore[no-untyped-def]  # noqa: PLR0913
+    """The kept 28 digits (q0..q3) at ``exponent``, rounded half to even by the first dropped digit ``rd`` and
+    whether anything below it is nonzero."""
+    if rd > 5 or (rd == 5 and (sticky or q0 % 2 == 1)):
+        q0 += 1
+        if q0 == BASE:
+            q0 = 0
+            q1 += 1
+            if q1 == BASE:
+                q1 = 0
+                q2 += 1
+                if q2 == BASE:
+                    q2 = 0
+                    q3 += 1
+                    if q3 == BASE:  # 10**28: one digit more, so 10**27 at the next exponent
+                        q3 = BASE // 10
+                        exponent += 1
+    return (sign, exponent, q0, q1, q2, q3)
+
+
+@jit
 def _round(w, off, n, sign, exponent, sticky):  # type: ignore[no-untyped-def]  # noqa: PLR0912, PLR0913
     """The number w[off:off+n] (limbs, little-endian) · 10**exponent rounded to 28 digits, half to even;
     ``sticky``: something nonzero lies below the last limb (a division's remainder, always with digits to
@@ -174,21 +195,7 @@ def _round(w, off, n, sign, exponent, sticky):  # type: ignore[no-untyped-def]  
             if w[off + i] != 0:
                 st = True
                 break
-    if rd > 5 or (rd == 5 and (st or q0 % 2 == 1)):
-        q0 += 1
-        if q0 == BASE:
-            q0 = 0
-            q1 += 1
-            if q1 == BASE:
-                q1 = 0
-                q2 += 1
-                if q2 == BASE:
-                    q2 = 0
-                    q3 += 1
-                    if q3 == BASE:  # 10**28: one digit more, so 10**27 at the next exponent
-                        q3 = BASE // 10
-                        k += 1
-    return (sign, exponent + k, q0, q1, q2, q3)
+    return _half_even(sign, exponent + k, q0, q1, q2, q3, rd, st)
 
 
 @small
@@ -309,21 +316,7 @@ def _add_near(x, y0, y1, y2, y3, gap, exponent):  # type: ignore[no-untyped-def]
         q3 = a3 + r4 * pp
         rd = _divp(low, k - 1)
         rest = low - rd * _P[k - 1]
-    if rd > 5 or (rd == 5 and (rest != 0 or q0 % 2 == 1)):
-        q0 += 1
-        if q0 == BASE:
-            q0 = 0
-            q1 += 1
-            if q1 == BASE:
-                q1 = 0
-                q2 += 1
-                if q2 == BASE:
-                    q2 = 0
-                    q3 += 1
-                    if q3 == BASE:
-                        q3 = BASE // 10
-                        k += 1
-    return (x[0], exponent + k, q0, q1, q2, q3)
+    return _half_even(x[0], exponent + k, q0, q1, q2, q3, rd, rest != 0)
 
 
 @jit

@@ -35,6 +35,7 @@ from ktokovo.models._decimal28 import (
     positive,
     sub,
 )
+from ktokovo.models._exchange_kernels import find, grown, refresh_index, touched_by
 
 _compile_notice.watch()
 
@@ -62,16 +63,6 @@ def _st(a, r, v):  # type: ignore[no-untyped-def]
 @jit
 def _row(e, side, field):  # type: ignore[no-untyped-def]
     return (e * 2 + side) * NF + field
-
-
-@jit
-def _find(head, actor, ov_actor, ov_next):  # type: ignore[no-untyped-def]
-    node = head
-    while node >= 0:
-        if ov_actor[node] == actor:
-            return node
-        node = ov_next[node]
-    return -1
 
 
 @jit
@@ -192,7 +183,7 @@ def _cap(f, k, g, e, a, b, dens, consts, tables, ov_actor, ov_value, ov_next, w,
     d0, d1 = sub(target, n0, w), sub(target, n1, w)
     if (not negative(d0) and not negative(d1)) or (not positive(d0) and not positive(d1)):
         return False
-    own = _find(g[e, a, HEAD], who, ov_actor, ov_next)
+    own = find(g[e, a, HEAD], who, ov_actor, ov_next)
     v_a = _ld(ov_value, own) if own >= 0 else x_a
     weighted, _unused = _sums(f, g, e, a, who, v_a, v_a, False, tables, ov_actor, ov_value, ov_next, w, ks, nodes)
     cs_a = _ld(k, e * NK + (CS0 if a == 0 else CS1))
@@ -402,28 +393,7 @@ def round_exact(xs, ss, cs, has, member, terms, prefix, count, dens, consts):  #
                         )
                         e += 1
     # -- §4.7–4.8: who is refreshed by a realised exchange -----------------------------------------
-    n_keys = n_actors * n_issues
-    supply_start = np.zeros(n_keys + 1, np.int64)
-    demand_start = np.zeros(n_keys + 1, np.int64)
-    for e in range(n):
-        for side in range(2):
-            supply_start[g[e, side, ACTOR] * n_issues + g[e, side, SUP] + 1] += 1
-            demand_start[g[e, side, ACTOR] * n_issues + g[e, side, DEM] + 1] += 1
-    for key_ in range(n_keys):
-        supply_start[key_ + 1] += supply_start[key_]
-        demand_start[key_ + 1] += demand_start[key_]
-    supply_list = np.empty(2 * n, np.int64)
-    demand_list = np.empty(2 * n, np.int64)
-    supply_fill = supply_start[:-1].copy()
-    demand_fill = demand_start[:-1].copy()
-    for e in range(n):
-        for side in range(2):
-            key_ = g[e, side, ACTOR] * n_issues + g[e, side, SUP]
-            supply_list[supply_fill[key_]] = e
-            supply_fill[key_] += 1
-            key_ = g[e, side, ACTOR] * n_issues + g[e, side, DEM]
-            demand_list[demand_fill[key_]] = e
-            demand_fill[key_] += 1
+    supply_start, supply_list, demand_start, demand_list = refresh_index(g, n, n_actors, n_issues)
 
     order = _sorted_by_gain(np.arange(n), keys)  # stable: equal gains keep the generation order
     kept = 0
@@ -443,21 +413,9 @@ def round_exact(xs, ss, cs, has, member, terms, prefix, count, dens, consts):  #
         r = order[0]
         valid[r] = False
         realised[n_realised] = r
-        n_touched = 0
-        for which in range(4):
-            if which < 2:
-                key_ = g[r, which, ACTOR] * n_issues + g[r, which, SUP]
-                lo, hi = supply_start[key_], supply_start[key_ + 1]
-            else:
-                side = 3 - which
-                key_ = g[r, side, ACTOR] * n_issues + g[r, side, DEM]
-                lo, hi = demand_start[key_], demand_start[key_ + 1]
-            for t in range(lo, hi):
-                e = supply_list[t] if which < 2 else demand_list[t]
-                if valid[e] and stamp[e] != n_realised:
-                    stamp[e] = n_realised
-                    touched[n_touched] = e
-                    n_touched += 1
+        n_touched = touched_by(
+            r, g, valid, stamp, n_realised, touched, supply_start, supply_list, demand_start, demand_list, n_issues
+        )
         for t in range(n_touched):
             e = touched[t]
             # §4.8 steps 1–2: a side that supplies what a realised side supplied starts from its new position.
@@ -485,13 +443,13 @@ def round_exact(xs, ss, cs, has, member, terms, prefix, count, dens, consts):  #
                     continue
                 slot = 0 if g[e, 0, SUP] == g[r, mover, SUP] else 1
                 who = g[r, mover, ACTOR]
-                node = _find(g[e, slot, HEAD], who, ov_actor, ov_next)
+                node = find(g[e, slot, HEAD], who, ov_actor, ov_next)
                 moved_to = _ld(f, _row(r, mover, Y))
                 if node < 0:
                     if ov_used == ov_actor.size:
-                        ov_actor = _grown(ov_actor, ov_used)
+                        ov_actor = grown(ov_actor, ov_used)
                         ov_value = _grown_rows(ov_value, ov_used)
-                        ov_next = _grown(ov_next, ov_used)
+                        ov_next = grown(ov_next, ov_used)
                     node = ov_used
                     ov_used += 1
                     ov_actor[node] = who
@@ -537,13 +495,6 @@ def round_exact(xs, ss, cs, has, member, terms, prefix, count, dens, consts):  #
             position[order[rank]] = rank
         n_realised += 1
     return f, k, g, realised[:n_realised].copy()
-
-
-@jit
-def _grown(array, used):  # type: ignore[no-untyped-def]
-    out = np.empty(2 * array.size, array.dtype)
-    out[:used] = array[:used]
-    return out
 
 
 @jit

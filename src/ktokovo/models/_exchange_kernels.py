@@ -46,7 +46,7 @@ ACTOR, SUP, DEM, BN, BPOS, BNEG, HEAD, TAIL = range(8)
 
 
 @jit
-def _find(head: int, actor: int, ov_actor: np.ndarray, ov_next: np.ndarray) -> int:
+def find(head: int, actor: int, ov_actor: np.ndarray, ov_next: np.ndarray) -> int:
     node = head
     while node >= 0:
         if ov_actor[node] == actor:
@@ -105,7 +105,7 @@ def _cap(f, g, gain, e, a, b, s_all, c_all, terms, totals, denominators, ov_acto
     n1 = _seen(f, g, e, a, who, f[e, a, Y], s_all, c_all, terms, totals, denominators, ov_actor, ov_value, ov_next)
     if (target - n0 >= 0 and target - n1 >= 0) or (target - n0 <= 0 and target - n1 <= 0):
         return
-    own = _find(g[e, a, HEAD], who, ov_actor, ov_next)
+    own = find(g[e, a, HEAD], who, ov_actor, ov_next)
     v_a = ov_value[own] if own >= 0 else f[e, a, X]
     weighted = totals[issue]
     weighted += (v_a * s_all[who, issue]) * c_all[who, issue] - terms[who, issue]
@@ -251,28 +251,7 @@ def round_float(x_start, s_all, c_all, has, denominators, totals, terms):  # typ
             f, g, gain, valid, e, True, True, s_all, c_all, terms, totals, denominators, ov_actor, ov_value, ov_next
         )
     # -- §4.7–4.8: who is refreshed by a realised exchange -----------------------------------------
-    keys = n_actors * n_issues
-    supply_start = np.zeros(keys + 1, np.int64)
-    demand_start = np.zeros(keys + 1, np.int64)
-    for e in range(n):
-        for side in range(2):
-            supply_start[g[e, side, ACTOR] * n_issues + g[e, side, SUP] + 1] += 1
-            demand_start[g[e, side, ACTOR] * n_issues + g[e, side, DEM] + 1] += 1
-    for key in range(keys):
-        supply_start[key + 1] += supply_start[key]
-        demand_start[key + 1] += demand_start[key]
-    supply_list = np.empty(2 * n, np.int64)
-    demand_list = np.empty(2 * n, np.int64)
-    supply_fill = supply_start[:-1].copy()
-    demand_fill = demand_start[:-1].copy()
-    for e in range(n):
-        for side in range(2):
-            key = g[e, side, ACTOR] * n_issues + g[e, side, SUP]
-            supply_list[supply_fill[key]] = e
-            supply_fill[key] += 1
-            key = g[e, side, ACTOR] * n_issues + g[e, side, DEM]
-            demand_list[demand_fill[key]] = e
-            demand_fill[key] += 1
+    supply_start, supply_list, demand_start, demand_list = refresh_index(g, n, n_actors, n_issues)
 
     order = np.argsort(-gain, kind="mergesort")  # stable: equal gains keep the generation order
     kept = 0
@@ -292,21 +271,9 @@ def round_float(x_start, s_all, c_all, has, denominators, totals, terms):  # typ
         r = order[0]
         valid[r] = False
         realised[n_realised] = r
-        n_touched = 0
-        for which in range(4):
-            if which < 2:
-                key = g[r, which, ACTOR] * n_issues + g[r, which, SUP]
-                lo, hi = supply_start[key], supply_start[key + 1]
-            else:
-                side = 3 - which
-                key = g[r, side, ACTOR] * n_issues + g[r, side, DEM]
-                lo, hi = demand_start[key], demand_start[key + 1]
-            for t in range(lo, hi):
-                e = supply_list[t] if which < 2 else demand_list[t]
-                if valid[e] and stamp[e] != n_realised:
-                    stamp[e] = n_realised
-                    touched[n_touched] = e
-                    n_touched += 1
+        n_touched = touched_by(
+            r, g, valid, stamp, n_realised, touched, supply_start, supply_list, demand_start, demand_list, n_issues
+        )
         for t in range(n_touched):
             e = touched[t]
             # §4.8 steps 1–2: a side that supplies what a realised side supplied starts from its new position.
@@ -331,12 +298,12 @@ def round_float(x_start, s_all, c_all, has, denominators, totals, terms):  # typ
                     continue
                 slot = 0 if g[e, 0, SUP] == g[r, mover, SUP] else 1
                 who = g[r, mover, ACTOR]
-                node = _find(g[e, slot, HEAD], who, ov_actor, ov_next)
+                node = find(g[e, slot, HEAD], who, ov_actor, ov_next)
                 if node < 0:
                     if ov_used == ov_actor.size:
-                        ov_actor = _grown(ov_actor, ov_used)
-                        ov_value = _grown(ov_value, ov_used)
-                        ov_next = _grown(ov_next, ov_used)
+                        ov_actor = grown(ov_actor, ov_used)
+                        ov_value = grown(ov_value, ov_used)
+                        ov_next = grown(ov_next, ov_used)
                     node = ov_used
                     ov_used += 1
                     ov_actor[node] = who
@@ -380,7 +347,59 @@ def round_float(x_start, s_all, c_all, has, denominators, totals, terms):  # typ
 
 
 @jit
-def _grown(array: np.ndarray, used: int) -> np.ndarray:
+def refresh_index(g, n, n_actors, n_issues):  # type: ignore[no-untyped-def]
+    """Which candidates a realised exchange refreshes (§4.8 steps 1–3): for each (actor, issue) key, the
+    candidates with a side supplying on it (``supply_list[supply_start[key]:supply_start[key + 1]]``) and
+    demanding it (the same with ``demand_``)."""
+    keys = n_actors * n_issues
+    supply_start = np.zeros(keys + 1, np.int64)
+    demand_start = np.zeros(keys + 1, np.int64)
+    for e in range(n):
+        for side in range(2):
+            supply_start[g[e, side, ACTOR] * n_issues + g[e, side, SUP] + 1] += 1
+            demand_start[g[e, side, ACTOR] * n_issues + g[e, side, DEM] + 1] += 1
+    for key in range(keys):
+        supply_start[key + 1] += supply_start[key]
+        demand_start[key + 1] += demand_start[key]
+    supply_list = np.empty(2 * n, np.int64)
+    demand_list = np.empty(2 * n, np.int64)
+    supply_fill = supply_start[:-1].copy()
+    demand_fill = demand_start[:-1].copy()
+    for e in range(n):
+        for side in range(2):
+            key = g[e, side, ACTOR] * n_issues + g[e, side, SUP]
+            supply_list[supply_fill[key]] = e
+            supply_fill[key] += 1
+            key = g[e, side, ACTOR] * n_issues + g[e, side, DEM]
+            demand_list[demand_fill[key]] = e
+            demand_fill[key] += 1
+    return supply_start, supply_list, demand_start, demand_list
+
+
+@jit
+def touched_by(r, g, valid, stamp, step, touched, supply_start, supply_list, demand_start, demand_list, n_issues):  # type: ignore[no-untyped-def]  # noqa: PLR0913
+    """The valid candidates realised exchange ``r`` refreshes, each once, into ``touched`` (stamped with
+    ``step``); how many."""
+    n_touched = 0
+    for which in range(4):
+        if which < 2:
+            key = g[r, which, ACTOR] * n_issues + g[r, which, SUP]
+            lo, hi = supply_start[key], supply_start[key + 1]
+        else:
+            side = 3 - which
+            key = g[r, side, ACTOR] * n_issues + g[r, side, DEM]
+            lo, hi = demand_start[key], demand_start[key + 1]
+        for t in range(lo, hi):
+            e = supply_list[t] if which < 2 else demand_list[t]
+            if valid[e] and stamp[e] != step:
+                stamp[e] = step
+                touched[n_touched] = e
+                n_touched += 1
+    return n_touched
+
+
+@jit
+def grown(array: np.ndarray, used: int) -> np.ndarray:
     out = np.empty(2 * array.size, array.dtype)
     out[:used] = array[:used]
     return out
