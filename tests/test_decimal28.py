@@ -45,7 +45,7 @@ def _same(ours: tuple[int, ...], theirs: Decimal) -> None:
     assert value.is_signed() == theirs.is_signed(), (value, theirs)  # zero keeps its sign, too
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(numbers(), numbers())
 def test_each_operation_gives_decimals_value(a: Decimal, b: Decimal) -> None:
     x, y = d28.pack(a), d28.pack(b)
