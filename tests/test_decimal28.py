@@ -45,7 +45,7 @@ def _same(ours: tuple[int, ...], theirs: Decimal) -> None:
     assert value.is_signed() == theirs.is_signed(), (value, theirs)  # zero keeps its sign, too
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(numbers(), numbers())
 def test_each_operation_gives_decimals_value(a: Decimal, b: Decimal) -> None:
     x, y = d28.pack(a), d28.pack(b)
@@ -59,7 +59,7 @@ def test_each_operation_gives_decimals_value(a: Decimal, b: Decimal) -> None:
     _same(d28.neg(x), CONTEXT.minus(a))  # unary minus: -0 is +0
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(numbers(), numbers())
 def test_keys_order_as_values(a: Decimal, b: Decimal) -> None:
     a, b = abs(a), abs(b)
@@ -99,7 +99,7 @@ def test_floor28_is_the_threshold_for_a_longer_constant() -> None:
     assert above > tiny and floor < tiny
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(numbers(), st.lists(numbers(), min_size=0, max_size=12))
 def test_a_run_of_additions_is_decimals_left_to_right_sum(start: Decimal, terms: list[Decimal]) -> None:
     rows = np.array([d28.pack(t) for t in terms], dtype=np.int64).reshape(len(terms), 6)

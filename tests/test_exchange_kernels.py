@@ -97,7 +97,7 @@ def test_the_reference_arithmetic_compiled_on_the_decide_cases() -> None:
         assert sum(len(r) for r in compiled.exchanges) > 100
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=_cases())
 def test_random_cases_full_of_ties_in_the_reference_arithmetic(data: tuple[np.ndarray, ...]) -> None:
     _assert_same(*_both_exact(data, rounds=3))
