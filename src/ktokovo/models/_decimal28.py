@@ -55,11 +55,11 @@ def pack(value: Decimal | int) -> tuple[int, int, int, int, int, int]:
     return (int(value.is_signed()), exponent, c0, c1, c2, c3)
 
 
-def unpack(number: tuple[int, ...] | np.ndarray) -> Decimal:
-    """The decimal a number of this module stands for."""
+def unpack(number: tuple[int, ...] | list[int] | np.ndarray) -> Decimal:
+    """The decimal a number of this module stands for (exactly: its text has every digit)."""
     sign, exponent, c0, c1, c2, c3 = (int(v) for v in number)
-    coefficient = c0 + c1 * BASE + c2 * BASE**2 + c3 * BASE**3
-    return Decimal((sign, tuple(int(ch) for ch in str(coefficient)), exponent))
+    coefficient = ((c3 * BASE + c2) * BASE + c1) * BASE + c0
+    return Decimal(f"{'-' if sign else ''}{coefficient}E{exponent}")
 
 
 def floor28(value: Decimal) -> tuple[int, int, int, int, int, int]:

@@ -589,9 +589,7 @@ def _exact_round(step: _Round, n_actors: int, n_issues: int) -> tuple[int, list[
     consts = np.array([d28.ZERO, d28.floor28(Decimal(1e-10)), d28.pack(100)], np.int64)
     f, k_numbers, g, realised = kernels.round_exact(xs, ss, cs, has, member, terms, prefix, count, dens, consts)
 
-    def number(row: list[int]) -> Decimal:
-        sign, exponent, c0, c1, c2, c3 = row
-        return Decimal(f"{'-' if sign else ''}{((c3 * d28.BASE + c2) * d28.BASE + c1) * d28.BASE + c0}E{exponent}")
+    number = d28.unpack
 
     rows = {e: f[e * 2 * kernels.NF : (e + 1) * 2 * kernels.NF].tolist() for e in realised.tolist()}
 
